@@ -1,0 +1,6 @@
+"""Hypergraph: run graphs of plain Python functions."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ("__version__",)

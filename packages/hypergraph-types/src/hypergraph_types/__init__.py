@@ -1,0 +1,49 @@
+"""Records, enums and errors shared by the Hypergraph packages.
+
+This is the bottom layer: it depends only on msgspec, and every other Hypergraph package
+imports from it.
+"""
+
+from __future__ import annotations
+
+from ._errors import ConflictError as ConflictError
+from ._errors import GraphConfigError as GraphConfigError
+from ._errors import HypergraphError as HypergraphError
+from ._errors import IncompatibleRunnerError as IncompatibleRunnerError
+from ._errors import InfiniteLoopError as InfiniteLoopError
+from ._errors import InvalidInputError as InvalidInputError
+from ._errors import MissingInputError as MissingInputError
+from ._errors import NodeCancelledError as NodeCancelledError
+from ._errors import OutputMismatchError as OutputMismatchError
+from ._errors import RenameError as RenameError
+from ._errors import RunFailedError as RunFailedError
+from ._errors import UnknownInputError as UnknownInputError
+from ._records import InputSpec as InputSpec
+from ._records import RenameEntry as RenameEntry
+from ._records import RunnerCapabilities as RunnerCapabilities
+from ._result import RunResult as RunResult
+from ._result import RunStatus as RunStatus
+from ._state import GraphState as GraphState
+from ._state import NodeExecution as NodeExecution
+
+__all__ = (
+    "ConflictError",
+    "GraphConfigError",
+    "GraphState",
+    "HypergraphError",
+    "IncompatibleRunnerError",
+    "InfiniteLoopError",
+    "InputSpec",
+    "InvalidInputError",
+    "MissingInputError",
+    "NodeCancelledError",
+    "NodeExecution",
+    "OutputMismatchError",
+    "RenameEntry",
+    "RenameError",
+    "RunFailedError",
+    "RunResult",
+    "RunStatus",
+    "RunnerCapabilities",
+    "UnknownInputError",
+)

@@ -1,0 +1,285 @@
+"""Every exception Hypergraph raises, under one base.
+
+Each leaf also subclasses the builtin it refines, so ``except ValueError:`` and friends keep
+working::
+
+    Exception
+    └── HypergraphError
+        ├── GraphConfigError          (ValueError)    invalid graph / node configuration
+        ├── RenameError               (ValueError)    invalid renames
+        ├── InvalidInputError         (ValueError)    invalid run / map arguments and addresses
+        │   ├── MissingInputError                     required or seed inputs absent
+        │   └── UnknownInputError                     names in ``values`` that address nothing
+        ├── IncompatibleRunnerError   (TypeError)     the runner cannot execute the graph
+        ├── OutputMismatchError       (ValueError)    a node returned the wrong shape
+        ├── ConflictError             (RuntimeError)  conflicting writes in one superstep
+        ├── InfiniteLoopError         (RuntimeError)  cycle budget exhausted
+        ├── NodeCancelledError        (RuntimeError)  a node body raised CancelledError itself
+        └── RunFailedError            (KeyError)      absent key read from a FAILED RunResult
+
+Passing an argument of the wrong Python type to a public API raises the builtin ``TypeError``,
+not a ``HypergraphError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ._format import fmt_names, message, suggest
+
+__all__ = [
+    "ConflictError",
+    "GraphConfigError",
+    "HypergraphError",
+    "IncompatibleRunnerError",
+    "InfiniteLoopError",
+    "InvalidInputError",
+    "MissingInputError",
+    "NodeCancelledError",
+    "OutputMismatchError",
+    "RenameError",
+    "RunFailedError",
+    "UnknownInputError",
+]
+
+
+class HypergraphError(Exception):
+    """Base class of every error raised by Hypergraph."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take keyword-only constructor arguments, which Exception's default
+        # pickling cannot replay; restore args and attributes directly instead.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+class GraphConfigError(HypergraphError, ValueError):
+    """Invalid graph or node configuration: ``Graph(...)``, ``bind``, ``as_node``, ``map_over``."""
+
+
+class RenameError(HypergraphError, ValueError):
+    """An invalid ``with_inputs`` / ``with_outputs`` / ``rename_inputs`` request."""
+
+
+class InvalidInputError(HypergraphError, ValueError):
+    """Invalid ``run`` / ``map`` arguments or input addresses."""
+
+
+class MissingInputError(InvalidInputError):
+    """Required or seed inputs were neither provided nor otherwise covered.
+
+    Attributes:
+        missing: The missing input names, sorted.
+        provided: The names that were provided (``[]`` when none).
+        message: The full message; ``str(error) == message``.
+    """
+
+    def __init__(
+        self,
+        missing: Iterable[str],
+        provided: Iterable[str] | None = None,
+        message: str | None = None,
+    ) -> None:
+        self.missing: list[str] = sorted(missing)
+        self.provided: list[str] = list(provided) if provided is not None else []
+        self.message: str = message if message is not None else _missing_message(
+            self.missing, self.provided
+        )
+        super().__init__(self.message)
+
+
+
+def _missing_message(
+    missing: Sequence[str],
+    provided: Sequence[str],
+    *,
+    required: Sequence[str] = (),
+    seeds: Sequence[str] = (),
+) -> str:
+    lines = [f"Missing required inputs: {fmt_names(missing)}"]
+    if required and seeds:
+        lines.append(f"  -> Required: {fmt_names(sorted(required))}")
+        lines.append(f"  -> Seeds (for cycles): {fmt_names(sorted(seeds))}")
+    if provided:
+        lines.append(f"  -> Provided: {fmt_names(provided)}")
+    lines.append(
+        "How to fix: pass the missing names in `values` (or as keyword arguments), "
+        "or bind them with graph.bind(...)"
+    )
+    return "\n".join(lines)
+
+
+def missing_input_error(
+    required: Sequence[str], seeds: Sequence[str], provided: Sequence[str]
+) -> MissingInputError:
+    """Build a ``MissingInputError`` listing required and seed names separately (ERR-01)."""
+    missing = sorted([*required, *seeds])
+    text = _missing_message(missing, provided, required=required, seeds=seeds)
+    return MissingInputError(missing, provided, text)
+
+
+class UnknownInputError(InvalidInputError):
+    """Names in ``values`` that are neither inputs, internal names nor addresses.
+
+    Attributes:
+        unknown: The unknown names.
+        valid: The valid input names.
+        suggestions: ``unknown name -> best close match``, only where one exists.
+        message: The full message; ``str(error) == message``.
+    """
+
+    def __init__(
+        self, unknown: Iterable[str], valid: Iterable[str], message: str | None = None
+    ) -> None:
+        self.unknown: list[str] = list(unknown)
+        self.valid: list[str] = list(valid)
+        self.suggestions: dict[str, str] = {}
+        for name in self.unknown:
+            close = suggest(name, self.valid)
+            if close:
+                self.suggestions[name] = close[0]
+        self.message: str = message if message is not None else self._default_message()
+        super().__init__(self.message)
+
+    def _default_message(self) -> str:
+        details = [
+            f"Did you mean {fmt_names([self.suggestions[n]])} (for {fmt_names([n])})?"
+            for n in self.unknown
+            if n in self.suggestions
+        ]
+        details.append(f"Valid inputs: {fmt_names(self.valid)}")
+        return message(
+            f"Unknown input names: {fmt_names(self.unknown)}",
+            details,
+            "remove them from `values` or fix their spelling",
+        )
+
+
+
+class IncompatibleRunnerError(HypergraphError, TypeError):
+    """The runner cannot execute the graph (RUN-09).
+
+    Attributes:
+        message: The full message.
+        node_name: The first offending node (or ``GraphNode`` path), if any.
+        capability: The missing capability, e.g. ``"supports_async_nodes"`` or ``"node_type"``.
+    """
+
+    def __init__(
+        self, message: str, *, node_name: str | None = None, capability: str | None = None
+    ) -> None:
+        self.message = message
+        self.node_name = node_name
+        self.capability = capability
+        super().__init__(message)
+
+
+
+class OutputMismatchError(HypergraphError, ValueError):
+    """A node returned the wrong shape for its declared outputs.
+
+    Attributes:
+        node_name: The node that returned the value.
+    """
+
+    def __init__(self, message: str, *, node_name: str | None = None) -> None:
+        self.message = message
+        self.node_name = node_name
+        super().__init__(message)
+
+
+
+class ConflictError(HypergraphError, RuntimeError):
+    """Two node executions of one superstep wrote different values to one name (ERR-04).
+
+    Attributes:
+        value_name: The contested value name.
+        producers: The names of the nodes that wrote it.
+    """
+
+    def __init__(self, message: str, *, value_name: str, producers: Iterable[str]) -> None:
+        self.message = message
+        self.value_name = value_name
+        self.producers: tuple[str, ...] = tuple(producers)
+        super().__init__(message)
+
+
+
+class InfiniteLoopError(HypergraphError, RuntimeError):
+    """A cycle did not converge within ``max_iterations`` cycle supersteps (ERR-05).
+
+    Attributes:
+        max_iterations: The budget that was exhausted.
+        nodes: The cyclic nodes that were still ready.
+        message: The full message.
+    """
+
+    def __init__(
+        self, max_iterations: int, message: str | None = None, *, nodes: Iterable[str] = ()
+    ) -> None:
+        self.max_iterations = max_iterations
+        self.nodes: tuple[str, ...] = tuple(nodes)
+        if message is None:
+            message = _infinite_loop_message(max_iterations, self.nodes)
+        self.message = message
+        super().__init__(message)
+
+
+
+def _infinite_loop_message(max_iterations: int, nodes: Sequence[str]) -> str:
+    return message(
+        f"Cycle did not converge within max_iterations={max_iterations}",
+        [f"Nodes still ready: {fmt_names(nodes)}"],
+        [
+            "make the cycle converge (a node must eventually write the same value again)",
+            "or raise the budget with run(..., max_iterations=N)",
+        ],
+    )
+
+
+class NodeCancelledError(HypergraphError, RuntimeError):
+    """A node body raised ``asyncio.CancelledError`` while nothing cancelled the run.
+
+    Attributes:
+        node_name: The node whose body raised it.
+    """
+
+    def __init__(self, message: str, *, node_name: str | None = None) -> None:
+        self.message = message
+        self.node_name = node_name
+        super().__init__(message)
+
+
+
+class RunFailedError(HypergraphError, KeyError):
+    """An absent key was read from a FAILED ``RunResult``; ``__cause__`` is the run's error.
+
+    Attributes:
+        key: The key that was read.
+        node_name: The failed node's path, if known.
+    """
+
+    def __init__(self, message: str, *, key: str, node_name: str | None = None) -> None:
+        self.message = message
+        self.key = key
+        self.node_name = node_name
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+
+class OutputNotFoundError(KeyError):
+    """A KeyError without KeyError's quoting, for absent keys of a COMPLETED ``RunResult``."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Unpickle a ``HypergraphError`` without calling its constructor."""
+    err = cls.__new__(cls, *args)
+    err.args = args
+    err.__dict__.update(state)
+    return err

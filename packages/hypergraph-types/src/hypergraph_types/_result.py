@@ -1,0 +1,90 @@
+"""The outcome of a run: ``RunStatus`` and ``RunResult`` (TYPE-01, TYPE-02)."""
+
+from __future__ import annotations
+
+import enum
+import os
+from typing import Any
+
+import msgspec
+
+from ._errors import OutputNotFoundError, RunFailedError
+from ._format import did_you_mean, fmt_names, message
+
+__all__ = ["RunResult", "RunStatus"]
+
+
+class RunStatus(enum.Enum):
+    """How a run ended. A plain ``Enum``: ``RunStatus.COMPLETED == "completed"`` is False."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+def new_run_id() -> str:
+    """``"run-"`` and 12 random lowercase hex characters (cheaper than ``uuid4``)."""
+    return "run-" + os.urandom(6).hex()
+
+
+class RunResult(msgspec.Struct):
+    """The result of one ``run()`` (or of one ``map()`` item).
+
+    Read outputs with ``result["name"]``, ``"name" in result`` or ``result.get("name")``.
+    ``RunResult`` is not iterable and has no ``keys()``; use ``result.values``.
+
+    Attributes:
+        values: The selected values (SPEC §4.9). On a FAILED result, the partial values
+            completed before the failure.
+        status: ``RunStatus.COMPLETED`` or ``RunStatus.FAILED``.
+        run_id: ``"run-"`` plus 12 random hex characters, different for every result.
+        workflow_id: Reserved for checkpointing; runners never set it.
+        error: On a FAILED result, the very exception object that failed the run.
+        failed_node: On a FAILED result, the node path of the failure (``None`` for a
+            top-level ``InfiniteLoopError``/``ConflictError``); always ``None`` when COMPLETED.
+    """
+
+    # gc stays enabled: a traceback in `error` can reach the frame holding this result.
+    values: dict[str, Any]
+    status: RunStatus
+    run_id: str = msgspec.field(default_factory=new_run_id)
+    workflow_id: str | None = None
+    error: BaseException | None = None
+    failed_node: str | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self.values[key]
+        except KeyError:
+            pass
+        raise self._absent_key_error(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.values
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """``values[key]``, or ``default`` when the key is absent."""
+        return self.values.get(key, default)
+
+    # RunResult is deliberately not iterable (SPEC TYPE-01).
+    __iter__ = None  # type: ignore[assignment]
+
+    def _absent_key_error(self, key: str) -> KeyError:
+        available = list(self.values)
+        if self.status is RunStatus.FAILED:
+            err = self.error
+            where = f"node {fmt_names([self.failed_node])}" if self.failed_node else "the graph"
+            cause = f"{type(err).__name__}: {err}" if err is not None else "unknown error"
+            text = (
+                f"{fmt_names([key])} is not available: the run failed at {where} ({cause}). "
+                f"Completed outputs: {fmt_names(available)}. "
+                'How to fix: check result.status first, or pass error_handling="raise".'
+            )
+            failed = RunFailedError(text, key=key, node_name=self.failed_node)
+            failed.__cause__ = err
+            return failed
+        text = message(
+            f"No output named {fmt_names([key])} in this result",
+            [did_you_mean(key, available), f"Available outputs: {fmt_names(available)}"],
+            "use one of the available names, or result.get(name) for optional outputs",
+        )
+        return OutputNotFoundError(text)
