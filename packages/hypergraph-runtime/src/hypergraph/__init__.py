@@ -1,6 +1,62 @@
-"""Hypergraph: run graphs of plain Python functions."""
+"""Hypergraph: run graphs of plain Python functions.
+
+The full install. This facade re-exports the public API of hypergraph-types,
+hypergraph-graph and hypergraph-runners and has no logic of its own.
+"""
 
 from __future__ import annotations
 
+from hypergraph_graph import FunctionNode as FunctionNode
+from hypergraph_graph import Graph as Graph
+from hypergraph_graph import GraphNode as GraphNode
+from hypergraph_graph import HyperNode as HyperNode
+from hypergraph_graph import node as node
+from hypergraph_types import ConflictError as ConflictError
+from hypergraph_types import GraphConfigError as GraphConfigError
+from hypergraph_types import GraphState as GraphState
+from hypergraph_types import HypergraphError as HypergraphError
+from hypergraph_types import IncompatibleRunnerError as IncompatibleRunnerError
+from hypergraph_types import InfiniteLoopError as InfiniteLoopError
+from hypergraph_types import InputSpec as InputSpec
+from hypergraph_types import InvalidInputError as InvalidInputError
+from hypergraph_types import MissingInputError as MissingInputError
+from hypergraph_types import NodeCancelledError as NodeCancelledError
+from hypergraph_types import NodeExecution as NodeExecution
+from hypergraph_types import OutputMismatchError as OutputMismatchError
+from hypergraph_types import RenameEntry as RenameEntry
+from hypergraph_types import RenameError as RenameError
+from hypergraph_types import RunFailedError as RunFailedError
+from hypergraph_types import RunnerCapabilities as RunnerCapabilities
+from hypergraph_types import RunResult as RunResult
+from hypergraph_types import RunStatus as RunStatus
+from hypergraph_types import UnknownInputError as UnknownInputError
+
 __version__ = "0.1.0"
-__all__ = ("__version__",)
+
+__all__ = (
+    "ConflictError",
+    "FunctionNode",
+    "Graph",
+    "GraphConfigError",
+    "GraphNode",
+    "GraphState",
+    "HyperNode",
+    "HypergraphError",
+    "IncompatibleRunnerError",
+    "InfiniteLoopError",
+    "InputSpec",
+    "InvalidInputError",
+    "MissingInputError",
+    "NodeCancelledError",
+    "NodeExecution",
+    "OutputMismatchError",
+    "RenameEntry",
+    "RenameError",
+    "RunFailedError",
+    "RunResult",
+    "RunStatus",
+    "RunnerCapabilities",
+    "UnknownInputError",
+    "__version__",
+    "node",
+)

@@ -82,11 +82,10 @@ class MissingInputError(InvalidInputError):
     ) -> None:
         self.missing: list[str] = sorted(missing)
         self.provided: list[str] = list(provided) if provided is not None else []
-        self.message: str = message if message is not None else _missing_message(
-            self.missing, self.provided
+        self.message: str = (
+            message if message is not None else _missing_message(self.missing, self.provided)
         )
         super().__init__(self.message)
-
 
 
 def _missing_message(
@@ -155,7 +154,6 @@ class UnknownInputError(InvalidInputError):
         )
 
 
-
 class IncompatibleRunnerError(HypergraphError, TypeError):
     """The runner cannot execute the graph (RUN-09).
 
@@ -174,7 +172,6 @@ class IncompatibleRunnerError(HypergraphError, TypeError):
         super().__init__(message)
 
 
-
 class OutputMismatchError(HypergraphError, ValueError):
     """A node returned the wrong shape for its declared outputs.
 
@@ -186,7 +183,6 @@ class OutputMismatchError(HypergraphError, ValueError):
         self.message = message
         self.node_name = node_name
         super().__init__(message)
-
 
 
 class ConflictError(HypergraphError, RuntimeError):
@@ -202,7 +198,6 @@ class ConflictError(HypergraphError, RuntimeError):
         self.value_name = value_name
         self.producers: tuple[str, ...] = tuple(producers)
         super().__init__(message)
-
 
 
 class InfiniteLoopError(HypergraphError, RuntimeError):
@@ -223,7 +218,6 @@ class InfiniteLoopError(HypergraphError, RuntimeError):
             message = _infinite_loop_message(max_iterations, self.nodes)
         self.message = message
         super().__init__(message)
-
 
 
 def _infinite_loop_message(max_iterations: int, nodes: Sequence[str]) -> str:
@@ -250,7 +244,6 @@ class NodeCancelledError(HypergraphError, RuntimeError):
         super().__init__(message)
 
 
-
 class RunFailedError(HypergraphError, KeyError):
     """An absent key was read from a FAILED ``RunResult``; ``__cause__`` is the run's error.
 
@@ -267,7 +260,6 @@ class RunFailedError(HypergraphError, KeyError):
 
     def __str__(self) -> str:
         return self.message
-
 
 
 class OutputNotFoundError(KeyError):

@@ -46,7 +46,7 @@ class InputSpec(msgspec.Struct, frozen=True):
         return self.required + self.optional + self.seeds
 
     # InputSpec is deliberately not iterable (SPEC TYPE-04).
-    __iter__ = None  # type: ignore[assignment]
+    __iter__ = None
 
 
 RenameKind = Literal["name", "inputs", "outputs"]

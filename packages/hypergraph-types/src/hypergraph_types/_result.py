@@ -66,7 +66,7 @@ class RunResult(msgspec.Struct):
         return self.values.get(key, default)
 
     # RunResult is deliberately not iterable (SPEC TYPE-01).
-    __iter__ = None  # type: ignore[assignment]
+    __iter__ = None
 
     def _absent_key_error(self, key: str) -> KeyError:
         available = list(self.values)

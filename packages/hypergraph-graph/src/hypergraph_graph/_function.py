@@ -1,0 +1,288 @@
+"""``FunctionNode`` and the ``@node`` decorator (NODE-02, NODE-03, NODE-04)."""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any, overload
+
+from hypergraph_types import GraphConfigError, RenameError
+from hypergraph_types._format import fmt_names
+
+from ._introspect import annotations_of, generator_item_type, source_hash, target_function
+from ._node import HyperNode
+
+__all__ = ["FunctionNode", "node"]
+
+_P = inspect.Parameter
+
+
+def _check_callable(source: Any) -> Callable[..., Any]:
+    if inspect.iscoroutine(source) or inspect.isgenerator(source) or inspect.isasyncgen(source):
+        if inspect.iscoroutine(source):
+            source.close()  # never awaited: close it so Python does not warn later
+        raise TypeError(
+            f"FunctionNode expected a callable, got the result of calling one "
+            f"({type(source).__name__} object). How to fix: pass the function itself, "
+            f"e.g. node(f) rather than node(f())."
+        )
+    if not callable(source):
+        raise TypeError(
+            f"FunctionNode expected a callable, got {type(source).__name__}. "
+            f"How to fix: pass a function, e.g. @node(output_name=...) on a def."
+        )
+    return source  # type: ignore[no-any-return]
+
+
+def _output_names(output_name: Any, func_name: str) -> tuple[str, ...]:
+    if output_name is None:
+        return ()
+    if isinstance(output_name, str):
+        return (output_name,)
+    if isinstance(output_name, (tuple, list)) and all(isinstance(o, str) for o in output_name):
+        names = tuple(output_name)
+        repeated = sorted({o for o in names if names.count(o) > 1})
+        if repeated:
+            raise GraphConfigError(
+                f"Repeated output name {fmt_names(repeated)} in function '{func_name}'\n"
+                f"  -> output_name={names!r}\n"
+                "How to fix: give every output of the node a distinct name."
+            )
+        return names
+    raise TypeError(
+        f"output_name must be a str or a tuple of str, got {type(output_name).__name__} "
+        f"({output_name!r}) for function '{func_name}'"
+    )
+
+
+class FunctionNode(HyperNode):
+    """A node that calls a Python function.
+
+    Its inputs are the function's parameters; its outputs are the names given by
+    ``output_name`` (none: the node runs for its side effects).
+
+    Example:
+        >>> def double(x: int) -> int:
+        ...     return 2 * x
+        >>> FunctionNode(double, output_name="doubled").inputs
+        ('x',)
+    """
+
+    func: Callable[..., Any]
+    defaults: dict[str, Any]
+    parameter_annotations: dict[str, Any]
+    output_annotation: dict[str, Any]
+
+    def __init__(
+        self,
+        source: Callable[..., Any] | FunctionNode,
+        name: str | None = None,
+        output_name: str | tuple[str, ...] | None = None,
+        *,
+        rename_inputs: Mapping[str, str] | None = None,
+        cache: bool = False,
+    ) -> None:
+        func = source.func if isinstance(source, FunctionNode) else _check_callable(source)
+        try:
+            sig = inspect.signature(func)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(
+                f"Cannot read the signature of {func!r}. "
+                "How to fix: wrap it in a def with named parameters."
+            ) from exc
+        func_name = getattr(func, "__name__", None)
+        if name is None:
+            if not isinstance(func_name, str):
+                raise TypeError(
+                    f"{func!r} has no __name__. How to fix: pass name= to FunctionNode."
+                )
+            name = func_name
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a str, got {type(name).__name__}")
+        if not isinstance(cache, bool):
+            raise TypeError(f"cache must be a bool, got {type(cache).__name__}")
+        outputs = _output_names(output_name, name)
+
+        self.func = func
+        self.name = name
+        self._func_name = func_name if isinstance(func_name, str) else name
+        self._cache = cache
+        self._rename_history = []
+        self._params: tuple[tuple[str, inspect._ParameterKind], ...] = tuple(
+            (p.name, p.kind) for p in sig.parameters.values()
+        )
+        self.inputs = tuple(p for p, _ in self._params)
+        self.outputs = outputs
+        self._param_of = {p: p for p in self.inputs}  # current input name -> parameter name
+
+        target = target_function(func)
+        self._is_async = inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target)
+        self._is_generator = inspect.isgeneratorfunction(target) or inspect.isasyncgenfunction(
+            target
+        )
+        hints = annotations_of(func, sig)
+        self._return_annotation = hints.get("return", inspect.Signature.empty)
+        self.defaults = {
+            p.name: p.default
+            for p in sig.parameters.values()
+            if p.default is not _P.empty and p.kind not in (_P.VAR_POSITIONAL, _P.VAR_KEYWORD)
+        }
+        self.parameter_annotations = {p: hints[p] for p in self.inputs if p in hints}
+        self.output_annotation = self._output_annotation()
+        self._hash: str | None = None
+        if not outputs:
+            self._warn_unused_return(sig)
+        if rename_inputs:
+            unknown = [k for k in rename_inputs if k not in self.inputs]
+            if unknown:
+                raise RenameError(
+                    f"Cannot rename unknown inputs: {fmt_names(unknown)}. "
+                    f"Valid inputs: {fmt_names(self.inputs)}."
+                )
+            renamed = self.with_inputs(rename_inputs)
+            self.__dict__.update(renamed.__dict__)
+
+    def _warn_unused_return(self, sig: inspect.Signature) -> None:
+        ret = sig.return_annotation
+        if ret is inspect.Signature.empty or ret is None or ret == "None":
+            return
+        warnings.warn(
+            f"Function '{self._func_name}' has return type {ret!r} but no output_name, so its "
+            "return value is discarded. How to fix: pass output_name=... to keep it, or "
+            "annotate the function with -> None.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+    def _output_annotation(self) -> dict[str, Any]:
+        ret = self._return_annotation
+        outs = self.outputs
+        if not outs or ret is inspect.Signature.empty:
+            return {}
+        if self._is_generator:
+            found, item = generator_item_type(ret)
+            if not found:
+                return {}
+            if len(outs) == 1:
+                return {outs[0]: list[item]}  # type: ignore[valid-type]
+            return dict.fromkeys(outs, item)
+        if len(outs) == 1:
+            return {outs[0]: ret}
+        args = getattr(ret, "__args__", None)
+        origin = getattr(ret, "__origin__", None)
+        if origin is tuple and args and len(args) == len(outs) and Ellipsis not in args:
+            return dict(zip(outs, args))
+        return {}
+
+    # -- HyperNode API ---------------------------------------------------------------------
+
+    @property
+    def definition_hash(self) -> str:
+        """SHA-256 of the function's source (names, renames and outputs are ignored)."""
+        if self._hash is None:
+            self._hash = source_hash(self.func)
+        return self._hash
+
+    @property
+    def is_async(self) -> bool:
+        return self._is_async
+
+    @property
+    def is_generator(self) -> bool:
+        return self._is_generator
+
+    @property
+    def cache(self) -> bool:
+        return self._cache
+
+    def has_default_for(self, param: str) -> bool:
+        return param in self.defaults
+
+    def get_default_for(self, param: str) -> Any:
+        try:
+            return self.defaults[param]
+        except KeyError:
+            raise KeyError(f"No default for '{param}' in node '{self.name}'") from None
+
+    def get_input_type(self, param: str) -> Any | None:
+        return self.parameter_annotations.get(param)
+
+    def get_output_type(self, output: str) -> Any | None:
+        return self.output_annotation.get(output)
+
+    def map_inputs_to_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        param_of = self._param_of
+        return {param_of.get(k, k): v for k, v in values.items()}
+
+    def _renamed(self, kind: str, renames: dict[str, str]) -> None:
+        if kind == "inputs":
+            self._param_of = {renames.get(k, k): v for k, v in self._param_of.items()}
+            self.defaults = {renames.get(k, k): v for k, v in self.defaults.items()}
+            self.parameter_annotations = {
+                renames.get(k, k): v for k, v in self.parameter_annotations.items()
+            }
+        else:
+            self.output_annotation = {
+                renames.get(k, k): v for k, v in self.output_annotation.items()
+            }
+
+    # -- calling ---------------------------------------------------------------------------
+
+    @property
+    def parameters(self) -> tuple[tuple[str, str, inspect._ParameterKind], ...]:
+        """``(current input name, parameter name, parameter kind)`` in signature order."""
+        return tuple(
+            (current, param, kind) for current, (param, kind) in zip(self.inputs, self._params)
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the wrapped function with exactly these arguments (no renaming)."""
+        return self.func(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        label = self._func_name
+        if self.name != label:
+            label = f"{label} as '{self.name}'"
+        return f"FunctionNode({label}, outputs={self.outputs!r})"
+
+
+@overload
+def node(
+    source: Callable[..., Any],
+    output_name: str | tuple[str, ...] | None = None,
+    *,
+    rename_inputs: Mapping[str, str] | None = None,
+    cache: bool = False,
+) -> FunctionNode: ...
+@overload
+def node(
+    source: None = None,
+    output_name: str | tuple[str, ...] | None = None,
+    *,
+    rename_inputs: Mapping[str, str] | None = None,
+    cache: bool = False,
+) -> Callable[[Callable[..., Any]], FunctionNode]: ...
+def node(
+    source: Callable[..., Any] | None = None,
+    output_name: str | tuple[str, ...] | None = None,
+    *,
+    rename_inputs: Mapping[str, str] | None = None,
+    cache: bool = False,
+) -> FunctionNode | Callable[[Callable[..., Any]], FunctionNode]:
+    """Turn a function into a ``FunctionNode``; works bare (``@node``) and called.
+
+    Example:
+        >>> @node(output_name="cleaned")
+        ... def clean(text: str) -> str:
+        ...     return text.strip()
+        >>> clean.inputs, clean.outputs
+        (('text',), ('cleaned',))
+    """
+    if source is None:
+
+        def decorate(func: Callable[..., Any]) -> FunctionNode:
+            return FunctionNode(func, None, output_name, rename_inputs=rename_inputs, cache=cache)
+
+        return decorate
+    return FunctionNode(source, None, output_name, rename_inputs=rename_inputs, cache=cache)

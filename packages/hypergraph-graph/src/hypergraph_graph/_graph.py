@@ -1,0 +1,229 @@
+"""``Graph``: an immutable set of nodes wired by name (GRAPH-01 ... GRAPH-09)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from hypergraph_types import GraphConfigError, InputSpec
+from hypergraph_types._format import did_you_mean, fmt_names, message, quote
+
+from ._graph_node import GraphNode
+from ._node import HyperNode
+from ._structure import Structure
+from ._validate import check_items, check_types, construction_problems, raise_problems
+
+if TYPE_CHECKING:
+    import networkx
+
+__all__ = ["MAX_NESTING_DEPTH", "Graph"]
+
+#: How deeply graphs may nest inside each other. Each level costs a few interpreter frames
+#: at run time; past this depth construction fails with a GraphConfigError instead of a
+#: RecursionError halfway through a run.
+MAX_NESTING_DEPTH = 100
+
+
+def _nesting_depth(nodes: Iterable[HyperNode]) -> int:
+    return 1 + max((n.graph._depth for n in nodes if isinstance(n, GraphNode)), default=0)
+
+
+class Graph:
+    """Nodes wired by name: an output feeds every input of the same name.
+
+    The graph is immutable and computes its structure (edges, cycles, inputs) once.
+
+    Example:
+        >>> from hypergraph_graph import node
+        >>> @node(output_name="doubled")
+        ... def double(x: int) -> int:
+        ...     return 2 * x
+        >>> Graph([double]).inputs.required
+        ('x',)
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_bound",
+        "_depth",
+        "_inputs",
+        "_name",
+        "_nx",
+        "_strict_types",
+        "_structure",
+    )
+
+    def __init__(
+        self, nodes: Iterable[HyperNode], *, name: str | None = None, strict_types: bool = False
+    ) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Graph name must be a str or None, got {type(name).__name__}")
+        if not isinstance(strict_types, bool):
+            raise TypeError(f"strict_types must be a bool, got {type(strict_types).__name__}")
+        items = check_items(nodes)
+        structure = Structure(items)
+        raise_problems(construction_problems(name, items, structure), name)
+        if strict_types:
+            raise_problems(check_types(structure), name)
+        depth = _nesting_depth(structure.nodes.values())
+        if depth > MAX_NESTING_DEPTH:
+            raise GraphConfigError(
+                message(
+                    f"Graphs nested {depth} levels deep exceed the limit of {MAX_NESTING_DEPTH}",
+                    [f"graph: {quote(name) if name else '(unnamed)'}"],
+                    "flatten some levels (put their nodes in the parent graph)",
+                )
+            )
+        self._init(structure, name, strict_types, {}, depth)
+
+    def _init(
+        self,
+        structure: Structure,
+        name: str | None,
+        strict_types: bool,
+        bound: dict[str, Any],
+        depth: int,
+    ) -> None:
+        self._structure = structure
+        self._name = name
+        self._strict_types = strict_types
+        self._bound = bound
+        self._depth = depth
+        self._inputs = structure.input_spec(bound)
+        self._nx: networkx.DiGraph | None = None
+
+    def _derive(self, bound: dict[str, Any]) -> Graph:
+        clone = object.__new__(Graph)
+        clone._init(self._structure, self._name, self._strict_types, bound, self._depth)
+        return clone
+
+    # -- read-only properties --------------------------------------------------------------
+
+    @property
+    def name(self) -> str | None:
+        """The graph's name (the default name of ``as_node()``)."""
+        return self._name
+
+    @property
+    def nodes(self) -> dict[str, HyperNode]:
+        """Node name -> node, in node order (a new dict on every access)."""
+        return dict(self._structure.nodes)
+
+    @property
+    def _nodes(self) -> dict[str, HyperNode]:
+        # v1.3 compatibility: the internal mapping itself. Read it, never change it.
+        return self._structure.nodes
+
+    @property
+    def inputs(self) -> InputSpec:
+        """Required, optional and seed inputs, and the bindings (the same object each time)."""
+        return self._inputs
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """Every output name once, in node order."""
+        return self._structure.outputs
+
+    @property
+    def leaf_outputs(self) -> tuple[str, ...]:
+        """Outputs of the nodes that feed no other node (a self edge counts as feeding)."""
+        return self._structure.leaf_outputs
+
+    @property
+    def has_cycles(self) -> bool:
+        """True if some node lies on a cycle."""
+        return self._structure.has_cycles
+
+    @property
+    def has_async_nodes(self) -> bool:
+        """True if some node, at any nesting depth, is async."""
+        return self._structure.has_async_nodes
+
+    @property
+    def strict_types(self) -> bool:
+        """Whether edges were type-checked at construction."""
+        return self._strict_types
+
+    @property
+    def definition_hash(self) -> str:
+        """SHA-256 over nodes and wiring; independent of node order, name and bindings."""
+        return self._structure.definition_hash()
+
+    # -- derived graphs --------------------------------------------------------------------
+
+    def bind(self, **values: Any) -> Graph:
+        """A new graph with these inputs bound (merged over existing bindings)."""
+        s = self._structure
+        for key in values:
+            producers = s.producers.get(key)
+            if producers:
+                raise GraphConfigError(
+                    message(
+                        f"Cannot bind {quote(key)}: output of node {quote(producers[0])}",
+                        ["only graph inputs can be bound; this value is produced by the graph"],
+                        f"pass it in run(values={{{key!r}: ...}}) to bypass its producer instead",
+                    )
+                )
+            if key not in s.input_order:
+                valid = self._inputs.all
+                raise GraphConfigError(
+                    message(
+                        f"Cannot bind {quote(key)}: not a graph input. Valid inputs: {valid!r}",
+                        [did_you_mean(key, valid)],
+                        "bind one of the graph's inputs",
+                    )
+                )
+        return self._derive({**self._bound, **values})
+
+    def unbind(self, *names: str) -> Graph:
+        """A new graph without these bindings; names that are not bound are ignored."""
+        return self._derive({k: v for k, v in self._bound.items() if k not in names})
+
+    def as_node(self, *, name: str | None = None, runner: Any = None) -> GraphNode:
+        """This graph as a node of another graph (see ``GraphNode``)."""
+        return GraphNode(self, name=name, runner=runner)
+
+    # -- networkx (optional extra) ---------------------------------------------------------
+
+    def to_networkx(self) -> networkx.DiGraph:
+        """A new ``networkx.DiGraph``: a vertex per node, an edge per producer/consumer pair."""
+        try:
+            import networkx
+        except ImportError:
+            raise ImportError(
+                "Graph.to_networkx() needs networkx. How to fix: pip install "
+                "'hypergraph[networkx]' (or 'hypergraph-graph[networkx]')"
+            ) from None
+        g = networkx.DiGraph()
+        s = self._structure
+        for name, n in s.nodes.items():
+            g.add_node(name, hypernode=n)
+        shared: dict[tuple[str, str], list[str]] = {}
+        for u, v, value in s.edges:
+            shared.setdefault((u, v), []).append(value)
+        for (u, v), values in shared.items():
+            g.add_edge(u, v, edge_type="data", value_name=values[0], value_names=tuple(values))
+        return g
+
+    @property
+    def nx_graph(self) -> networkx.DiGraph:
+        """``to_networkx()`` built once and cached."""
+        if self._nx is None:
+            self._nx = self.to_networkx()
+        return self._nx
+
+    @property
+    def _nx_graph(self) -> networkx.DiGraph:
+        return self.nx_graph
+
+    # -- static analysis -------------------------------------------------------------------
+
+    def describe(self) -> str:
+        """A plain-text report: inputs by kind, outputs, nodes, edges, cycles and the hash."""
+        from ._describe import describe
+
+        return describe(self)
+
+    def __repr__(self) -> str:
+        label = f"{self._name!r}, " if self._name else ""
+        return f"Graph({label}nodes={fmt_names(self._structure.nodes)})"

@@ -1,0 +1,105 @@
+"""Name rules and rename batches shared by every node class (NODE-01, SPEC §6.2)."""
+
+from __future__ import annotations
+
+import itertools
+import keyword
+import threading
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from hypergraph_types import RenameEntry, RenameError
+from hypergraph_types._format import fmt_names, message
+
+__all__ = ["identifier_problem", "merge_renames", "next_batch_id", "plan_renames"]
+
+_batch_ids = itertools.count(1)
+_batch_lock = threading.Lock()
+
+
+def next_batch_id() -> int:
+    """A process-wide increasing id shared by the renames of one ``with_*`` call."""
+    with _batch_lock:
+        return next(_batch_ids)
+
+
+def identifier_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a node, input or output name, or ``None`` if it can.
+
+    Soft keywords (``match``, ``type``, ``case``, ``_``) are valid: ``keyword.iskeyword`` does
+    not list them.
+    """
+    if not name.isidentifier():
+        return "names must be valid Python identifiers"
+    if keyword.iskeyword(name):
+        return f"{name!r} is a Python keyword; names must be valid Python identifiers, not keywords"
+    return None
+
+
+def merge_renames(
+    mapping: Mapping[str, str] | None, renames: Mapping[str, str], what: str
+) -> dict[str, str]:
+    """Merge the positional mapping and keyword renames (keywords win); check their types."""
+    if mapping is not None and not isinstance(mapping, Mapping):
+        raise TypeError(
+            f"{what} expects a mapping of old -> new names, got {type(mapping).__name__}"
+        )
+    merged = dict(mapping or {})
+    merged.update(renames)
+    for old, new in merged.items():
+        if not isinstance(old, str) or not isinstance(new, str):
+            raise TypeError(
+                f"{what} expects str -> str renames, got {old!r} -> {new!r} "
+                f"({type(old).__name__} -> {type(new).__name__})"
+            )
+    return merged
+
+
+def _chain(key: str, kind: str, history: Sequence[RenameEntry]) -> list[str] | None:
+    """The names ``key`` went through in ``history``, or ``None`` if it was never renamed."""
+    chain = [key]
+    for entry in history:
+        if entry.kind == kind and entry.old == chain[-1] and entry.new != entry.old:
+            chain.append(entry.new)
+    return chain if len(chain) > 1 else None
+
+
+def plan_renames(
+    node_name: str,
+    kind: str,
+    current: tuple[str, ...],
+    renames: Mapping[str, str],
+    history: Sequence[RenameEntry],
+) -> tuple[str, ...]:
+    """Apply one batch of renames to ``current`` simultaneously, or raise ``RenameError``.
+
+    Every key must be a current name; the result must not contain a name twice.
+    """
+    unknown = [k for k in renames if k not in current]
+    label = "Current inputs" if kind == "inputs" else "Current outputs"
+    if unknown:
+        lines = []
+        for key in unknown:
+            chain = _chain(key, kind, history)
+            if chain is None:
+                lines.append(f"'{key}' not found")
+            else:
+                lines.append(f"'{key}' was renamed: {'→'.join(chain)}")
+        raise RenameError(
+            message(
+                f"Cannot rename {kind} of node '{node_name}': " + "; ".join(lines),
+                [f"{label}: {current!r}"],
+                f"rename one of the current {kind} (renames compose: use the latest name)",
+            )
+        )
+    result = tuple(renames.get(n, n) for n in current)
+    duplicated = [n for n, count in Counter(result).items() if count > 1]
+    if duplicated:
+        raise RenameError(
+            message(
+                f"Renaming {kind} of node '{node_name}' would duplicate {fmt_names(duplicated)}",
+                [f"{label}: {current!r}", f"Requested: {dict(renames)!r}"],
+                f"choose new names that are not already {kind} of this node",
+            )
+        )
+    return result

@@ -1,0 +1,129 @@
+"""``HyperNode``: the abstract node every graph is made of, and its rename machinery (NODE-01)."""
+
+from __future__ import annotations
+
+import abc
+import copy
+import hashlib
+from collections.abc import Mapping
+from typing import Any, Self
+
+from hypergraph_types import RenameEntry
+
+from ._names import merge_renames, next_batch_id, plan_renames
+
+__all__ = ["HyperNode"]
+
+
+class HyperNode(abc.ABC):
+    """A node: a name, the value names it consumes (``inputs``) and produces (``outputs``).
+
+    ``name``, ``inputs`` and ``outputs`` are plain attributes that the library never changes
+    after construction. Every ``with_*`` method returns a new node and leaves this one as it is.
+
+    Subclasses keep name-keyed state of their own (defaults, annotations, port maps) in sync
+    with renames by overriding ``_renamed``.
+    """
+
+    name: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    _rename_history: list[RenameEntry]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        if cls is HyperNode:
+            raise TypeError(
+                "HyperNode is abstract and cannot be instantiated; "
+                "use @node, FunctionNode(...) or Graph.as_node()"
+            )
+        return super().__new__(cls)
+
+    # -- metadata with defaults ------------------------------------------------------------
+
+    @property
+    def definition_hash(self) -> str:
+        """SHA-256 of the node's class, name, inputs and outputs."""
+        text = f"{type(self).__name__}:{self.name}:{self.inputs}:{self.outputs}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def is_async(self) -> bool:
+        """True if running the node needs an event loop."""
+        return False
+
+    @property
+    def is_generator(self) -> bool:
+        """True if the node's body yields values that are collected into a list."""
+        return False
+
+    @property
+    def cache(self) -> bool:
+        """Caching metadata; it has no runtime effect in this release."""
+        return False
+
+    def has_default_for(self, param: str) -> bool:
+        """True if the node declares a default for input ``param``."""
+        return False
+
+    def get_default_for(self, param: str) -> Any:
+        """The default of input ``param``; ``KeyError`` when there is none."""
+        raise KeyError(f"No default for '{param}' in node '{self.name}'")
+
+    def get_input_type(self, param: str) -> Any | None:
+        """The annotated type of input ``param``, or ``None``."""
+        return None
+
+    def get_output_type(self, output: str) -> Any | None:
+        """The annotated type of ``output``, or ``None``."""
+        return None
+
+    def map_inputs_to_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Translate current input names to the names the node's body uses."""
+        return dict(values)
+
+    # -- renames ---------------------------------------------------------------------------
+
+    def with_name(self, name: str) -> Self:
+        """A copy named ``name``. The ``Graph`` validates the name, this never fails on content."""
+        if not isinstance(name, str):
+            raise TypeError(f"with_name() expects a str, got {type(name).__name__}")
+        clone = self._copy()
+        if name != self.name:
+            clone._rename_history.append(RenameEntry("name", self.name, name))
+            clone.name = name
+        return clone
+
+    def with_inputs(self, mapping: Mapping[str, str] | None = None, /, **renames: str) -> Self:
+        """A copy with inputs renamed; all renames of one call apply at once (``x<->y`` swaps)."""
+        return self._with_renames("inputs", merge_renames(mapping, renames, "with_inputs()"))
+
+    def with_outputs(self, mapping: Mapping[str, str] | None = None, /, **renames: str) -> Self:
+        """A copy with outputs renamed; all renames of one call apply at once."""
+        return self._with_renames("outputs", merge_renames(mapping, renames, "with_outputs()"))
+
+    def _with_renames(self, kind: str, renames: dict[str, str]) -> Self:
+        current = self.inputs if kind == "inputs" else self.outputs
+        new_names = plan_renames(self.name, kind, current, renames, self._rename_history)
+        clone = self._copy()
+        batch = next_batch_id()
+        applied = {old: new for old, new in renames.items() if old != new}
+        clone._rename_history.extend(
+            RenameEntry(kind, old, new, batch)  # type: ignore[arg-type]
+            for old, new in applied.items()
+        )
+        if kind == "inputs":
+            clone.inputs = new_names
+        else:
+            clone.outputs = new_names
+        if applied:
+            clone._renamed(kind, applied)
+        return clone
+
+    def _renamed(self, kind: str, renames: dict[str, str]) -> None:  # noqa: B027 - optional hook
+        """Hook: re-key name-keyed state after ``renames`` (old -> new) of ``kind`` applied."""
+
+    def _copy(self) -> Self:
+        """A shallow copy with its own rename history."""
+        clone = copy.copy(self)
+        clone._rename_history = list(self._rename_history)
+        return clone

@@ -1,0 +1,146 @@
+"""``Structure``: everything computed from a graph's node list, once.
+
+A ``Graph`` and every graph made from it by ``bind`` / ``unbind`` share one ``Structure``:
+edges, strongly connected components, seeds, input candidates, outputs and the definition hash
+are computed here at construction (the hash on first use) and never again. ``cache`` is a
+per-structure dictionary the runners use to keep their compiled plan, so a plan is built once
+per structure whatever layer builds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from hypergraph_types import InputSpec
+
+from ._node import HyperNode
+from ._topology import strongly_connected_components
+
+__all__ = ["Structure"]
+
+
+class Structure:
+    """The immutable, binding-independent analysis of one node list.
+
+    Attributes:
+        nodes: Node name -> node, in node order (the first node of a duplicated name wins;
+            duplicates are a construction error anyway).
+        producers: Value name -> names of the nodes that output it, in node order.
+        consumers: Value name -> names of the nodes that take it as input, in node order.
+        edges: ``(producer, consumer, value)`` triples in consumer order.
+        cyclic: Names of the nodes on a cycle (component of 2+ nodes, or a self edge).
+        component: Node name -> index of its strongly connected component.
+        input_order: Every non-produced or seed name, in first-occurrence order, with its
+            kind before bindings: ``"required"``, ``"optional"`` or ``"seed"``.
+        outputs: Every output name once, in node order.
+        leaf_outputs: Outputs of nodes without outgoing edges.
+        has_async_nodes: Some node (recursively) is async.
+        cache: Scratch space for compiled execution plans (see module docstring).
+    """
+
+    def __init__(self, node_list: Sequence[HyperNode]) -> None:
+        nodes: dict[str, HyperNode] = {}
+        for n in node_list:
+            nodes.setdefault(n.name, n)
+        self.nodes = nodes
+        producers: dict[str, list[str]] = {}
+        consumers: dict[str, list[str]] = {}
+        for n in nodes.values():
+            for out in n.outputs:
+                producers.setdefault(out, []).append(n.name)
+            for inp in n.inputs:
+                consumers.setdefault(inp, []).append(n.name)
+        self.producers = {k: tuple(v) for k, v in producers.items()}
+        self.consumers = {k: tuple(v) for k, v in consumers.items()}
+        self._analyse_topology()
+        self.outputs = tuple(producers)
+        self._classify_inputs()
+        self.has_async_nodes = any(n.is_async for n in nodes.values())
+        self._hash: str | None = None
+        self._hash_lock = threading.Lock()
+        self.cache: dict[str, Any] = {}
+
+    def _analyse_topology(self) -> None:
+        names = list(self.nodes)
+        position = {name: i for i, name in enumerate(names)}
+        edges: list[tuple[str, str, str]] = []
+        successors: list[list[int]] = [[] for _ in names]
+        self_loops: set[str] = set()
+        has_outgoing: set[str] = set()
+        for consumer, n in self.nodes.items():
+            for inp in n.inputs:
+                for producer in self.producers.get(inp, ()):
+                    edges.append((producer, consumer, inp))
+                    successors[position[producer]].append(position[consumer])
+                    has_outgoing.add(producer)
+                    if producer == consumer:
+                        self_loops.add(producer)
+        self.edges = tuple(edges)
+        component: dict[str, int] = {}
+        cyclic: set[str] = set(self_loops)
+        for ci, members in enumerate(strongly_connected_components(successors)):
+            for v in members:
+                component[names[v]] = ci
+            if len(members) > 1:
+                cyclic.update(names[v] for v in members)
+        self.component = component
+        self.cyclic = frozenset(cyclic)
+        self.leaf_outputs = tuple(
+            dict.fromkeys(
+                out
+                for name, n in self.nodes.items()
+                if name not in has_outgoing
+                for out in n.outputs
+            )
+        )
+
+    def _classify_inputs(self) -> None:
+        order: dict[str, str] = {}
+        component = self.component
+        for n in self.nodes.values():
+            for name in n.inputs:
+                if name in order:
+                    continue
+                producers = self.producers.get(name)
+                if producers:
+                    if any(
+                        component[c] == component[p]
+                        for p in producers
+                        for c in self.consumers[name]
+                    ):
+                        order[name] = "seed"
+                    continue
+                has_default = any(self.nodes[c].has_default_for(name) for c in self.consumers[name])
+                order[name] = "optional" if has_default else "required"
+        self.input_order = order
+
+    def input_spec(self, bound: dict[str, Any]) -> InputSpec:
+        """The ``InputSpec`` for this structure under the given bindings."""
+        required, optional, seeds = [], [], []
+        for name, kind in self.input_order.items():
+            if kind == "seed":
+                seeds.append(name)
+            elif kind == "optional" or name in bound:
+                optional.append(name)
+            else:
+                required.append(name)
+        return InputSpec(tuple(required), tuple(optional), tuple(seeds), dict(bound))
+
+    @property
+    def has_cycles(self) -> bool:
+        return bool(self.cyclic)
+
+    def definition_hash(self) -> str:
+        """SHA-256 over nodes sorted by name and sorted edges (GRAPH-09), computed once."""
+        if self._hash is None:
+            with self._hash_lock:
+                if self._hash is None:
+                    node_part = "|".join(
+                        f"{name}:{self.nodes[name].definition_hash}" for name in sorted(self.nodes)
+                    )
+                    edge_part = "|".join(f"{u}->{v}:{value}" for u, v, value in sorted(self.edges))
+                    self._hash = hashlib.sha256(f"{node_part}#{edge_part}".encode()).hexdigest()
+        return self._hash
