@@ -11,6 +11,9 @@ from hypergraph_graph import Graph as Graph
 from hypergraph_graph import GraphNode as GraphNode
 from hypergraph_graph import HyperNode as HyperNode
 from hypergraph_graph import node as node
+from hypergraph_runners import AsyncRunner as AsyncRunner
+from hypergraph_runners import BaseRunner as BaseRunner
+from hypergraph_runners import SyncRunner as SyncRunner
 from hypergraph_types import ConflictError as ConflictError
 from hypergraph_types import GraphConfigError as GraphConfigError
 from hypergraph_types import GraphState as GraphState
@@ -34,6 +37,8 @@ from hypergraph_types import UnknownInputError as UnknownInputError
 __version__ = "0.1.0"
 
 __all__ = (
+    "AsyncRunner",
+    "BaseRunner",
     "ConflictError",
     "FunctionNode",
     "Graph",
@@ -56,6 +61,7 @@ __all__ = (
     "RunResult",
     "RunStatus",
     "RunnerCapabilities",
+    "SyncRunner",
     "UnknownInputError",
     "__version__",
     "node",

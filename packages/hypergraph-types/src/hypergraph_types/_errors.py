@@ -142,7 +142,7 @@ class UnknownInputError(InvalidInputError):
 
     def _default_message(self) -> str:
         details = [
-            f"Did you mean {fmt_names([self.suggestions[n]])} (for {fmt_names([n])})?"
+            f"{fmt_names([n])}: Did you mean {fmt_names([self.suggestions[n]])}?"
             for n in self.unknown
             if n in self.suggestions
         ]

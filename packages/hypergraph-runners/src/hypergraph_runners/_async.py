@@ -1,0 +1,310 @@
+"""``AsyncRunner``: the execution core driven by asyncio (RUN-03, RUN-06 ... RUN-08)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Mapping, Sequence
+from contextlib import aclosing
+from typing import Any, Literal
+
+from hypergraph_graph import Graph, GraphNode
+from hypergraph_types import (
+    ConflictError,
+    InfiniteLoopError,
+    InvalidInputError,
+    RunnerCapabilities,
+    RunResult,
+    RunStatus,
+)
+from hypergraph_types._result import new_run_id
+
+from ._base import BaseRunner
+from ._context import AsyncContext, Context
+from ._core import Done, Execution, Scope, WarnOnce
+from ._delegate import run_foreign_async
+from ._inputs import Prepared, prepare_nested
+from ._leaf import NodeFailure, cancelled_by_body, run_sync_leaf, unpack
+from ._mapping import count_items, item_values
+from ._nested import NestedRequest, choose_runner, finish, first_failure, request_for
+from ._options import check_limit
+from ._plan import NodePlan, plan_of
+from ._tasks import in_thread, settle, work_pool
+
+__all__ = ["AsyncRunner"]
+
+_CAPABILITIES = RunnerCapabilities(
+    supports_cycles=True,
+    supports_async_nodes=True,
+    supports_streaming=False,
+    returns_coroutine=True,
+)
+
+
+class AsyncRunner(BaseRunner):
+    """Runs graphs on asyncio: independent ready nodes run concurrently.
+
+    ``async def`` nodes are awaited on the loop; plain ``def`` nodes run in a thread pool
+    created per call (``sync_nodes="thread"``, the default) or directly on the loop thread
+    (``sync_nodes="inline"``: cheaper for tiny functions, but they block the loop).
+
+    Example:
+        >>> import asyncio
+        >>> from hypergraph_graph import Graph, node
+        >>> @node(output_name="y")
+        ... async def double(x: int) -> int:
+        ...     return 2 * x
+        >>> asyncio.run(AsyncRunner().run(Graph([double]), {"x": 2}))["y"]
+        4
+    """
+
+    def __init__(self, *, sync_nodes: Literal["thread", "inline"] = "thread") -> None:
+        if sync_nodes not in ("thread", "inline"):
+            raise InvalidInputError(
+                f"Unknown sync_nodes {sync_nodes!r}\n"
+                "  -> allowed: 'thread' (a worker thread per sync body) or 'inline' (on the loop)\n"
+                "How to fix: pass sync_nodes='thread' or sync_nodes='inline'"
+            )
+        self._inline = sync_nodes == "inline"
+
+    @property
+    def capabilities(self) -> RunnerCapabilities:
+        return _CAPABILITIES
+
+    async def run(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None = None,
+        *,
+        select: Sequence[str] | str | None = None,
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        error_handling: Literal["continue", "raise"] = "continue",
+        **inputs: Any,
+    ) -> RunResult:
+        """Run ``graph`` once. At most ``max_concurrency`` node bodies run at any moment."""
+        limit = check_limit("max_concurrency", max_concurrency, None)
+        call = self._check_run(graph, values, inputs, select, max_iterations, error_handling)
+        run_id = new_run_id()
+        ctx = AsyncContext(call.max_iterations, limit, run_id)
+        try:
+            result = await self._run_graph(
+                ctx,
+                call.graph,
+                call.prepared,
+                call.select,
+                Scope("", run_id, None),
+                run_id,
+                WarnOnce(),
+            )
+        finally:
+            ctx.shutdown()
+        if call.raise_ and result.error is not None:
+            raise result.error
+        return result
+
+    async def map(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None = None,
+        *,
+        map_over: str | Sequence[str],
+        map_mode: Literal["zip", "product"] = "zip",
+        select: Sequence[str] | str | None = None,
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        error_handling: Literal["continue", "raise"] = "continue",
+        **inputs: Any,
+    ) -> list[RunResult]:
+        """Run ``graph`` once per item with a bounded pool of workers; results in item order."""
+        limit = check_limit("max_concurrency", max_concurrency, None)
+        call = self._check_map(
+            graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling
+        )
+        count = count_items(call.lists, call.mode)
+        results: list[RunResult | None] = [None] * count
+        if not count:
+            return []
+        ctx = AsyncContext(call.max_iterations, limit, new_run_id())
+        base = call.prepared
+        warn = WarnOnce()
+
+        async def run_item(i: int, item: dict[str, Any]) -> bool:
+            run_id = new_run_id()
+            prepared = Prepared({**base.values, **item}, base.addressed, base.bypassed)
+            result = await self._run_graph(
+                ctx, call.graph, prepared, call.select, Scope("", run_id, i), run_id, warn
+            )
+            results[i] = result
+            return result.status is RunStatus.FAILED
+
+        try:
+            await work_pool(item_values(call.lists, call.mode), count, limit, run_item, call.raise_)
+        finally:
+            ctx.shutdown()
+        if call.raise_:
+            failure = first_failure(results)
+            if failure is not None:
+                error = failure[1].error
+                assert error is not None
+                raise error
+        return results  # type: ignore[return-value]  # every item ran in "continue" mode
+
+    # -- the driver ------------------------------------------------------------------------
+
+    async def _run_graph(
+        self,
+        ctx: AsyncContext,
+        graph: Graph,
+        prepared: Prepared,
+        select: tuple[str, ...] | None,
+        scope: Scope,
+        run_id: str,
+        warn: WarnOnce | None = None,
+    ) -> RunResult:
+        ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
+        try:
+            while batch := ex.next_superstep():
+                done, failures = await self._superstep(ctx, ex, batch)
+                if failures:
+                    p, failure = failures[0]
+                    ex.fail_node(p, failure, [q.name for q, _ in failures[1:]])
+                ex.commit(done, check=ex.error is None)
+                if ex.error is not None:
+                    break
+        except (InfiniteLoopError, ConflictError) as exc:  # raised by the core, never by nodes
+            ex.fail_graph(exc)
+        return ex.result(select, warn)
+
+    async def _superstep(
+        self, ctx: AsyncContext, ex: Execution, batch: list[NodePlan]
+    ) -> tuple[list[Done], list[tuple[NodePlan, NodeFailure]]]:
+        if len(batch) == 1:
+            p = batch[0]
+            kwargs, versions = ex.inputs_of(p)
+            try:
+                outputs = await self._execute(ctx, ex, p, kwargs)
+            except NodeFailure as failure:
+                return [], [(p, failure)]
+            return [(p, outputs, versions)], []
+        resolved = [ex.inputs_of(p) for p in batch]
+        tasks = [
+            asyncio.create_task(self._execute(ctx, ex, p, kwargs))
+            for p, (kwargs, _) in zip(batch, resolved)
+        ]
+        await settle(tasks)
+        done: list[Done] = []
+        failures: list[tuple[NodePlan, NodeFailure]] = []
+        for p, (_, versions), task in zip(batch, resolved, tasks):
+            if task.cancelled():
+                continue
+            exc = task.exception()
+            if exc is None:
+                done.append((p, task.result(), versions))
+            elif isinstance(exc, NodeFailure):
+                failures.append((p, exc))
+            else:
+                raise exc  # a BaseException (or a bug): never a node failure
+        return done, failures
+
+    async def _execute(
+        self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        if p.caller is None:
+            return await self._execute_graph_node(ctx, ex, p, kwargs)
+        limiter = ctx.limiter
+        if limiter is None:
+            return await self._leaf(ctx, p, kwargs)
+        async with limiter:
+            return await self._leaf(ctx, p, kwargs)
+
+    async def _leaf(self, ctx: AsyncContext, p: NodePlan, kwargs: dict[str, Any]) -> dict[str, Any]:
+        if not p.is_async:
+            if self._inline:
+                return run_sync_leaf(p, kwargs)
+            return await in_thread(ctx, run_sync_leaf, p, kwargs)
+        assert p.caller is not None
+        try:
+            if p.is_generator:
+                async with aclosing(p.caller(kwargs)) as agen:
+                    value: Any = [item async for item in agen]
+            else:
+                value = await p.caller(kwargs)
+            return unpack(p.name, p.outputs, value)
+        except asyncio.CancelledError as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            raise NodeFailure(cancelled_by_body(p.name, exc)) from None
+        except Exception as exc:
+            raise NodeFailure(exc) from None
+
+    async def _execute_graph_node(
+        self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        gn = p.graph_node
+        assert gn is not None
+        request = request_for(ex, p, kwargs)
+        runner = choose_runner(self, gn)
+        if isinstance(runner, AsyncRunner):
+            results = await runner._nested(ctx, gn, ex.scope, request)
+        else:
+            results = await self._delegate(ctx, runner, gn, ex.scope, request)
+        return finish(ex, p, results)
+
+    async def _delegate(
+        self,
+        ctx: AsyncContext,
+        runner: BaseRunner,
+        gn: GraphNode,
+        scope: Scope,
+        request: NestedRequest,
+    ) -> list[RunResult | None]:
+        """A nested graph run by a sync-returning runner: one leaf, in a thread (NEST-06)."""
+        from ._delegate import run_foreign_sync
+        from ._sync import SyncRunner
+
+        if runner.capabilities.returns_coroutine:
+            return await run_foreign_async(runner, gn, request)
+
+        def body(stop: threading.Event) -> list[RunResult | None]:
+            if isinstance(runner, SyncRunner):
+                return runner._nested(Context(ctx.max_iterations), gn, scope, request)
+            return run_foreign_sync(runner, gn, request)
+
+        if ctx.limiter is None:
+            return await in_thread(ctx, body)
+        async with ctx.limiter:
+            return await in_thread(ctx, body)
+
+    async def _nested(
+        self, ctx: AsyncContext, gn: GraphNode, scope: Scope, request: NestedRequest
+    ) -> list[RunResult | None]:
+        """The nested run(s) of one GraphNode; mapped items share a worker pool (§5.2)."""
+        graph = gn.graph
+        if request.items is None:
+            assert request.values is not None
+            prepared = prepare_nested(graph, request.values)
+            child = scope.child(gn.name)
+            return [await self._run_graph(ctx, graph, prepared, None, child, new_run_id())]
+        results: list[RunResult | None] = [None] * request.count
+
+        async def run_item(i: int, values: dict[str, Any]) -> bool:
+            child = scope.child(f"{gn.name}[{i}]")
+            prepared = prepare_nested(graph, values)
+            result = await self._run_graph(ctx, graph, prepared, None, child, new_run_id())
+            results[i] = result
+            return result.status is RunStatus.FAILED
+
+        await work_pool(request.items, request.count, ctx.limit, run_item, True)
+        return results
+
+    async def _nested_on_private_loop(
+        self, max_iterations: int, gn: GraphNode, scope: Scope, request: NestedRequest
+    ) -> list[RunResult | None]:
+        """A SyncRunner parent's async nested graph: a new call on a private loop (NEST-06)."""
+        ctx = AsyncContext(max_iterations, None, new_run_id())
+        try:
+            return await self._nested(ctx, gn, scope, request)
+        finally:
+            ctx.shutdown()

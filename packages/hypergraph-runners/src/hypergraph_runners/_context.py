@@ -1,0 +1,114 @@
+"""Per-call state shared by a top-level call and all its nested runs and map items.
+
+A context is created inside each top-level ``run()`` / ``map()`` call and never stored on a
+runner, a graph or a module (RELIABILITY C1): a runner reused on another thread or event loop
+gets fresh ones, so nothing can be "bound to a different event loop".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+__all__ = ["DEFAULT_POOL_SIZE", "AsyncContext", "Context", "run_private_loop"]
+
+T = TypeVar("T")
+
+#: Threads in a call's pool when no ``max_concurrency`` is given (SPEC RUN-07).
+DEFAULT_POOL_SIZE = 32
+
+
+class Context:
+    """What every nested run of a call inherits.
+
+    Attributes:
+        max_iterations: The cycle budget of every run of the call (each run counts its own).
+    """
+
+    __slots__ = ("max_iterations",)
+
+    def __init__(self, max_iterations: int) -> None:
+        self.max_iterations = max_iterations
+
+
+class AsyncContext(Context):
+    """An ``AsyncRunner`` call's limiter and thread pool.
+
+    Attributes:
+        limiter: One semaphore for the whole call, held only around leaf bodies (C1, C2).
+        limit: ``max_concurrency`` of the call, or ``None``.
+        pool_size: Threads in the pool: the limit, or ``DEFAULT_POOL_SIZE``.
+    """
+
+    __slots__ = ("_pool", "_pool_lock", "limit", "limiter", "pool_size", "run_id")
+
+    def __init__(self, max_iterations: int, limit: int | None, run_id: str) -> None:
+        super().__init__(max_iterations)
+        self.limit = limit
+        self.limiter = asyncio.Semaphore(limit) if limit is not None else None
+        self.pool_size = limit if limit is not None else DEFAULT_POOL_SIZE
+        self.run_id = run_id
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def pool(self) -> ThreadPoolExecutor:
+        """The call's thread pool, created at the first sync body (threads start on demand)."""
+        if self._pool is None:
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        self.pool_size, thread_name_prefix=f"hypergraph-{self.run_id}"
+                    )
+        return self._pool
+
+    def shutdown(self) -> None:
+        """Shut the pool down, waiting for its threads (all settled by then)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+def run_private_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion on a private event loop (NEST-06, RELIABILITY C8).
+
+    With no loop running in this thread: ``asyncio.run``. Otherwise a helper thread runs its
+    own loop while this thread blocks; a ``BaseException`` raised here while waiting (Ctrl-C)
+    cancels the helper's work, waits for it to finish, then propagates.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    box: dict[str, Any] = {}
+    ready = threading.Event()
+
+    async def main() -> T:
+        box["loop"] = asyncio.get_running_loop()
+        box["task"] = asyncio.current_task()
+        ready.set()
+        return await make()
+
+    def target() -> None:
+        try:
+            box["result"] = asyncio.run(main())
+        except BaseException as exc:  # handed to the waiting thread below
+            box["error"] = exc
+        finally:
+            ready.set()
+
+    helper = threading.Thread(target=target, name="hypergraph-loop", daemon=True)
+    helper.start()
+    try:
+        helper.join()
+    except BaseException:
+        ready.wait()
+        if "task" in box:
+            box["loop"].call_soon_threadsafe(box["task"].cancel)
+        helper.join()
+        raise
+    if "error" in box:
+        error: BaseException = box.pop("error")
+        raise error
+    return box["result"]  # type: ignore[no-any-return]

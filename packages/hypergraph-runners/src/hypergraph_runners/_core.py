@@ -1,0 +1,311 @@
+"""The execution core: one run of one graph as a state machine without I/O.
+
+Both runners drive the same ``Execution``::
+
+    ex = Execution(...)
+    while batch := ex.next_superstep():      # the ready nodes, in node order
+        done = [(p, outputs, versions) for each p in batch, executed however the driver likes]
+        ex.commit(done)                      # apply outputs in node order, check conflicts
+    result = ex.result(select)
+
+The core owns readiness (SPEC §4.2), input resolution (§4.3), supersteps (§4.4), versions and
+the cycle budget (§4.5), conflict detection (ERR-04), failure bookkeeping (§4.11) and ``select``
+(§4.9). Readiness is incremental: after a superstep only the consumers of values whose version
+changed are examined again, so a chain of n nodes costs O(n) readiness checks in total.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from hypergraph_graph import Graph
+from hypergraph_types import (
+    ConflictError,
+    GraphState,
+    InfiniteLoopError,
+    NodeExecution,
+    RunResult,
+    RunStatus,
+)
+from hypergraph_types._format import did_you_mean, fmt_names, message
+from hypergraph_types._sameness import is_same
+
+from ._inputs import Prepared
+from ._leaf import NodeFailure
+from ._plan import NodePlan, Plan
+
+__all__ = ["Done", "Execution", "Scope", "WarnOnce"]
+
+Done = tuple[NodePlan, dict[str, Any], tuple[int, ...]]
+"""A finished node of a superstep: its plan, its outputs and the input versions it consumed."""
+
+
+class Scope:
+    """Where a run sits in its top-level call, for node paths and failure notes.
+
+    Attributes:
+        prefix: Node-path prefix of this run's nodes ("" at the top, "rag." or "rag[3]." nested).
+        run_id: The run id the user sees (the top-level run, or the ``map`` item's run).
+        item: The ``runner.map`` item index, or ``None``.
+    """
+
+    __slots__ = ("item", "prefix", "run_id")
+
+    def __init__(self, prefix: str, run_id: str, item: int | None) -> None:
+        self.prefix = prefix
+        self.run_id = run_id
+        self.item = item
+
+    def child(self, segment: str) -> Scope:
+        return Scope(f"{self.prefix}{segment}.", self.run_id, self.item)
+
+    def note(self, what: str, also: Sequence[str] = ()) -> str:
+        where = f"map item {self.item}, " if self.item is not None else ""
+        text = f"hypergraph: {what} failed ({where}run {self.run_id})"
+        if also:
+            text += f"; also failed: {', '.join(also)}"
+        return text
+
+
+class WarnOnce:
+    """Arms the ``select`` warning once per ``run()`` / ``map()`` call (SPEC §4.9, §5.1)."""
+
+    __slots__ = ("armed",)
+
+    def __init__(self) -> None:
+        self.armed = True
+
+
+class Execution:
+    """The state of one run of one graph (a top-level run, a map item or a nested run)."""
+
+    __slots__ = (
+        "addressed",
+        "bound",
+        "bypassed",
+        "cycle_steps",
+        "error",
+        "failed_path",
+        "graph",
+        "last",
+        "max_iterations",
+        "nested",
+        "pending",
+        "plan",
+        "ports",
+        "run_id",
+        "scope",
+        "state",
+    )
+
+    def __init__(
+        self,
+        graph: Graph,
+        plan: Plan,
+        prepared: Prepared,
+        max_iterations: int,
+        scope: Scope,
+        run_id: str,
+    ) -> None:
+        self.graph = graph
+        self.plan = plan
+        self.scope = scope
+        self.run_id = run_id
+        self.max_iterations = max_iterations
+        values = dict(prepared.values)
+        self.state = GraphState(values, dict.fromkeys(values, 1), {})
+        self.bound = graph.inputs.bound
+        self.addressed = prepared.addressed
+        self.bypassed = prepared.bypassed
+        self.ports = self._addressed_ports() if prepared.addressed else {}
+        self.last: list[tuple[int, ...] | None] = [None] * len(plan.nodes)
+        self.pending = set(plan.all_indices)
+        if prepared.bypassed:
+            self.pending -= prepared.bypassed
+        self.cycle_steps = 0
+        self.nested: dict[str, Any] = {}
+        self.error: BaseException | None = None
+        self.failed_path: str | None = None
+
+    def _addressed_ports(self) -> dict[int, frozenset[str]]:
+        """GraphNode index -> its ports fed by addressed values (always available, NEST-05.7)."""
+        ports: dict[int, frozenset[str]] = {}
+        for name, values in self.addressed.items():
+            p = self.plan.by_name[name]
+            gn = p.graph_node
+            if gn is not None:
+                inner_of = gn.map_inputs_to_params(dict.fromkeys(gn.inputs))
+                ports[p.index] = frozenset(k for k, v in zip(gn.inputs, inner_of) if v in values)
+        return ports
+
+    # -- readiness -------------------------------------------------------------------------
+
+    def _is_ready(self, p: NodePlan) -> bool:
+        values = self.state.values
+        skip = self.ports.get(p.index, ()) if self.ports else ()
+        for name in p.edge_fed:
+            if name not in values and name not in skip:
+                return False
+        bound = self.bound
+        for name in p.free:
+            if (
+                name not in values
+                and name not in bound
+                and name not in p.defaulted
+                and name not in skip
+            ):
+                return False
+        last = self.last[p.index]
+        if last is None:
+            return True
+        versions = self.state.versions
+        for name, version in zip(p.inputs, last):
+            if versions.get(name, 0) != version and name not in skip:
+                return True
+        return False
+
+    def next_superstep(self) -> list[NodePlan]:
+        """The ready nodes in node order; raises ``InfiniteLoopError`` when the budget is spent."""
+        pending = self.pending
+        if not pending:
+            return []
+        nodes = self.plan.nodes
+        ready = [nodes[i] for i in sorted(pending) if self._is_ready(nodes[i])]
+        pending.clear()
+        for p in ready:
+            if p.cyclic:
+                if self.cycle_steps >= self.max_iterations:
+                    raise InfiniteLoopError(
+                        self.max_iterations, nodes=[q.name for q in ready if q.cyclic]
+                    )
+                self.cycle_steps += 1
+                break
+        return ready
+
+    # -- inputs ----------------------------------------------------------------------------
+
+    def inputs_of(self, p: NodePlan) -> tuple[dict[str, Any], tuple[int, ...]]:
+        """Resolved inputs (state, then binding; defaults are left to the node) and versions."""
+        values = self.state.values
+        versions = self.state.versions
+        bound = self.bound
+        kwargs: dict[str, Any] = {}
+        for name in p.inputs:
+            if name in values:
+                kwargs[name] = values[name]
+            elif name in bound:
+                kwargs[name] = bound[name]
+        return kwargs, tuple([versions.get(name, 0) for name in p.inputs])
+
+    # -- outputs ---------------------------------------------------------------------------
+
+    def commit(self, done: Sequence[Done], check: bool = True) -> None:
+        """Apply a superstep's outputs in node order (raises ``ConflictError`` first if any).
+
+        After a failure the completed siblings are applied without the conflict check: the
+        run is already failed and reports that failure.
+        """
+        if check and len(done) > 1:
+            self._check_conflicts(done)
+        state = self.state
+        values, versions, executions = state.values, state.versions, state.node_executions
+        consumers = self.plan.consumers
+        pending = self.pending
+        for p, outputs, consumed in done:
+            for name, value in outputs.items():
+                if name not in values:
+                    versions[name] = 1
+                elif not is_same(values[name], value):
+                    versions[name] += 1
+                else:
+                    values[name] = value
+                    continue
+                values[name] = value
+                pending.update(consumers.get(name, ()))
+            self.last[p.index] = consumed
+            executions[p.name] = NodeExecution(p.name, dict(zip(p.inputs, consumed)), outputs)
+
+    def _check_conflicts(self, done: Sequence[Done]) -> None:
+        written: dict[str, tuple[str, Any]] = {}
+        for p, outputs, _ in done:
+            for name, value in outputs.items():
+                if name in written:
+                    first, other = written[name]
+                    if not is_same(other, value):
+                        raise ConflictError(
+                            message(
+                                f"Conflicting writes to {name!r} in one superstep",
+                                [f"producers: {fmt_names([first, p.name])}"],
+                                "make only one node produce it, or add a dependency "
+                                "between the producers",
+                            ),
+                            value_name=name,
+                            producers=(first, p.name),
+                        )
+                else:
+                    written[name] = (p.name, value)
+
+    # -- failures --------------------------------------------------------------------------
+
+    def fail_node(self, p: NodePlan, failure: NodeFailure, also: Sequence[str] = ()) -> None:
+        """Record a node failure; the innermost run adds the one note naming the path."""
+        error = failure.error
+        if failure.nested:
+            self.failed_path = failure.path or self.scope.prefix + p.name
+        else:
+            self.failed_path = self.scope.prefix + p.name
+            error.add_note(self.scope.note(f"node {self.failed_path!r}", also))
+        self.error = error
+
+    def fail_graph(self, error: BaseException) -> None:
+        """Record an ``InfiniteLoopError`` / ``ConflictError`` of this run's graph."""
+        label = self.scope.prefix[:-1] or self.graph.name or "<root>"
+        error.add_note(self.scope.note(f"graph {label!r}"))
+        self.error = error
+        self.failed_path = None
+
+    # -- result ----------------------------------------------------------------------------
+
+    def result(self, select: tuple[str, ...] | None, warn: WarnOnce | None) -> RunResult:
+        values = self._selected(select, warn if self.error is None else None)
+        if self.error is None:
+            return RunResult(values, RunStatus.COMPLETED, self.run_id)
+        return RunResult(
+            values, RunStatus.FAILED, self.run_id, error=self.error, failed_node=self.failed_path
+        )
+
+    def _selected(self, select: tuple[str, ...] | None, warn: WarnOnce | None) -> dict[str, Any]:
+        values = self.state.values
+        nested = self.nested
+        if select is None:
+            out = {k: values[k] for k in self.plan.outputs if k in values}
+            if nested:
+                for p in self.plan.nodes:
+                    if p.name in nested:
+                        out.setdefault(p.name, nested[p.name])
+            return out
+        out = {}
+        missing = []
+        for name in select:
+            if name in values:
+                out[name] = values[name]
+            elif name in nested:
+                out[name] = nested[name]
+            else:
+                missing.append(name)
+        if missing and warn is not None and warn.armed:
+            warn.armed = False
+            available = [*values, *nested]
+            hints = [did_you_mean(m, available) for m in missing]
+            warnings.warn(
+                message(
+                    f"Requested outputs not found: {fmt_names(missing)}",
+                    [f"Available outputs: {fmt_names(available)}", *hints],
+                    "select names the run produced, or check result.status",
+                ),
+                UserWarning,
+                stacklevel=4,
+            )
+        return out

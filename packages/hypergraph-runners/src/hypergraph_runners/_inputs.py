@@ -1,0 +1,258 @@
+"""Checking the keys of ``values`` against a graph (SPEC §6.5 steps 4-7, §4.6, NEST-05).
+
+``prepare`` splits the caller's values into plain values, values addressed to nested graphs
+(``"rag.top_k"``) and the set of producers bypassed by values given for their outputs, raising
+every validation error before any node runs. ``prepare_nested`` does the cheap part of the
+same work for a nested run, whose values the parent already checked.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from hypergraph_graph import Graph
+from hypergraph_types import InvalidInputError, UnknownInputError
+from hypergraph_types._errors import missing_input_error
+from hypergraph_types._format import did_you_mean, fmt_names, message
+
+from ._plan import Plan, plan_of
+
+__all__ = ["Prepared", "prepare", "prepare_nested"]
+
+
+class Prepared:
+    """Validated run inputs.
+
+    Attributes:
+        values: Plain names -> values (graph inputs and bypass values).
+        addressed: GraphNode name -> {inner name or deeper address: value}.
+        bypassed: Indices of the nodes that must not run (their outputs were supplied).
+    """
+
+    __slots__ = ("addressed", "bypassed", "values")
+
+    def __init__(
+        self,
+        values: dict[str, Any],
+        addressed: dict[str, dict[str, Any]],
+        bypassed: frozenset[int],
+    ) -> None:
+        self.values = values
+        self.addressed = addressed
+        self.bypassed = bypassed
+
+
+_NO_BYPASS: frozenset[int] = frozenset()
+
+
+def prepare_nested(graph: Graph, values: dict[str, Any]) -> Prepared:
+    """Split a nested run's values; the parent validated them already."""
+    plan = plan_of(graph)
+    addressed: dict[str, dict[str, Any]] = {}
+    bypassed = _NO_BYPASS
+    internal = plan.internal
+    for key in values:
+        if "." in key:
+            head, _, rest = key.partition(".")
+            addressed.setdefault(head, {})[rest] = values[key]
+        elif key in internal:
+            bypassed = bypassed | {plan.producer[key]}
+    if addressed:
+        values = {k: v for k, v in values.items() if "." not in k}
+    return Prepared(values, addressed, bypassed)
+
+
+def prepare(graph: Graph, values: dict[str, Any], *, warn_internal: bool = True) -> Prepared:
+    """Validate ``values`` for ``graph`` (§6.5 steps 4-7) and split them."""
+    plan = plan_of(graph)
+    plain: dict[str, Any] = {}
+    addresses: dict[str, tuple[str, Any]] = {}
+    for key, value in values.items():
+        if "." in key or "/" in key:
+            addresses[key] = (key.replace("/", "."), value)
+        else:
+            plain[key] = value
+    addressed = _check_addresses(graph, addresses)
+    _check_unknown(graph, plan, plain, addressed)
+    bypassed = _bypassed(plan, plain, warn_internal)
+    _check_missing(graph, plan, plain, addressed, bypassed)
+    return Prepared(plain, addressed, bypassed)
+
+
+def _check_addresses(
+    graph: Graph, addresses: dict[str, tuple[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    addressed: dict[str, dict[str, Any]] = {}
+    seen: dict[str, str] = {}
+    for key, (address, value) in addresses.items():
+        if any(not seg for seg in address.split(".")):
+            raise InvalidInputError(
+                message(
+                    f"Malformed address {key!r}: it has an empty segment",
+                    ["addresses look like 'graph_node.input' or 'outer.inner.input'"],
+                    "remove the extra '.' or '/'",
+                )
+            )
+        if address in seen:
+            raise InvalidInputError(
+                message(
+                    f"The same address is given twice: {seen[address]!r} and {key!r}",
+                    ["'/' and '.' are equivalent in addresses"],
+                    "pass each address once",
+                )
+            )
+        seen[address] = key
+        _resolve_address(graph, address, key)
+        head, _, rest = address.partition(".")
+        addressed.setdefault(head, {})[rest] = value
+    return addressed
+
+
+def _resolve_address(graph: Graph, address: str, key: str) -> None:
+    head, _, rest = address.partition(".")
+    nodes = graph._nodes
+    plan = plan_of(graph)
+    graph_node_names = [gn.name for gn in plan.graph_nodes]
+    if head not in nodes:
+        raise UnknownInputError(
+            [key],
+            graph_node_names,
+            message(
+                f"Unknown address {key!r}: no graph node {head!r}",
+                [
+                    did_you_mean(head, graph_node_names),
+                    f"Graph nodes: {fmt_names(graph_node_names)}",
+                ],
+                "address a nested graph by its node name, e.g. 'rag.top_k'",
+            ),
+        )
+    gn = plan.by_name[head].graph_node
+    if gn is None:
+        raise UnknownInputError(
+            [key],
+            graph_node_names,
+            message(
+                f"Unknown address {key!r}: {head!r} is not a graph node",
+                [f"Graph nodes: {fmt_names(graph_node_names)}"],
+                f"pass {head}'s inputs by their plain names instead",
+            ),
+        )
+    inner = gn.graph
+    if "." in rest:
+        _resolve_address(inner, rest, key)
+        return
+    inner_plan = plan_of(inner)
+    if rest not in inner.inputs.all and rest not in inner_plan.internal:
+        valid = inner.inputs.all
+        raise UnknownInputError(
+            [key],
+            list(valid),
+            message(
+                f"Unknown address {key!r}: {rest!r} is not an input of nested graph {head!r}",
+                [did_you_mean(rest, valid), f"Inputs of {head!r}: {fmt_names(valid)}"],
+                "use the nested graph's own input names (not renamed ports)",
+            ),
+        )
+
+
+def _check_unknown(
+    graph: Graph, plan: Plan, plain: Mapping[str, Any], addressed: Mapping[str, Any]
+) -> None:
+    valid = graph.inputs.all
+    known = set(valid) | plan.internal
+    unknown = [k for k in plain if k not in known]
+    if not unknown:
+        return
+    hints: list[str | None] = []
+    for name in unknown:
+        hint = did_you_mean(name, [*valid, *sorted(plan.internal)])
+        hints.append(f"{name!r}: {hint}" if hint else None)
+        if name in plan.by_name and plan.by_name[name].graph_node is not None:
+            hints.append(f"{name!r} is a graph node: address its inputs as '{name}.<input>'")
+    hints.append(f"Valid inputs: {fmt_names(valid)}")
+    missing = _missing_names(graph, plan, plain, addressed, _NO_BYPASS)
+    if missing[0] or missing[1]:
+        hints.append(f"Missing inputs: {fmt_names([*missing[0], *missing[1]])}")
+    raise UnknownInputError(
+        unknown,
+        list(valid),
+        message(
+            f"Unknown input names: {fmt_names(unknown)}",
+            hints,
+            "fix the spelling, or remove names the graph does not use",
+        ),
+    )
+
+
+def _bypassed(plan: Plan, plain: Mapping[str, Any], warn: bool) -> frozenset[int]:
+    internal = [k for k in plain if k in plan.internal]
+    if not internal:
+        return _NO_BYPASS
+    bypassed: set[int] = set()
+    for key in internal:
+        producer = plan.nodes[plan.producer[key]]
+        supplied = [o for o in producer.outputs if o in plain]
+        if len(supplied) != len(producer.outputs):
+            raise InvalidInputError(
+                message(
+                    f"Values cover only some outputs of node {producer.name!r}",
+                    [
+                        f"outputs of {producer.name!r}: {fmt_names(producer.outputs)}",
+                        f"supplied: {fmt_names(supplied)}",
+                    ],
+                    "supply all of them to skip the node, or none to let it run",
+                )
+            )
+        bypassed.add(producer.index)
+    if warn:
+        pairs = ", ".join(
+            f"{k!r} (from node {plan.nodes[plan.producer[k]].name!r})" for k in internal
+        )
+        warnings.warn(
+            f"Values given for internal names {pairs}: their producers will not run and the "
+            "given values stand in for their outputs.",
+            UserWarning,
+            stacklevel=5,
+        )
+    return frozenset(bypassed)
+
+
+def _missing_names(
+    graph: Graph,
+    plan: Plan,
+    plain: Mapping[str, Any],
+    addressed: Mapping[str, Mapping[str, Any]],
+    bypassed: frozenset[int],
+) -> tuple[list[str], list[str]]:
+    spec = graph.inputs
+
+    def needed(name: str) -> bool:
+        for i in plan.consumers.get(name, ()):
+            if i in bypassed:
+                continue
+            gn = plan.nodes[i].graph_node
+            if gn is not None and name in gn.inputs:
+                inner = gn.map_inputs_to_params({name: None})
+                if next(iter(inner)) in addressed.get(gn.name, {}):
+                    continue
+            return True
+        return False
+
+    def missing(names: Iterable[str]) -> list[str]:
+        return [n for n in names if n not in plain and needed(n)]
+
+    return missing(spec.required), missing(spec.seeds)
+
+
+def _check_missing(
+    graph: Graph,
+    plan: Plan,
+    plain: Mapping[str, Any],
+    addressed: Mapping[str, Mapping[str, Any]],
+    bypassed: frozenset[int],
+) -> None:
+    required, seeds = _missing_names(graph, plan, plain, addressed, bypassed)
+    if required or seeds:
+        raise missing_input_error(required, seeds, list(plain))

@@ -1,0 +1,190 @@
+"""Calling one ``FunctionNode`` body: the call convention, draining generators, unpacking.
+
+These pieces are shared by both runners. A sync body (a plain function or a sync generator,
+drained here) is executed by ``call_sync`` wherever it runs: inline in ``SyncRunner``, in a
+worker thread or inline in ``AsyncRunner``. Async bodies are awaited by the async driver and
+only their results pass through ``unpack``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+from collections.abc import Callable, Mapping
+from contextlib import closing
+from typing import Any
+
+from hypergraph_graph import FunctionNode
+from hypergraph_types import NodeCancelledError, OutputMismatchError
+
+__all__ = ["NodeFailure", "StopRequested", "drain_sync", "make_caller", "run_sync_leaf", "unpack"]
+
+Caller = Callable[[Mapping[str, Any]], Any]
+_P = inspect.Parameter
+
+
+class NodeFailure(Exception):
+    """Carries a node's failure from where it was caught to the driver loop; never escapes.
+
+    Attributes:
+        error: The original exception, untouched.
+        path: For a failed nested run, the node path it reported.
+        nested: True when the failure comes from a nested run (which already added the note).
+    """
+
+    def __init__(self, error: BaseException, path: str | None = None, nested: bool = False) -> None:
+        super().__init__()
+        self.error = error
+        self.path = path
+        self.nested = nested
+
+
+def cancelled_by_body(node_name: str, cause: BaseException) -> NodeCancelledError:
+    """A node body raised ``CancelledError`` while nothing cancelled it (SPEC §4.12)."""
+    err = NodeCancelledError(
+        f"Node '{node_name}' raised asyncio.CancelledError by itself (the run was not being "
+        "cancelled). How to fix: raise an ordinary exception to signal failure.",
+        node_name=node_name,
+    )
+    err.__cause__ = cause
+    return err
+
+
+class StopRequested(BaseException):
+    """Raised inside a worker thread to stop draining a generator once the run is stopping.
+
+    A ``BaseException`` so user ``except Exception`` blocks in the generator cannot swallow it.
+    It never leaves the runner.
+    """
+
+
+def make_caller(node: FunctionNode) -> Caller:
+    """A function taking ``{current input name: value}`` and calling the node's function.
+
+    Inputs missing from the mapping are left out so the function's own default applies (the
+    same object as ``defaults[name]``), except positional parameters that must be filled in
+    order, which get their default explicitly. Ordinary parameters go by keyword unless the
+    function has ``*args``; a ``*args`` value must be a list or tuple; a ``**kwargs`` parameter
+    named ``kw`` is passed as the single keyword ``kw=value`` (SPEC §4.7).
+    """
+    func = node.func
+    params = node.parameters
+    kinds = {kind for _, _, kind in params}
+    if kinds <= {_P.POSITIONAL_OR_KEYWORD, _P.KEYWORD_ONLY}:
+        renamed = {cur: par for cur, par, _ in params if cur != par}
+        if not renamed:
+            return lambda kw: func(**kw)
+        return lambda kw: func(**{renamed.get(k, k): v for k, v in kw.items()})
+    return _general_caller(node)
+
+
+def _general_caller(node: FunctionNode) -> Caller:
+    func = node.func
+    params = node.parameters
+    has_varargs = any(kind is _P.VAR_POSITIONAL for _, _, kind in params)
+    positional = [
+        (cur, par)
+        for cur, par, kind in params
+        if kind is _P.POSITIONAL_ONLY or (has_varargs and kind is _P.POSITIONAL_OR_KEYWORD)
+    ]
+    varargs = next((cur for cur, _, kind in params if kind is _P.VAR_POSITIONAL), None)
+    keywords = [
+        (cur, par)
+        for cur, par, kind in params
+        if kind is _P.KEYWORD_ONLY or (not has_varargs and kind is _P.POSITIONAL_OR_KEYWORD)
+    ]
+    varkw = next((cur for cur, par, kind in params if kind is _P.VAR_KEYWORD), None)
+    varkw_param = next((par for _, par, kind in params if kind is _P.VAR_KEYWORD), None)
+
+    def call(kw: Mapping[str, Any]) -> Any:
+        args = [kw[cur] if cur in kw else node.get_default_for(cur) for cur, _ in positional]
+        if varargs is not None and varargs in kw:
+            extra = kw[varargs]
+            if not isinstance(extra, (list, tuple)):
+                raise TypeError(
+                    f"Node '{node.name}': the value for *{varargs} must be a list or tuple, "
+                    f"got {type(extra).__name__}. How to fix: pass e.g. [a, b]."
+                )
+            args.extend(extra)
+        kwargs = {par: kw[cur] for cur, par in keywords if cur in kw}
+        if varkw is not None and varkw in kw:
+            kwargs[varkw_param or varkw] = kw[varkw]
+        return func(*args, **kwargs)
+
+    return call
+
+
+def check_not_coroutine(node: FunctionNode, value: Any) -> None:
+    """A ``def`` node that returns a coroutine fails; the coroutine is closed first."""
+    if inspect.iscoroutine(value):
+        value.close()
+        raise TypeError(
+            f"Node '{node.name}' is a plain def but returned a coroutine. "
+            "How to fix: declare the function `async def` so the runner awaits it."
+        )
+
+
+def drain_sync(gen: Any, stop: threading.Event | None) -> list[Any]:
+    """Drain a sync generator inside ``closing``; stop at the next item once ``stop`` is set."""
+    items: list[Any] = []
+    with closing(gen):
+        if stop is None:
+            items.extend(gen)
+        else:
+            for item in gen:
+                if stop.is_set():
+                    raise StopRequested
+                items.append(item)
+    return items
+
+
+def call_sync(
+    node: FunctionNode, caller: Caller, kwargs: Mapping[str, Any], stop: threading.Event | None
+) -> Any:
+    """Run a sync body to its raw return value (a generator is drained into a list)."""
+    value = caller(kwargs)
+    if node.is_generator:
+        return drain_sync(value, stop)
+    check_not_coroutine(node, value)
+    return value
+
+
+def run_sync_leaf(
+    p: Any, kwargs: Mapping[str, Any], stop: threading.Event | None = None
+) -> dict[str, Any]:
+    """Run a sync leaf to its outputs; any failure of user code becomes a ``NodeFailure``.
+
+    ``p`` is the node's ``NodePlan``. This is the capture boundary (RELIABILITY §1.3): only
+    the body and the checks on what it returned are inside it.
+    """
+    try:
+        return unpack(p.name, p.outputs, call_sync(p.node, p.caller, kwargs, stop))
+    except Exception as exc:
+        raise NodeFailure(exc) from None
+    except asyncio.CancelledError as exc:
+        raise NodeFailure(cancelled_by_body(p.name, exc)) from None
+
+
+def unpack(node_name: str, outputs: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """Split a body's return value into ``{output: value}`` (SPEC §4.7 "Unpacking")."""
+    k = len(outputs)
+    if k == 1:
+        return {outputs[0]: value}
+    if k == 0:
+        return {}
+    if not isinstance(value, (tuple, list)):
+        raise OutputMismatchError(
+            f"Node '{node_name}' has {k} outputs {outputs!r} but returned a "
+            f"{type(value).__name__}, which is not unpacked. How to fix: return a tuple of "
+            f"{k} values.",
+            node_name=node_name,
+        )
+    if len(value) != k:
+        raise OutputMismatchError(
+            f"Node '{node_name}' has {k} outputs but returned {len(value)} values "
+            f"(outputs {outputs!r}, got a {type(value).__name__} of length {len(value)}). "
+            f"How to fix: return exactly {k} values, one per output.",
+            node_name=node_name,
+        )
+    return dict(zip(outputs, value))

@@ -1,0 +1,118 @@
+"""Running a ``GraphNode``: its nested values, its items when mapped, and its outputs (§4.8, §5.2).
+
+Everything here is pure and shared by both runners; the drivers only decide how the nested
+runs are executed (a loop, a worker pool, another runner).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from hypergraph_graph import GraphNode
+from hypergraph_types import InvalidInputError, RunResult, RunStatus
+
+from ._capabilities import covers
+from ._leaf import NodeFailure
+from ._mapping import count_items, item_values, mapped_lists
+
+if TYPE_CHECKING:
+    from ._base import BaseRunner
+    from ._core import Execution
+    from ._plan import NodePlan
+
+__all__ = ["NestedRequest", "choose_runner", "finish", "request_for"]
+
+
+class NestedRequest:
+    """The nested runs one GraphNode execution needs.
+
+    Attributes:
+        values: For an unmapped node, the nested run's values (inner names).
+        items: For a mapped node, a lazy iterator of per-item values; ``count`` of them.
+    """
+
+    __slots__ = ("count", "items", "values")
+
+    def __init__(
+        self, values: dict[str, Any] | None, items: Iterator[dict[str, Any]] | None, count: int
+    ) -> None:
+        self.values = values
+        self.items = items
+        self.count = count
+
+
+def request_for(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> NestedRequest:
+    """Translate resolved ports to inner names, add addressed values, build items if mapped.
+
+    Mapped values that cannot be mapped fail this node (``TypeError`` / ``InvalidInputError``).
+    """
+    gn = p.graph_node
+    assert gn is not None
+    inner = gn.map_inputs_to_params(kwargs)
+    addressed = ex.addressed.get(p.name)
+    if addressed:
+        inner.update(addressed)
+    config = gn.map_config
+    if config is None:
+        return NestedRequest(inner, None, 1)
+    params, mode = config
+    mapped = list(gn.map_inputs_to_params(dict.fromkeys(params)))
+    for current, name in zip(params, mapped):
+        if name not in inner:
+            inner[name] = gn.get_default_for(current)
+    try:
+        lists = mapped_lists(inner, mapped, mode, f"in GraphNode {ex.scope.prefix + gn.name!r}")
+    except (TypeError, InvalidInputError) as exc:
+        # Known only at run time (the values may be produced upstream): a node failure.
+        raise NodeFailure(exc) from None
+    broadcast = {k: v for k, v in inner.items() if k not in lists}
+    items = ({**broadcast, **item} for item in item_values(lists, mode))
+    return NestedRequest(None, items, count_items(lists, mode))
+
+
+def choose_runner(parent: BaseRunner, gn: GraphNode) -> BaseRunner:
+    """NEST-03: the override, else the parent if it can run the inner graph, else AsyncRunner."""
+    if gn.runner is not None:
+        return gn.runner  # type: ignore[no-any-return]
+    if covers(parent.capabilities, gn.graph):
+        return parent
+    from ._async import AsyncRunner
+
+    return AsyncRunner()
+
+
+def nested_outputs(gn: GraphNode, results: Sequence[RunResult | None]) -> dict[str, Any]:
+    """The GraphNode's outputs from its completed nested result(s), under current names."""
+    inner_outputs = gn.graph.outputs
+    if gn.map_config is None:
+        values = results[0].values if results[0] is not None else {}
+        return gn.map_outputs_from_original({k: values[k] for k in inner_outputs if k in values})
+    columns = {
+        name: [r.values.get(name) if r is not None else None for r in results]
+        for name in inner_outputs
+    }
+    return gn.map_outputs_from_original(columns)
+
+
+def first_failure(results: Sequence[RunResult | None]) -> tuple[int, RunResult] | None:
+    """The lowest-index FAILED result, if any."""
+    for i, r in enumerate(results):
+        if r is not None and r.status is RunStatus.FAILED:
+            return i, r
+    return None
+
+
+def finish(ex: Execution, p: NodePlan, results: Sequence[RunResult | None]) -> dict[str, Any]:
+    """Record the nested result(s) (NEST-04) and return the outputs, or fail the node."""
+    gn = p.graph_node
+    assert gn is not None
+    mapped = gn.map_config is not None
+    ex.nested[p.name] = list(results) if mapped else results[0]
+    failure = first_failure(results)
+    if failure is not None:
+        i, r = failure
+        assert r.error is not None
+        path = r.failed_node or ex.scope.prefix + (f"{gn.name}[{i}]" if mapped else gn.name)
+        raise NodeFailure(r.error, path, nested=True)
+    return nested_outputs(gn, results)

@@ -1,0 +1,123 @@
+"""The compiled plan: per-node tables the execution core reads on every run.
+
+A plan depends only on a graph's node list, never on its bindings, so it is cached in the
+graph's shared ``Structure`` and reused by every ``bind``/``unbind`` copy. Two threads racing
+to compile build equal plans and either may win (RELIABILITY F13).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypergraph_graph import FunctionNode, Graph, GraphNode, HyperNode
+
+from ._leaf import Caller, make_caller
+
+__all__ = ["NodePlan", "Plan", "plan_of"]
+
+
+class NodePlan:
+    """What the core needs to know about one node, precomputed.
+
+    Attributes:
+        index: Position in node order.
+        name: The node's name.
+        node: The node object.
+        inputs: The node's input names.
+        outputs: The node's output names.
+        edge_fed: Inputs produced by some node of the graph: available only once written.
+        free: Inputs not produced by any node: available when in the state, bound, or
+            defaulted by this node.
+        defaulted: The free inputs this node has a default for.
+        cyclic: The node lies on a cycle; its supersteps count against ``max_iterations``.
+        consumers: Indices of the nodes that take one of this node's outputs as input.
+        caller: For a FunctionNode, the function applying the call convention.
+        graph_node: The node if it is a GraphNode, else ``None``.
+    """
+
+    __slots__ = (
+        "caller",
+        "consumers",
+        "cyclic",
+        "defaulted",
+        "edge_fed",
+        "free",
+        "graph_node",
+        "index",
+        "inputs",
+        "is_async",
+        "is_generator",
+        "name",
+        "node",
+        "outputs",
+    )
+
+    def __init__(self, index: int, node: HyperNode, produced: dict[str, int], cyclic: bool) -> None:
+        self.index = index
+        self.name = node.name
+        self.node = node
+        self.inputs = node.inputs
+        self.outputs = node.outputs
+        self.edge_fed = tuple(p for p in node.inputs if p in produced)
+        self.free = tuple(p for p in node.inputs if p not in produced)
+        self.defaulted = frozenset(p for p in self.free if node.has_default_for(p))
+        self.cyclic = cyclic
+        self.consumers: tuple[int, ...] = ()
+        self.is_async = node.is_async
+        self.is_generator = node.is_generator
+        self.caller: Caller | None = make_caller(node) if isinstance(node, FunctionNode) else None
+        self.graph_node: GraphNode | None = node if isinstance(node, GraphNode) else None
+
+
+class Plan:
+    """Per-node tables plus the facts capability checks need (RUN-09).
+
+    Attributes:
+        nodes: One ``NodePlan`` per node, in node order.
+        by_name: Node name -> ``NodePlan``.
+        producer: Output name -> index of the (first) node producing it.
+        consumers: Value name -> indices of the nodes consuming it, in node order.
+        async_leaves: Names of the async FunctionNodes at this graph's own level.
+        foreign: Nodes of a class the core cannot execute.
+        graph_nodes: The GraphNodes of this level.
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        structure = graph._structure
+        names = list(structure.nodes)
+        index = {name: i for i, name in enumerate(names)}
+        self.producer = {value: index[ps[0]] for value, ps in structure.producers.items()}
+        self.nodes = tuple(
+            NodePlan(i, n, self.producer, n.name in structure.cyclic)
+            for i, n in enumerate(structure.nodes.values())
+        )
+        self.by_name = {p.name: p for p in self.nodes}
+        self.consumers = {
+            value: tuple(index[c] for c in cs) for value, cs in structure.consumers.items()
+        }
+        for p in self.nodes:
+            p.consumers = tuple(
+                sorted({c for out in p.outputs for c in self.consumers.get(out, ())})
+            )
+        self.async_leaves = tuple(
+            p.name for p in self.nodes if isinstance(p.node, FunctionNode) and p.is_async
+        )
+        self.foreign = tuple(
+            p.node for p in self.nodes if not isinstance(p.node, (FunctionNode, GraphNode))
+        )
+        self.graph_nodes = tuple(p.graph_node for p in self.nodes if p.graph_node is not None)
+        self.has_cycles = structure.has_cycles
+        self.all_indices = tuple(range(len(self.nodes)))
+        self.outputs = structure.outputs
+        self.internal = frozenset(
+            v for v in structure.producers if structure.input_order.get(v) != "seed"
+        )
+
+
+def plan_of(graph: Graph) -> Plan:
+    """The graph's compiled plan, built on first use and cached with its structure."""
+    cache: dict[str, Any] = graph._structure.cache
+    plan = cache.get("plan")
+    if plan is None:
+        plan = cache.setdefault("plan", Plan(graph))
+    return plan  # type: ignore[no-any-return]

@@ -1,0 +1,181 @@
+"""``SyncRunner``: the execution core driven in the caller's thread (RUN-02)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from hypergraph_graph import Graph, GraphNode
+from hypergraph_types import (
+    ConflictError,
+    InfiniteLoopError,
+    RunnerCapabilities,
+    RunResult,
+    RunStatus,
+)
+from hypergraph_types._result import new_run_id
+
+from ._base import BaseRunner
+from ._context import Context, run_private_loop
+from ._core import Done, Execution, Scope, WarnOnce
+from ._delegate import run_foreign_sync
+from ._inputs import Prepared, prepare_nested
+from ._leaf import NodeFailure, run_sync_leaf
+from ._mapping import item_values
+from ._nested import NestedRequest, choose_runner, finish, request_for
+from ._plan import NodePlan, plan_of
+
+__all__ = ["SyncRunner"]
+
+_CAPABILITIES = RunnerCapabilities(
+    supports_cycles=True,
+    supports_async_nodes=False,
+    supports_streaming=False,
+    returns_coroutine=False,
+)
+
+
+class SyncRunner(BaseRunner):
+    """Runs graphs in the caller's thread, one node at a time, without an event loop.
+
+    Works inside Jupyter and async applications (it blocks the running loop while it runs).
+    A nested graph with async nodes is delegated to an ``AsyncRunner`` on a private loop.
+
+    Example:
+        >>> from hypergraph_graph import Graph, node
+        >>> @node(output_name="y")
+        ... def double(x: int) -> int:
+        ...     return 2 * x
+        >>> SyncRunner().run(Graph([double]), {"x": 2})["y"]
+        4
+    """
+
+    @property
+    def capabilities(self) -> RunnerCapabilities:
+        return _CAPABILITIES
+
+    def run(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None = None,
+        *,
+        select: Sequence[str] | str | None = None,
+        max_iterations: int | None = None,
+        error_handling: Literal["continue", "raise"] = "continue",
+        **inputs: Any,
+    ) -> RunResult:
+        """Run ``graph`` once. Inputs come from ``values`` and/or keyword arguments."""
+        call = self._check_run(graph, values, inputs, select, max_iterations, error_handling)
+        run_id = new_run_id()
+        scope = Scope("", run_id, None)
+        ctx = Context(call.max_iterations)
+        result = self._run_graph(
+            ctx, call.graph, call.prepared, call.select, scope, run_id, WarnOnce()
+        )
+        if call.raise_ and result.error is not None:
+            raise result.error
+        return result
+
+    def map(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None = None,
+        *,
+        map_over: str | Sequence[str],
+        map_mode: Literal["zip", "product"] = "zip",
+        select: Sequence[str] | str | None = None,
+        max_iterations: int | None = None,
+        error_handling: Literal["continue", "raise"] = "continue",
+        **inputs: Any,
+    ) -> list[RunResult]:
+        """Run ``graph`` once per item, one item after another; results in item order."""
+        call = self._check_map(
+            graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling
+        )
+        ctx = Context(call.max_iterations)
+        base = call.prepared
+        results: list[RunResult] = []
+        warn = WarnOnce()
+        for i, item in enumerate(item_values(call.lists, call.mode)):
+            run_id = new_run_id()
+            prepared = Prepared({**base.values, **item}, base.addressed, base.bypassed)
+            scope = Scope("", run_id, i)
+            result = self._run_graph(ctx, call.graph, prepared, call.select, scope, run_id, warn)
+            if call.raise_ and result.error is not None:
+                raise result.error
+            results.append(result)
+        return results
+
+    # -- the driver ------------------------------------------------------------------------
+
+    def _run_graph(
+        self,
+        ctx: Context,
+        graph: Graph,
+        prepared: Prepared,
+        select: tuple[str, ...] | None,
+        scope: Scope,
+        run_id: str,
+        warn: WarnOnce | None = None,
+    ) -> RunResult:
+        ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
+        try:
+            while batch := ex.next_superstep():
+                done: list[Done] = []
+                for p in batch:
+                    kwargs, versions = ex.inputs_of(p)
+                    try:
+                        outputs = self._execute(ctx, ex, p, kwargs)
+                    except NodeFailure as failure:
+                        ex.fail_node(p, failure)
+                        break
+                    done.append((p, outputs, versions))
+                ex.commit(done, check=ex.error is None)
+                if ex.error is not None:
+                    break
+        except (InfiniteLoopError, ConflictError) as exc:  # raised by the core, never by nodes
+            ex.fail_graph(exc)
+        return ex.result(select, warn)
+
+    def _execute(
+        self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        if p.caller is not None:
+            return run_sync_leaf(p, kwargs)
+        gn = p.graph_node
+        assert gn is not None
+        request = request_for(ex, p, kwargs)
+        runner = choose_runner(self, gn)
+        if isinstance(runner, SyncRunner):
+            results = self._nested(ctx, gn, ex.scope, request)
+        else:
+            from ._async import AsyncRunner
+
+            if isinstance(runner, AsyncRunner):
+                results = run_private_loop(
+                    lambda: runner._nested_on_private_loop(
+                        ctx.max_iterations, gn, ex.scope, request
+                    )
+                )
+            else:
+                results = run_foreign_sync(runner, gn, request)
+        return finish(ex, p, results)
+
+    def _nested(
+        self, ctx: Context, gn: GraphNode, scope: Scope, request: NestedRequest
+    ) -> list[RunResult | None]:
+        """The nested run(s) of one GraphNode, one after another; stops at the first failure."""
+        graph = gn.graph
+        if request.items is None:
+            assert request.values is not None
+            prepared = prepare_nested(graph, request.values)
+            return [self._run_graph(ctx, graph, prepared, None, scope.child(gn.name), new_run_id())]
+        results: list[RunResult | None] = [None] * request.count
+        for i, values in enumerate(request.items):
+            prepared = prepare_nested(graph, values)
+            child = scope.child(f"{gn.name}[{i}]")
+            result = self._run_graph(ctx, graph, prepared, None, child, new_run_id())
+            results[i] = result
+            if result.status is RunStatus.FAILED:
+                break
+        return results

@@ -1,0 +1,141 @@
+"""Asyncio plumbing for ``AsyncRunner``: sibling cancellation, thread settling, worker pools.
+
+Rules (RELIABILITY C2-C7): on the first failure the siblings are cancelled and awaited to the
+end; a thread that already started is *settled* (waited for), never abandoned; cleanup keeps
+waiting even when cancelled again, then the cancellation propagates; every task's exception is
+retrieved so asyncio never logs "exception was never retrieved".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from ._context import AsyncContext
+
+__all__ = ["DEFAULT_MAP_WORKERS", "ItemFailed", "in_thread", "settle", "work_pool"]
+
+T = TypeVar("T")
+
+#: Workers of ``AsyncRunner.map`` (and of a mapped GraphNode) when no ``max_concurrency``
+#: is given: ``min(number of items, DEFAULT_MAP_WORKERS)`` (SPEC §5.1).
+DEFAULT_MAP_WORKERS = 128
+
+
+class ItemFailed(Exception):
+    """Raised by a worker to stop its siblings after a failed item; never escapes."""
+
+
+async def _wait_all(tasks: Iterable[asyncio.Future[Any]]) -> bool:
+    """Await every task to the end, even if cancelled meanwhile; True if we were cancelled."""
+    pending = {t for t in tasks if not t.done()}
+    interrupted = False
+    while pending:
+        try:
+            _, pending = await asyncio.wait(pending)
+        except asyncio.CancelledError:
+            interrupted = True
+    for t in tasks:
+        if not t.cancelled():
+            t.exception()  # mark retrieved
+    return interrupted
+
+
+async def settle(tasks: list[asyncio.Task[Any]]) -> None:
+    """Wait for all tasks; at the first exception cancel the rest and await them.
+
+    If the caller is cancelled meanwhile, every task is cancelled and awaited, then the
+    ``CancelledError`` propagates. Exceptions stay on the tasks for the caller to inspect.
+    """
+    pending: set[asyncio.Task[Any]] = set(tasks)
+    try:
+        while pending:
+            finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
+            if any(not t.cancelled() and t.exception() is not None for t in finished):
+                break
+    except BaseException:
+        for t in tasks:
+            t.cancel()
+        await _wait_all(tasks)
+        raise
+    if pending:
+        for t in pending:
+            t.cancel()
+        if await _wait_all(tasks):
+            raise asyncio.CancelledError
+    else:
+        await _wait_all(tasks)
+
+
+async def _settle_thread(future: Future[Any]) -> None:
+    """Wait until a started thread submission has finished, whatever happens meanwhile."""
+    interrupted = False
+    while not future.done():
+        try:
+            await asyncio.wait([asyncio.wrap_future(future)])
+        except asyncio.CancelledError:
+            interrupted = True
+    if not future.cancelled():
+        future.exception()  # retrieved: the run reports its own failure
+    if interrupted:
+        raise asyncio.CancelledError
+
+
+async def in_thread(ctx: AsyncContext, fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(*args, stop)`` in the call's pool; on cancellation, stop and settle it.
+
+    ``stop`` is a ``threading.Event`` set when the awaiting task is cancelled, so a sync
+    generator being drained stops at its next item.
+    """
+    stop = threading.Event()
+    future = ctx.pool().submit(fn, *args, stop)
+    try:
+        return await asyncio.wrap_future(future)
+    except asyncio.CancelledError:
+        stop.set()
+        if not future.cancel():
+            await _settle_thread(future)
+        raise
+
+
+async def work_pool(
+    items: Iterator[T],
+    count: int,
+    limit: int | None,
+    run_item: Callable[[int, T], Awaitable[bool]],
+    stop_on_failure: bool,
+) -> None:
+    """Run ``run_item(i, item)`` for every item with a fixed number of workers (C4).
+
+    ``run_item`` returns True when the item failed. Workers pull from one lazy iterator;
+    with ``stop_on_failure`` the first failure stops the pool: no new item starts and the
+    items in flight are cancelled.
+    """
+    workers = min(count, limit if limit is not None else DEFAULT_MAP_WORKERS)
+    numbered = enumerate(items)
+    stopped = False
+
+    async def worker() -> None:
+        nonlocal stopped
+        for i, item in numbered:
+            if await run_item(i, item) and stop_on_failure:
+                stopped = True
+                raise ItemFailed
+            if stopped:
+                return
+
+    if workers <= 1:
+        with contextlib.suppress(ItemFailed):
+            await worker()
+        return
+    tasks = [asyncio.create_task(worker()) for _ in range(workers)]
+    await settle(tasks)
+    for t in tasks:
+        if not t.cancelled():
+            exc = t.exception()
+            if exc is not None and not isinstance(exc, ItemFailed):
+                raise exc
