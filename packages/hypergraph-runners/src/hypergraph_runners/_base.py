@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from hypergraph_graph import Graph
 from hypergraph_types import InvalidInputError, RunnerCapabilities, RunResult
-from hypergraph_types._format import fmt_names, message
+from hypergraph_types._format import did_you_mean, fmt_names, message
 
 from ._capabilities import check_capabilities
 from ._inputs import Prepared, prepare
@@ -21,6 +21,7 @@ from ._options import (
     check_select,
     merge_values,
 )
+from ._plan import plan_of
 
 __all__ = ["BaseRunner", "Call", "MapCall"]
 
@@ -111,6 +112,7 @@ class BaseRunner(abc.ABC):
         error_handling: Any,
     ) -> Call:
         graph = check_graph(graph)
+        self._check_keywords(graph, inputs, "run")
         merged = merge_values(values, inputs)
         selected = check_select(select)
         budget = check_limit("max_iterations", max_iterations, DEFAULT_MAX_ITERATIONS)
@@ -119,6 +121,31 @@ class BaseRunner(abc.ABC):
         prepared = prepare(graph, merged)
         assert budget is not None
         return Call(graph, prepared, selected, budget, raise_)
+
+    def _check_keywords(self, graph: Graph, inputs: Mapping[str, Any], method: str) -> None:
+        """Keyword shorthand takes graph inputs only; anything else is a Python TypeError."""
+        if not inputs:
+            return
+        known = set(graph.inputs.all) | plan_of(graph).internal
+        for key in inputs:
+            if key in known or "." in key or "/" in key:
+                continue
+            runner = type(self).__name__
+            options = _OPTIONS[method]
+            hint = did_you_mean(key, [*options, *known])
+            extra = (
+                f"{runner} has no {key!r}; AsyncRunner takes max_concurrency"
+                if key == "max_concurrency"
+                else f"{runner}.{method}() options: {', '.join(options)}"
+            )
+            raise TypeError(
+                message(
+                    f"{runner}.{method}() got an unexpected keyword argument {key!r}: it is "
+                    "neither an option nor an input of the graph",
+                    [hint, extra, f"graph inputs: {fmt_names(graph.inputs.all)}"],
+                    "fix the spelling, or pass unusual names in the values mapping",
+                )
+            )
 
     def _check_map(
         self,
@@ -132,6 +159,7 @@ class BaseRunner(abc.ABC):
         error_handling: Any,
     ) -> MapCall:
         graph = check_graph(graph)
+        self._check_keywords(graph, inputs, "map")
         merged = merge_values(values, inputs)
         names = _map_over_names(map_over)
         if not isinstance(map_mode, str):
@@ -145,6 +173,10 @@ class BaseRunner(abc.ABC):
         prepared = prepare(graph, merged)
         assert budget is not None
         return MapCall(Call(graph, prepared, selected, budget, raise_), lists, map_mode)
+
+
+_RUN_OPTIONS = ("select", "max_iterations", "max_concurrency", "error_handling")
+_OPTIONS = {"run": _RUN_OPTIONS, "map": ("map_over", "map_mode", *_RUN_OPTIONS)}
 
 
 def _map_over_names(map_over: Any) -> list[str]:

@@ -32,7 +32,7 @@ from hypergraph_types import (
 from hypergraph_types._format import did_you_mean, fmt_names, message
 from hypergraph_types._sameness import is_same
 
-from ._inputs import Prepared
+from ._inputs import Prepared, addressed_ports
 from ._leaf import NodeFailure
 from ._plan import NodePlan, Plan
 
@@ -119,7 +119,7 @@ class Execution:
         self.bound = graph.inputs.bound
         self.addressed = prepared.addressed
         self.bypassed = prepared.bypassed
-        self.ports = self._addressed_ports() if prepared.addressed else {}
+        self.ports = addressed_ports(plan, prepared.addressed) if prepared.addressed else {}
         self.last: list[tuple[int, ...] | None] = [None] * len(plan.nodes)
         self.pending = set(plan.all_indices)
         if prepared.bypassed:
@@ -128,17 +128,6 @@ class Execution:
         self.nested: dict[str, Any] = {}
         self.error: BaseException | None = None
         self.failed_path: str | None = None
-
-    def _addressed_ports(self) -> dict[int, frozenset[str]]:
-        """GraphNode index -> its ports fed by addressed values (always available, NEST-05.7)."""
-        ports: dict[int, frozenset[str]] = {}
-        for name, values in self.addressed.items():
-            p = self.plan.by_name[name]
-            gn = p.graph_node
-            if gn is not None:
-                inner_of = gn.map_inputs_to_params(dict.fromkeys(gn.inputs))
-                ports[p.index] = frozenset(k for k, v in zip(gn.inputs, inner_of) if v in values)
-        return ports
 
     # -- readiness -------------------------------------------------------------------------
 

@@ -12,14 +12,14 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hypergraph_graph import Graph
+from hypergraph_graph import Graph, GraphNode
 from hypergraph_types import InvalidInputError, UnknownInputError
 from hypergraph_types._errors import missing_input_error
 from hypergraph_types._format import did_you_mean, fmt_names, message
 
 from ._plan import Plan, plan_of
 
-__all__ = ["Prepared", "prepare", "prepare_nested"]
+__all__ = ["Prepared", "addressed_ports", "prepare", "prepare_nested"]
 
 
 class Prepared:
@@ -219,6 +219,46 @@ def _bypassed(plan: Plan, plain: Mapping[str, Any], warn: bool) -> frozenset[int
     return frozenset(bypassed)
 
 
+def port_covered(gn: GraphNode, port: str, addressed: Mapping[str, Any]) -> bool:
+    """True if addressed values supply everything behind ``gn``'s input ``port`` (NEST-05.7).
+
+    ``addressed`` holds the values addressed to ``gn`` (inner names or deeper addresses). A
+    port is covered when its inner name is addressed directly, or when every inner consumer
+    of it is a GraphNode whose own port is covered by a deeper address.
+    """
+    inner = next(iter(gn.map_inputs_to_params({port: None})))
+    if inner in addressed:
+        return True
+    deeper: dict[str, dict[str, Any]] = {}
+    for key, value in addressed.items():
+        if "." in key:
+            head, _, rest = key.partition(".")
+            deeper.setdefault(head, {})[rest] = value
+    if not deeper:
+        return False
+    plan = plan_of(gn.graph)
+    consumers = [plan.nodes[i] for i in plan.consumers.get(inner, ())]
+    return bool(consumers) and all(
+        c.graph_node is not None
+        and c.name in deeper
+        and port_covered(c.graph_node, inner, deeper[c.name])
+        for c in consumers
+    )
+
+
+def addressed_ports(
+    plan: Plan, addressed: Mapping[str, Mapping[str, Any]]
+) -> dict[int, frozenset[str]]:
+    """GraphNode index -> its ports covered by addressed values (always available)."""
+    ports: dict[int, frozenset[str]] = {}
+    for name, values in addressed.items():
+        p = plan.by_name[name]
+        gn = p.graph_node
+        if gn is not None:
+            ports[p.index] = frozenset(port for port in gn.inputs if port_covered(gn, port, values))
+    return ports
+
+
 def _missing_names(
     graph: Graph,
     plan: Plan,
@@ -227,18 +267,13 @@ def _missing_names(
     bypassed: frozenset[int],
 ) -> tuple[list[str], list[str]]:
     spec = graph.inputs
+    covered = addressed_ports(plan, addressed) if addressed else {}
 
     def needed(name: str) -> bool:
-        for i in plan.consumers.get(name, ()):
-            if i in bypassed:
-                continue
-            gn = plan.nodes[i].graph_node
-            if gn is not None and name in gn.inputs:
-                inner = gn.map_inputs_to_params({name: None})
-                if next(iter(inner)) in addressed.get(gn.name, {}):
-                    continue
-            return True
-        return False
+        return any(
+            i not in bypassed and name not in covered.get(i, ())
+            for i in plan.consumers.get(name, ())
+        )
 
     def missing(names: Iterable[str]) -> list[str]:
         return [n for n in names if n not in plain and needed(n)]

@@ -175,7 +175,7 @@ def unpack(node_name: str, outputs: tuple[str, ...], value: Any) -> dict[str, An
         return {}
     if not isinstance(value, (tuple, list)):
         raise OutputMismatchError(
-            f"Node '{node_name}' has {k} outputs {outputs!r} but returned a "
+            f"Node '{node_name}' has {k} outputs {outputs!r} but returned a value of type "
             f"{type(value).__name__}, which is not unpacked. How to fix: return a tuple of "
             f"{k} values.",
             node_name=node_name,

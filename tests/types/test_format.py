@@ -1,0 +1,146 @@
+"""Message helpers shared by every package (SPEC §6.1 message recipe)."""
+
+from __future__ import annotations
+
+import difflib
+
+import pytest
+
+from hypergraph_types._format import did_you_mean, fmt_names, message, quote, suggest
+
+# --- quote -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("abc", "'abc'"),
+        ("", "''"),
+        ("a.b", "'a.b'"),
+        (42, "'42'"),
+        (None, "'None'"),
+    ],
+)
+def test_quote(name: object, expected: str) -> None:
+    assert quote(name) == expected
+
+
+@pytest.mark.parametrize("length", [99, 100])
+def test_quote_keeps_names_up_to_100_chars(length: int) -> None:
+    name = "x" * length
+    assert quote(name) == f"'{name}'"
+
+
+@pytest.mark.parametrize("length", [101, 150, 10_000])
+def test_quote_truncates_names_over_100_chars(length: int) -> None:
+    name = "".join(chr(ord("a") + i % 26) for i in range(length))
+    assert quote(name) == f"'{name[:100]}...'"
+
+
+# --- fmt_names ---------------------------------------------------------------------------
+
+
+def test_fmt_names_quotes_and_joins_in_order() -> None:
+    assert fmt_names(["b", "a", "c"]) == "'b', 'a', 'c'"
+    assert fmt_names(["only"]) == "'only'"
+
+
+@pytest.mark.parametrize("empty", [[], (), set(), iter([]), {}], ids=lambda v: type(v).__name__)
+def test_fmt_names_empty_is_none_marker(empty: object) -> None:
+    assert fmt_names(empty) == "(none)"  # type: ignore[arg-type]
+
+
+def test_fmt_names_accepts_a_generator_and_truncates_long_names() -> None:
+    long = "y" * 120
+    assert fmt_names(n for n in ["a", long]) == f"'a', '{'y' * 100}...'"
+
+
+# --- suggest / did_you_mean --------------------------------------------------------------
+
+
+def test_suggest_never_returns_the_name_itself() -> None:
+    assert suggest("text", ["text"]) == []
+    assert suggest("text", ["text", "texts", "text"]) == ["texts"]
+
+
+def test_suggest_returns_best_first() -> None:
+    assert suggest("temperatur", ["temp", "tempera", "temperature"])[0] == "temperature"
+
+
+def test_suggest_returns_at_most_three() -> None:
+    candidates = ["query1", "query2", "query3", "query4", "query5"]
+    result = suggest("query", candidates)
+    assert len(result) == 3
+    assert set(result) <= set(candidates)
+
+
+def test_suggest_uses_cutoff_0_6() -> None:
+    name = "abcdefghij"
+    at_cutoff = "abcdefxxxx"  # ratio 0.6
+    below_cutoff = "abcdexxxxx"  # ratio 0.5
+    above_cutoff = "abcdefgxxx"  # ratio 0.7
+    ratio = difflib.SequenceMatcher(None, at_cutoff, name).ratio()
+    assert ratio == pytest.approx(0.6)
+    assert difflib.SequenceMatcher(None, below_cutoff, name).ratio() == pytest.approx(0.5)
+    assert suggest(name, [below_cutoff]) == []
+    assert suggest(name, [at_cutoff]) == [at_cutoff]
+    assert suggest(name, [below_cutoff, at_cutoff, above_cutoff]) == [above_cutoff, at_cutoff]
+
+
+@pytest.mark.parametrize(
+    ("name", "candidates"),
+    [
+        ("embedding", ["embeding", "embeddings", "embed", "bedding", "x"]),
+        ("q", ["query", "q1", "qq", "a"]),
+        ("top_k", ["top_p", "topk", "k", "top", "top_k_"]),
+        ("x", []),
+    ],
+)
+def test_suggest_matches_difflib(name: str, candidates: list[str]) -> None:
+    expected = difflib.get_close_matches(
+        name, [c for c in candidates if c != name], n=3, cutoff=0.6
+    )
+    assert suggest(name, candidates) == expected
+
+
+def test_did_you_mean() -> None:
+    assert did_you_mean("texx", ["text", "query"]) == "Did you mean 'text'?"
+    assert did_you_mean("zzzz", ["text", "query"]) is None
+    assert did_you_mean("text", ["text"]) is None
+
+
+# --- message -----------------------------------------------------------------------------
+
+
+def test_message_three_parts_with_single_fix() -> None:
+    text = message("Something is wrong with 'x'", ["in node 'f'", "valid: 'y'"], "rename it")
+    assert text.splitlines() == [
+        "Something is wrong with 'x'",
+        "  -> in node 'f'",
+        "  -> valid: 'y'",
+        "How to fix: rename it",
+    ]
+
+
+def test_message_several_fixes_become_a_list() -> None:
+    text = message("What", ["where"], ["first", "second"])
+    assert text.splitlines() == ["What", "  -> where", "How to fix:", "  - first", "  - second"]
+
+
+def test_message_single_item_fix_list_is_one_line() -> None:
+    assert message("What", (), ["only"]).splitlines() == ["What", "How to fix: only"]
+
+
+def test_message_skips_none_and_empty_details() -> None:
+    text = message("What", [None, "kept", ""], "fix")
+    assert text.splitlines() == ["What", "  -> kept", "How to fix: fix"]
+
+
+def test_message_without_fix_has_no_how_to_fix() -> None:
+    assert message("What") == "What"
+    assert message("What", ["d"]) == "What\n  -> d"
+
+
+def test_message_accepts_generators() -> None:
+    text = message("What", (d for d in ["a", "b"]), (f for f in ["x", "y"]))
+    assert text.splitlines() == ["What", "  -> a", "  -> b", "How to fix:", "  - x", "  - y"]
