@@ -75,6 +75,10 @@ def load_graph(target: str) -> Graph:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise ValueError(f"Cannot import module {module_name!r}: {exc}") from exc
+    except Exception as exc:  # a broken graph definition fails the import: report it cleanly
+        raise ValueError(
+            f"Importing {module_name!r} failed with {type(exc).__name__}:\n{exc}"
+        ) from exc
     obj: object = module
     for part in attr.split("."):
         try:

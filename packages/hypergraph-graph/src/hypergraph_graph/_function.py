@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import inspect
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, overload
 
 from hypergraph_types import GraphConfigError, RenameError
-from hypergraph_types._format import fmt_names
+from hypergraph_types._format import did_you_mean, fmt_names, message
 
 from ._introspect import annotations_of, generator_item_type, source_hash, target_function
 from ._node import HyperNode
@@ -16,6 +17,21 @@ from ._node import HyperNode
 __all__ = ["FunctionNode", "node"]
 
 _P = inspect.Parameter
+
+
+def _type_label(tp: Any) -> str:
+    return tp.__qualname__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside this package."""
+    package = __name__.rpartition(".")[0]
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(package):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 def _check_callable(source: Any) -> Callable[..., Any]:
@@ -52,7 +68,8 @@ def _output_names(output_name: Any, func_name: str) -> tuple[str, ...]:
         return names
     raise TypeError(
         f"output_name must be a str or a tuple of str, got {type(output_name).__name__} "
-        f"({output_name!r}) for function '{func_name}'"
+        f"({output_name!r}) for function '{func_name}'. "
+        "How to fix: pass output_name='name' or output_name=('first', 'second')."
     )
 
 
@@ -99,9 +116,15 @@ class FunctionNode(HyperNode):
                 )
             name = func_name
         if not isinstance(name, str):
-            raise TypeError(f"name must be a str, got {type(name).__name__}")
+            raise TypeError(
+                f"name must be a str, got {type(name).__name__}. "
+                "How to fix: pass the node name as a string, e.g. name='step'."
+            )
         if not isinstance(cache, bool):
-            raise TypeError(f"cache must be a bool, got {type(cache).__name__}")
+            raise TypeError(
+                f"cache must be a bool, got {type(cache).__name__}. "
+                "How to fix: pass cache=True or cache=False."
+            )
         outputs = _output_names(output_name, name)
 
         self.func = func
@@ -137,8 +160,12 @@ class FunctionNode(HyperNode):
             unknown = [k for k in rename_inputs if k not in self.inputs]
             if unknown:
                 raise RenameError(
-                    f"Cannot rename unknown inputs: {fmt_names(unknown)}. "
-                    f"Valid inputs: {fmt_names(self.inputs)}."
+                    message(
+                        f"Cannot rename unknown inputs: {fmt_names(unknown)}. "
+                        f"Valid inputs: {fmt_names(self.inputs)}.",
+                        [did_you_mean(k, self.inputs) for k in unknown],
+                        "use the function's parameter names as rename_inputs keys",
+                    )
                 )
             renamed = self.with_inputs(rename_inputs)
             self.__dict__.update(renamed.__dict__)
@@ -147,12 +174,13 @@ class FunctionNode(HyperNode):
         ret = sig.return_annotation
         if ret is inspect.Signature.empty or ret is None or ret == "None":
             return
+        shown = ret if isinstance(ret, str) else _type_label(ret)
         warnings.warn(
-            f"Function '{self._func_name}' has return type {ret!r} but no output_name, so its "
-            "return value is discarded. How to fix: pass output_name=... to keep it, or "
+            f"Function '{self._func_name}' has return type '{shown}' but no output_name, so "
+            "its return value is discarded. How to fix: pass output_name=... to keep it, or "
             "annotate the function with -> None.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=_user_stacklevel(),
         )
 
     def _output_annotation(self) -> dict[str, Any]:

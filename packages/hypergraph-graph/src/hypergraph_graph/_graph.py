@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from hypergraph_types import GraphConfigError, InputSpec
-from hypergraph_types._format import did_you_mean, fmt_names, message, quote
+from hypergraph_types._format import did_you_mean, message, quote
 
 from ._graph_node import GraphNode
 from ._node import HyperNode
@@ -57,9 +57,15 @@ class Graph:
         self, nodes: Iterable[HyperNode], *, name: str | None = None, strict_types: bool = False
     ) -> None:
         if name is not None and not isinstance(name, str):
-            raise TypeError(f"Graph name must be a str or None, got {type(name).__name__}")
+            raise TypeError(
+                f"Graph name must be a str or None, got {type(name).__name__}. "
+                "How to fix: pass a string, e.g. Graph([...], name='pipeline')."
+            )
         if not isinstance(strict_types, bool):
-            raise TypeError(f"strict_types must be a bool, got {type(strict_types).__name__}")
+            raise TypeError(
+                f"strict_types must be a bool, got {type(strict_types).__name__}. "
+                "How to fix: pass strict_types=True or strict_types=False."
+            )
         items = check_items(nodes)
         structure = Structure(items)
         raise_problems(construction_problems(name, items, structure), name)
@@ -161,7 +167,8 @@ class Graph:
                     message(
                         f"Cannot bind {quote(key)}: output of node {quote(producers[0])}",
                         ["only graph inputs can be bound; this value is produced by the graph"],
-                        f"pass it in run(values={{{key!r}: ...}}) to bypass its producer instead",
+                        f"pass it in run(values={{{quote(key)}: ...}}) to bypass its producer "
+                        "instead",
                     )
                 )
             if key not in s.input_order:
@@ -226,4 +233,4 @@ class Graph:
 
     def __repr__(self) -> str:
         label = f"{self._name!r}, " if self._name else ""
-        return f"Graph({label}nodes={fmt_names(self._structure.nodes)})"
+        return f"Graph({label}nodes={list(self._structure.nodes)!r})"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from hypergraph_types import GraphConfigError, RunnerCapabilities
-from hypergraph_types._format import did_you_mean, fmt_names, message
+from hypergraph_types._format import did_you_mean, fmt_names, message, quote
 
 from ._node import HyperNode
 
@@ -27,7 +27,8 @@ def check_runner(runner: object) -> None:
     if not isinstance(getattr(runner, "capabilities", None), RunnerCapabilities):
         raise TypeError(
             f"runner must be a BaseRunner (e.g. SyncRunner() or AsyncRunner()), got "
-            f"{type(runner).__name__}"
+            f"{type(runner).__name__}\n"
+            "How to fix: pass a runner instance, or None to inherit the parent's runner"
         )
 
 
@@ -43,17 +44,24 @@ class GraphNode(HyperNode):
         from ._graph import Graph
 
         if not isinstance(graph, Graph):
-            raise TypeError(f"GraphNode expects a Graph, got {type(graph).__name__}")
+            raise TypeError(
+                f"GraphNode expects a Graph, got {type(graph).__name__}. "
+                "How to fix: wrap the nodes first, Graph([...], name='inner').as_node()."
+            )
         if name is None:
             name = graph.name
         if name is None:
             raise GraphConfigError(
                 "GraphNode requires a name, but neither the graph nor as_node() has one\n"
+                "  -> the name is the key of the nested result and of addresses ('inner.x')\n"
                 "How to fix: set it on the graph, Graph([...], name='inner'), "
                 "or pass it to as_node(name='inner')"
             )
         if not isinstance(name, str):
-            raise TypeError(f"GraphNode name must be a str, got {type(name).__name__}")
+            raise TypeError(
+                f"GraphNode name must be a str, got {type(name).__name__}. "
+                "How to fix: pass the name as a string, e.g. as_node(name='inner')."
+            )
         for ch in (".", "/"):
             if ch in name:
                 raise GraphConfigError(
@@ -113,11 +121,14 @@ class GraphNode(HyperNode):
             )
         for p in params:
             if not isinstance(p, str):
-                raise TypeError(f"map_over() expects input names (str), got {type(p).__name__}")
+                raise TypeError(
+                    f"map_over() expects input names (str), got {type(p).__name__}. "
+                    "How to fix: name the inputs as strings, e.g. .map_over('x')."
+                )
             if p not in self.inputs:
                 raise GraphConfigError(
                     message(
-                        f"map_over(): {p!r} is not an input of GraphNode '{self.name}'",
+                        f"map_over(): {quote(p)} is not an input of GraphNode '{self.name}'",
                         [
                             did_you_mean(p, self.inputs),
                             f"Available inputs: {fmt_names(self.inputs)}",
@@ -130,7 +141,7 @@ class GraphNode(HyperNode):
             raise GraphConfigError(
                 message(
                     f"map_over(): {fmt_names(repeated)} listed twice on GraphNode '{self.name}'",
-                    [f"Given: {params!r}"],
+                    [f"Given: {fmt_names(params)}"],
                     "list each input once",
                 )
             )

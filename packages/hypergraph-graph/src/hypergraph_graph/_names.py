@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from hypergraph_types import RenameEntry, RenameError
-from hypergraph_types._format import fmt_names, message
+from hypergraph_types._format import did_you_mean, fmt_names, message, quote
 
 __all__ = ["identifier_problem", "merge_renames", "next_batch_id", "plan_renames"]
 
@@ -42,7 +42,8 @@ def merge_renames(
     """Merge the positional mapping and keyword renames (keywords win); check their types."""
     if mapping is not None and not isinstance(mapping, Mapping):
         raise TypeError(
-            f"{what} expects a mapping of old -> new names, got {type(mapping).__name__}"
+            f"{what} expects a mapping of old -> new names, got {type(mapping).__name__}. "
+            "How to fix: pass a dict such as {'old': 'new'} or keywords such as old='new'."
         )
     merged = dict(mapping or {})
     merged.update(renames)
@@ -50,7 +51,8 @@ def merge_renames(
         if not isinstance(old, str) or not isinstance(new, str):
             raise TypeError(
                 f"{what} expects str -> str renames, got {old!r} -> {new!r} "
-                f"({type(old).__name__} -> {type(new).__name__})"
+                f"({type(old).__name__} -> {type(new).__name__}). "
+                "How to fix: use strings for both the current and the new name."
             )
     return merged
 
@@ -58,9 +60,15 @@ def merge_renames(
 def _chain(key: str, kind: str, history: Sequence[RenameEntry]) -> list[str] | None:
     """The names ``key`` went through in ``history``, or ``None`` if it was never renamed."""
     chain = [key]
+    last_batch: object = None
     for entry in history:
+        # One batch is applied simultaneously: after following a rename, skip the rest of
+        # its batch (in {a: b, b: c}, 'a' became 'b'; the b -> c entry is another input).
+        if entry.batch_id is not None and entry.batch_id == last_batch:
+            continue
         if entry.kind == kind and entry.old == chain[-1] and entry.new != entry.old:
             chain.append(entry.new)
+            last_batch = entry.batch_id
     return chain if len(chain) > 1 else None
 
 
@@ -82,13 +90,16 @@ def plan_renames(
         for key in unknown:
             chain = _chain(key, kind, history)
             if chain is None:
-                lines.append(f"'{key}' not found")
+                lines.append(f"{quote(key)} not found")
             else:
-                lines.append(f"'{key}' was renamed: {'→'.join(chain)}")
+                lines.append(f"{quote(key)} was renamed: {'→'.join(chain)}")
+        hints = [
+            did_you_mean(key, current) for key in unknown if _chain(key, kind, history) is None
+        ]
         raise RenameError(
             message(
                 f"Cannot rename {kind} of node '{node_name}': " + "; ".join(lines),
-                [f"{label}: {current!r}"],
+                [*hints, f"{label}: {current!r}"],
                 f"rename one of the current {kind} (renames compose: use the latest name)",
             )
         )

@@ -33,8 +33,8 @@ class HyperNode(abc.ABC):
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         if cls is HyperNode:
             raise TypeError(
-                "HyperNode is abstract and cannot be instantiated; "
-                "use @node, FunctionNode(...) or Graph.as_node()"
+                "HyperNode is abstract and cannot be instantiated. "
+                "How to fix: use @node, FunctionNode(...) or Graph.as_node()."
             )
         return super().__new__(cls)
 
@@ -86,7 +86,10 @@ class HyperNode(abc.ABC):
     def with_name(self, name: str) -> Self:
         """A copy named ``name``. The ``Graph`` validates the name, this never fails on content."""
         if not isinstance(name, str):
-            raise TypeError(f"with_name() expects a str, got {type(name).__name__}")
+            raise TypeError(
+                f"with_name() expects a str, got {type(name).__name__}. "
+                "How to fix: pass the new name as a string, e.g. node.with_name('step')."
+            )
         clone = self._copy()
         if name != self.name:
             clone._rename_history.append(RenameEntry("name", self.name, name))

@@ -104,11 +104,23 @@ def _multiple_producers(items: Sequence[HyperNode]) -> list[str]:
             f"Multiple nodes produce {quote(out)}",
             [f"producers: {fmt_names(n.name for n in group)}"],
             "every output needs exactly one producer: rename one of them with "
-            f".with_outputs({out}='...')",
+            f".with_outputs({_short(out)}='...')",
         )
         for out, group in producers.items()
         if len(group) > 1
     ]
+
+
+def _short(name: str) -> str:
+    """``name`` unquoted, shortened like ``quote`` does (SPEC §6.1: 100 characters)."""
+    return quote(name)[1:-1]
+
+
+def _short_tuple(names: tuple[str, ...]) -> str:
+    """``repr(names)``, with names over 100 characters shortened."""
+    if all(len(n) <= 100 for n in names):
+        return repr(names)
+    return "(" + ", ".join(quote(n) for n in names) + ("," if len(names) == 1 else "") + ")"
 
 
 def _graph_name(name: str | None) -> list[str]:
@@ -126,10 +138,11 @@ def _graph_name(name: str | None) -> list[str]:
 
 
 def _node_names(s: Structure) -> list[str]:
-    problems = []
+    """Checks 5, 6 and 7, each over all nodes, so problems come out in check order."""
+    reserved, invalid, graph_nodes = [], [], []
     for name, n in s.nodes.items():
         if name in RESERVED_NODE_NAMES:
-            problems.append(
+            reserved.append(
                 message(
                     f"Invalid node name {quote(name)}: {name} is reserved for routing",
                     [f"node: {n!r}"],
@@ -139,25 +152,29 @@ def _node_names(s: Structure) -> list[str]:
         elif _is_graph_node(n):
             bad = [ch for ch in (".", "/") if ch in name]
             if bad or not name:
-                problems.append(
+                graph_nodes.append(
                     message(
                         f"Invalid node name {quote(name)}: GraphNode names must be non-empty "
                         "and cannot contain '.' or '/'",
-                        [f"Reserved characters: {fmt_names(bad or ['(empty name)'])}"],
+                        [
+                            f"Reserved characters: {fmt_names(bad)}"
+                            if bad
+                            else "the name is empty (Reserved characters: '.' and '/')"
+                        ],
                         "rename it with .with_name('...') or as_node(name='...')",
                     )
                 )
         else:
             reason = identifier_problem(name)
             if reason:
-                problems.append(
+                invalid.append(
                     message(
                         f"Invalid node name {quote(name)}: {reason}",
                         [f"node: {n!r}"],
                         "rename it with .with_name('valid_name') (lambdas need a name too)",
                     )
                 )
-    return problems
+    return reserved + invalid + graph_nodes
 
 
 def _port_names(s: Structure) -> list[str]:
@@ -170,21 +187,22 @@ def _port_names(s: Structure) -> list[str]:
                     problems.append(
                         message(
                             f"Invalid {kind} name {quote(port)} of node {quote(n.name)}: {reason}",
-                            [f"{attr} of {quote(n.name)}: {getattr(n, attr)!r}"],
-                            f"rename it with .with_{attr}({{{port!r}: 'valid_name'}})",
+                            [f"{attr} of {quote(n.name)}: {_short_tuple(getattr(n, attr))}"],
+                            f"rename it with .with_{attr}({{{quote(port)}: 'valid_name'}})",
                         )
                     )
     return problems
 
 
 def _graph_node_collisions(s: Structure) -> list[str]:
-    problems = []
+    """Checks 10 and 11, each over all nodes, so problems come out in check order."""
+    with_output, with_input = [], []
     for name, n in s.nodes.items():
         if not _is_graph_node(n):
             continue
         others = [p for p in s.producers.get(name, ()) if p != name]
         if others:
-            problems.append(
+            with_output.append(
                 message(
                     f"GraphNode name {quote(name)} collides with output of node "
                     f"{fmt_names(others)}",
@@ -193,21 +211,27 @@ def _graph_node_collisions(s: Structure) -> list[str]:
                 )
             )
         if s.input_order.get(name) in ("required", "optional"):
-            problems.append(
+            with_input.append(
                 message(
                     f"GraphNode name {quote(name)} collides with input {quote(name)} "
-                    f"of node(s) {fmt_names(s.consumers[name])}",
+                    + (
+                        f"of node(s) {fmt_names(others_in)}"
+                        if (others_in := [c for c in s.consumers[name] if c != name])
+                        else "(its own input)"
+                    ),
                     ["the nested RunResult is stored under the GraphNode's name"],
                     "rename the GraphNode (.with_name) or the input (.with_inputs)",
                 )
             )
-    return problems
+    return with_output + with_input
 
 
 def _inconsistent_defaults(s: Structure) -> list[str]:
     problems = []
     for param, consumers in s.consumers.items():
-        if len(consumers) < 2:
+        # Defaults of a produced name never apply (an edge feeds it, GRAPH-03), so only graph
+        # inputs are compared; their fix, graph.bind(...), also works only for inputs.
+        if len(consumers) < 2 or param in s.producers:
             continue
         nodes = [s.nodes[c] for c in consumers]
         with_default = [n for n in nodes if n.has_default_for(param)]
