@@ -41,6 +41,11 @@ _CAPABILITIES = RunnerCapabilities(
 )
 
 
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 class AsyncRunner(BaseRunner):
     """Runs graphs on asyncio: independent ready nodes run concurrently.
 
@@ -189,7 +194,7 @@ class AsyncRunner(BaseRunner):
             return [(p, outputs, versions)], []
         resolved = [ex.inputs_of(p) for p in batch]
         tasks = [
-            asyncio.create_task(self._execute(ctx, ex, p, kwargs))
+            asyncio.create_task(self._sibling(ctx, ex, p, kwargs))
             for p, (kwargs, _) in zip(batch, resolved)
         ]
         await settle(tasks)
@@ -205,7 +210,21 @@ class AsyncRunner(BaseRunner):
                 failures.append((p, exc))
             else:
                 raise exc  # a BaseException (or a bug): never a node failure
+        # Failures from before the stop come first (node order); late ones are only named.
+        failures.sort(key=lambda f: f[1].late)
         return done, failures
+
+    async def _sibling(
+        self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A node run as one of several tasks of a superstep, cancelled if a sibling fails."""
+        try:
+            return await self._execute(ctx, ex, p, kwargs)
+        except asyncio.CancelledError as cancel:
+            late = getattr(cancel, "late_failure", None)
+            if late is not None:
+                raise late from None
+            raise
 
     async def _execute(
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
@@ -232,12 +251,15 @@ class AsyncRunner(BaseRunner):
                 value = await p.caller(kwargs)
             return unpack(p.name, p.outputs, value)
         except asyncio.CancelledError as exc:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
+            if _being_cancelled():
                 raise
             raise NodeFailure(cancelled_by_body(p.name, exc)) from None
         except Exception as exc:
-            raise NodeFailure(exc) from None
+            failure = NodeFailure(exc)
+            # An error while we cancel the body (e.g. raised in a generator's finally) is a
+            # cleanup error: named in the reported failure's note, never reported itself.
+            failure.late = _being_cancelled()
+            raise failure from None
 
     async def _execute_graph_node(
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]

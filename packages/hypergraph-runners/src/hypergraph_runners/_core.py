@@ -122,8 +122,6 @@ class Execution:
         self.ports = addressed_ports(plan, prepared.addressed) if prepared.addressed else {}
         self.last: list[tuple[int, ...] | None] = [None] * len(plan.nodes)
         self.pending = set(plan.all_indices)
-        if prepared.bypassed:
-            self.pending -= prepared.bypassed
         self.cycle_steps = 0
         self.nested: dict[str, Any] = {}
         self.error: BaseException | None = None
@@ -158,6 +156,8 @@ class Execution:
     def next_superstep(self) -> list[NodePlan]:
         """The ready nodes in node order; raises ``InfiniteLoopError`` when the budget is spent."""
         pending = self.pending
+        if self.bypassed:
+            pending -= self.bypassed  # bypassed producers never run (§4.6)
         if not pending:
             return []
         nodes = self.plan.nodes

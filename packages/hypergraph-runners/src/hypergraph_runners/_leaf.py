@@ -31,6 +31,8 @@ class NodeFailure(Exception):
         error: The original exception, untouched.
         path: For a failed nested run, the node path it reported.
         nested: True when the failure comes from a nested run (which already added the note).
+        late: True when it happened after the run began stopping (a cancelled generator's
+            cleanup, a settled thread): it is named in the note, never reported (§4.11.2).
     """
 
     def __init__(self, error: BaseException, path: str | None = None, nested: bool = False) -> None:
@@ -38,6 +40,7 @@ class NodeFailure(Exception):
         self.error = error
         self.path = path
         self.nested = nested
+        self.late = False
 
 
 def cancelled_by_body(node_name: str, cause: BaseException) -> NodeCancelledError:

@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from ._context import AsyncContext
+from ._leaf import NodeFailure
 
 __all__ = ["DEFAULT_MAP_WORKERS", "ItemFailed", "in_thread", "settle", "work_pool"]
 
@@ -71,34 +72,44 @@ async def settle(tasks: list[asyncio.Task[Any]]) -> None:
         await _wait_all(tasks)
 
 
-async def _settle_thread(future: Future[Any]) -> None:
-    """Wait until a started thread submission has finished, whatever happens meanwhile."""
+async def _settle_thread(future: Future[Any]) -> BaseException | None:
+    """Wait until a started thread submission has finished, whatever happens meanwhile.
+
+    Returns the exception the submission ended with (``None`` on success); raises
+    ``CancelledError`` afterwards if this task was cancelled again while waiting.
+    """
+    wrapper = asyncio.wrap_future(future)
     interrupted = False
-    while not future.done():
+    while not wrapper.done():
         try:
-            await asyncio.wait([asyncio.wrap_future(future)])
+            await asyncio.wait([wrapper])
         except asyncio.CancelledError:
             interrupted = True
-    if not future.cancelled():
-        future.exception()  # retrieved: the run reports its own failure
+    outcome = None if wrapper.cancelled() else wrapper.exception()
     if interrupted:
         raise asyncio.CancelledError
+    return outcome
 
 
 async def in_thread(ctx: AsyncContext, fn: Callable[..., T], *args: Any) -> T:
     """Run ``fn(*args, stop)`` in the call's pool; on cancellation, stop and settle it.
 
     ``stop`` is a ``threading.Event`` set when the awaiting task is cancelled, so a sync
-    generator being drained stops at its next item.
+    generator being drained stops at its next item. A submission that had not started is
+    cancelled; one that had is waited for. If it then failed on its own, its ``NodeFailure``
+    rides on the re-raised ``CancelledError`` as ``late_failure`` so the superstep can name it.
     """
     stop = threading.Event()
     future = ctx.pool().submit(fn, *args, stop)
     try:
         return await asyncio.wrap_future(future)
-    except asyncio.CancelledError:
+    except asyncio.CancelledError as cancel:
         stop.set()
         if not future.cancel():
-            await _settle_thread(future)
+            outcome = await _settle_thread(future)
+            if isinstance(outcome, NodeFailure):
+                outcome.late = True
+                cancel.late_failure = outcome  # type: ignore[attr-defined]
         raise
 
 
