@@ -190,6 +190,9 @@ class AsyncRunner(BaseRunner):
             try:
                 outputs = await self._execute(ctx, ex, p, kwargs)
             except NodeFailure as failure:
+                if failure.late:
+                    # It failed while the caller was cancelling us: the cancellation wins.
+                    raise asyncio.CancelledError from None
                 return [], [(p, failure)]
             return [(p, outputs, versions)], []
         resolved = [ex.inputs_of(p) for p in batch]
@@ -291,7 +294,7 @@ class AsyncRunner(BaseRunner):
 
         def body(stop: threading.Event) -> list[RunResult | None]:
             if isinstance(runner, SyncRunner):
-                return runner._nested(Context(ctx.max_iterations), gn, scope, request)
+                return runner._nested(Context(ctx.max_iterations, stop), gn, scope, request)
             return run_foreign_sync(runner, gn, request)
 
         if ctx.limiter is None:

@@ -26,12 +26,15 @@ class Context:
 
     Attributes:
         max_iterations: The cycle budget of every run of the call (each run counts its own).
+        stop: For a SyncRunner subtree run in an AsyncRunner's worker thread, set when that
+            run is stopping: no further node starts.
     """
 
-    __slots__ = ("max_iterations",)
+    __slots__ = ("max_iterations", "stop")
 
-    def __init__(self, max_iterations: int) -> None:
+    def __init__(self, max_iterations: int, stop: threading.Event | None = None) -> None:
         self.max_iterations = max_iterations
+        self.stop = stop
 
 
 class AsyncContext(Context):
@@ -46,7 +49,7 @@ class AsyncContext(Context):
     __slots__ = ("_pool", "_pool_lock", "limit", "limiter", "pool_size", "run_id")
 
     def __init__(self, max_iterations: int, limit: int | None, run_id: str) -> None:
-        super().__init__(max_iterations)
+        super().__init__(max_iterations, None)
         self.limit = limit
         self.limiter = asyncio.Semaphore(limit) if limit is not None else None
         self.pool_size = limit if limit is not None else DEFAULT_POOL_SIZE

@@ -20,7 +20,7 @@ from ._context import Context, run_private_loop
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_sync
 from ._inputs import Prepared, prepare_nested
-from ._leaf import NodeFailure, run_sync_leaf
+from ._leaf import NodeFailure, StopRequested, run_sync_leaf
 from ._mapping import item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
 from ._plan import NodePlan, plan_of
@@ -123,6 +123,8 @@ class SyncRunner(BaseRunner):
             while batch := ex.next_superstep():
                 done: list[Done] = []
                 for p in batch:
+                    if ctx.stop is not None and ctx.stop.is_set():
+                        raise StopRequested  # the AsyncRunner that delegated to us is stopping
                     kwargs, versions = ex.inputs_of(p)
                     try:
                         outputs = self._execute(ctx, ex, p, kwargs)
