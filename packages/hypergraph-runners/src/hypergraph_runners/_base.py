@@ -201,7 +201,11 @@ def _check_map_names(names: list[str], mode: str, values: Mapping[str, Any]) -> 
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise InvalidInputError(
-            message(f"map_over lists {fmt_names(repeated)} twice", [], "list each name once")
+            message(
+                f"map_over: {fmt_names(repeated)} listed twice",
+                [f"map_over: {names!r}"],
+                "list each name once",
+            )
         )
     for name in names:
         if "." in name or "/" in name:
