@@ -8,8 +8,26 @@ from __future__ import annotations
 
 from ._function import FunctionNode as FunctionNode
 from ._function import node as node
+from ._gate import END as END
+from ._gate import GateNode as GateNode
+from ._gate import IfElseNode as IfElseNode
+from ._gate import RouteNode as RouteNode
+from ._gate import ifelse as ifelse
+from ._gate import route as route
 from ._graph import Graph as Graph
 from ._graph_node import GraphNode as GraphNode
 from ._node import HyperNode as HyperNode
 
-__all__ = ("FunctionNode", "Graph", "GraphNode", "HyperNode", "node")
+__all__ = (
+    "END",
+    "FunctionNode",
+    "GateNode",
+    "Graph",
+    "GraphNode",
+    "HyperNode",
+    "IfElseNode",
+    "RouteNode",
+    "ifelse",
+    "node",
+    "route",
+)

@@ -86,6 +86,9 @@ class FunctionNode(HyperNode):
         ('x',)
     """
 
+    # Gates return a decision, not a value: they set this to False.
+    _warns_on_unused_return = True
+
     func: Callable[..., Any]
     defaults: dict[str, Any]
     parameter_annotations: dict[str, Any]
@@ -154,7 +157,7 @@ class FunctionNode(HyperNode):
         self.parameter_annotations = {p: hints[p] for p in self.inputs if p in hints}
         self.output_annotation = self._output_annotation()
         self._hash: str | None = None
-        if not outputs:
+        if not outputs and self._warns_on_unused_return:
             self._warn_unused_return(sig)
         if rename_inputs:
             unknown = [k for k in rename_inputs if k not in self.inputs]

@@ -210,6 +210,9 @@ class Graph:
             shared.setdefault((u, v), []).append(value)
         for (u, v), values in shared.items():
             g.add_edge(u, v, edge_type="data", value_name=values[0], value_names=tuple(values))
+        for u, v in s.control_edges:
+            if not g.has_edge(u, v):
+                g.add_edge(u, v, edge_type="control", value_name=None, value_names=())
         return g
 
     @property

@@ -31,6 +31,7 @@ class Structure:
         producers: Value name -> names of the nodes that output it, in node order.
         consumers: Value name -> names of the nodes that take it as input, in node order.
         edges: ``(producer, consumer, value)`` triples in consumer order.
+        control_edges: ``(gate, target)`` pairs: a gate's decision lets its target run.
         cyclic: Names of the nodes on a cycle (component of 2+ nodes, or a self edge).
         component: Node name -> index of its strongly connected component.
         input_order: Every non-produced or seed name, in first-occurrence order, with its
@@ -87,6 +88,15 @@ class Structure:
             if len(members) > 1:
                 cyclic.update(names[v] for v in members)
         self.component = component
+        self.control_edges = self._control_edges()
+        if self.control_edges:
+            # A gate's decision feeds its targets: control edges close cycles too (has_cycles,
+            # the cycle budget), but seeds stay a matter of data edges alone.
+            for gate, target in self.control_edges:
+                successors[position[gate]].append(position[target])
+            for members in strongly_connected_components(successors):
+                if len(members) > 1:
+                    cyclic.update(names[v] for v in members)
         self.cyclic = frozenset(cyclic)
         self.leaf_outputs = tuple(
             dict.fromkeys(
@@ -95,6 +105,18 @@ class Structure:
                 if name not in has_outgoing
                 for out in n.outputs
             )
+        )
+
+    def _control_edges(self) -> tuple[tuple[str, str], ...]:
+        """``(gate, target)`` for every target of every gate that names a node of the graph."""
+        from ._gate import GateNode
+
+        return tuple(
+            (name, t)
+            for name, n in self.nodes.items()
+            if isinstance(n, GateNode)
+            for t in n.targets
+            if isinstance(t, str) and t in self.nodes and t != name
         )
 
     def _classify_inputs(self) -> None:
@@ -142,5 +164,9 @@ class Structure:
                         f"{name}:{self.nodes[name].definition_hash}" for name in sorted(self.nodes)
                     )
                     edge_part = "|".join(f"{u}->{v}:{value}" for u, v, value in sorted(self.edges))
+                    if self.control_edges:
+                        edge_part += "|" + "|".join(
+                            f"{u}=>{v}" for u, v in sorted(self.control_edges)
+                        )
                     self._hash = hashlib.sha256(f"{node_part}#{edge_part}".encode()).hexdigest()
         return self._hash

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hypergraph_types import GraphConfigError
-from hypergraph_types._format import fmt_names, message, quote
+from hypergraph_types._format import did_you_mean, fmt_names, message, quote
 from hypergraph_types._sameness import is_same
 
 from ._names import identifier_problem
@@ -70,6 +70,7 @@ def construction_problems(
     problems: list[str] = []
     problems += _duplicate_names(items)
     problems += _multiple_producers(items)
+    problems += _gate_targets(s)
     problems += _graph_name(graph_name)
     problems += _node_names(s)
     problems += _port_names(s)
@@ -95,20 +96,57 @@ def _duplicate_names(items: Sequence[HyperNode]) -> list[str]:
 
 
 def _multiple_producers(items: Sequence[HyperNode]) -> list[str]:
+    from ._gate import GateNode
+
+    unique = list({id(n): n for n in items}.values())
     producers: dict[str, list[HyperNode]] = {}
-    for n in {id(n): n for n in items}.values():
+    for n in unique:
         for out in n.outputs:
             producers.setdefault(out, []).append(n)
+    # Producers of one name are legal when one single-target gate chooses between them all:
+    # at most one of them is active at a time (GRAPH-07, mutually exclusive outputs).
+    exclusive = [set(g.targets) for g in unique if isinstance(g, GateNode) and g.exclusive]
     return [
         message(
             f"Multiple nodes produce {quote(out)}",
             [f"producers: {fmt_names(n.name for n in group)}"],
             "every output needs exactly one producer: rename one of them with "
-            f".with_outputs({_short(out)}='...')",
+            f".with_outputs({_short(out)}='...'), or make them the targets of one "
+            "route/ifelse gate so only one runs",
         )
         for out, group in producers.items()
-        if len(group) > 1
+        if len(group) > 1 and not any({n.name for n in group} <= ts for ts in exclusive)
     ]
+
+
+def _gate_targets(s: Structure) -> list[str]:
+    from ._gate import END, GateNode
+
+    problems = []
+    names = list(s.nodes)
+    for name, n in s.nodes.items():
+        if not isinstance(n, GateNode):
+            continue
+        for target in n.targets:
+            if target is END:
+                continue
+            if target == name:
+                problems.append(
+                    message(
+                        f"Gate {quote(name)} targets itself",
+                        [f"targets: {', '.join(map(str, n.targets))}"],
+                        "a gate cannot choose itself; route to the node that should run next",
+                    )
+                )
+            elif target not in s.nodes:
+                problems.append(
+                    message(
+                        f"Gate {quote(name)} targets unknown node {quote(target)}",
+                        [did_you_mean(target, names), f"Graph nodes: {fmt_names(names)}"],
+                        "add that node to the graph, or fix the target's name",
+                    )
+                )
+    return problems
 
 
 def _short(name: str) -> str:

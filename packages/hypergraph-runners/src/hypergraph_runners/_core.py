@@ -33,7 +33,7 @@ from hypergraph_types._format import did_you_mean, fmt_names, message
 from hypergraph_types._sameness import is_same
 
 from ._inputs import Prepared, addressed_ports
-from ._leaf import NodeFailure
+from ._leaf import DECISION, NodeFailure
 from ._plan import NodePlan, Plan
 
 __all__ = ["Done", "Execution", "Scope", "WarnOnce"]
@@ -82,10 +82,12 @@ class Execution:
     """The state of one run of one graph (a top-level run, a map item or a nested run)."""
 
     __slots__ = (
+        "activation",
         "addressed",
         "bound",
         "bypassed",
         "cycle_steps",
+        "decisions",
         "error",
         "failed_path",
         "graph",
@@ -97,6 +99,7 @@ class Execution:
         "ports",
         "run_id",
         "scope",
+        "seen",
         "state",
     )
 
@@ -123,6 +126,11 @@ class Execution:
         self.last: list[tuple[int, ...] | None] = [None] * len(plan.nodes)
         self.pending = set(plan.all_indices)
         self.cycle_steps = 0
+        # Gates: gate index -> the targets its latest decision activated; per node, how many
+        # times it was activated, and the count it had seen when it last ran.
+        self.decisions: dict[int, frozenset[int]] = {}
+        self.activation = [0] * len(plan.nodes) if plan.has_gates else []
+        self.seen = [0] * len(plan.nodes) if plan.has_gates else []
         self.nested: dict[str, Any] = {}
         self.error: BaseException | None = None
         self.failed_path: str | None = None
@@ -147,6 +155,8 @@ class Execution:
         last = self.last[p.index]
         if last is None:
             return True
+        if p.controllers and self.activation[p.index] != self.seen[p.index]:
+            return True  # a gate decided for it again
         versions = self.state.versions
         for name, version in zip(p.inputs, last):
             if versions.get(name, 0) != version and name not in skip:
@@ -163,6 +173,8 @@ class Execution:
         nodes = self.plan.nodes
         ready = [nodes[i] for i in sorted(pending) if self._is_ready(nodes[i])]
         pending.clear()
+        if self.plan.has_gates and ready:
+            ready = self._gated(ready)
         for p in ready:
             if p.cyclic:
                 if self.cycle_steps >= self.max_iterations:
@@ -172,6 +184,22 @@ class Execution:
                 self.cycle_steps += 1
                 break
         return ready
+
+    def _gated(self, ready: list[NodePlan]) -> list[NodePlan]:
+        """Drop gate targets no gate has decided for (issue 9 run-time rules).
+
+        A gate about to re-run first loses its previous decision, so its targets wait for the
+        new one (a loop "increment until count >= 3" ends at 3, not 4).
+        """
+        decisions = self.decisions
+        for p in ready:
+            if p.gate is not None:
+                decisions.pop(p.index, None)
+        return [
+            p
+            for p in ready
+            if not p.controllers or any(p.index in decisions.get(g, ()) for g in p.controllers)
+        ]
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -202,7 +230,12 @@ class Execution:
         values, versions, executions = state.values, state.versions, state.node_executions
         consumers = self.plan.consumers
         pending = self.pending
+        if self.plan.has_gates:
+            for p, _, _ in done:
+                self.seen[p.index] = self.activation[p.index]
         for p, outputs, consumed in done:
+            if p.gate is not None:
+                self._decide(p, outputs.pop(DECISION))
             for name, value in outputs.items():
                 if name not in values:
                     versions[name] = 1
@@ -216,9 +249,19 @@ class Execution:
             self.last[p.index] = consumed
             executions[p.name] = NodeExecution(p.name, dict(zip(p.inputs, consumed)), outputs)
 
+    def _decide(self, gate: NodePlan, chosen: tuple[str, ...]) -> None:
+        by_name = self.plan.by_name
+        targets = frozenset(by_name[name].index for name in chosen)
+        self.decisions[gate.index] = targets
+        for t in targets:
+            self.activation[t] += 1
+        self.pending.update(targets)
+
     def _check_conflicts(self, done: Sequence[Done]) -> None:
         written: dict[str, tuple[str, Any]] = {}
         for p, outputs, _ in done:
+            if p.gate is not None:
+                continue  # a gate writes no value, only its decision
             for name, value in outputs.items():
                 if name in written:
                     first, other = written[name]

@@ -58,7 +58,7 @@ def prepare_nested(graph: Graph, values: dict[str, Any]) -> Prepared:
             head, _, rest = key.partition(".")
             addressed.setdefault(head, {})[rest] = values[key]
         elif key in internal:
-            bypassed = bypassed | {plan.producer[key]}
+            bypassed = bypassed | set(plan.producers[key])
     if addressed:
         values = {k: v for k, v in values.items() if "." not in k}
     return Prepared(values, addressed, bypassed)
@@ -192,20 +192,21 @@ def _bypassed(plan: Plan, plain: Mapping[str, Any], warn: bool) -> frozenset[int
         return _NO_BYPASS
     bypassed: set[int] = set()
     for key in internal:
-        producer = plan.nodes[plan.producer[key]]
-        supplied = [o for o in producer.outputs if o in plain]
-        if len(supplied) != len(producer.outputs):
-            raise InvalidInputError(
-                message(
-                    f"Values cover only some outputs of node {producer.name!r}",
-                    [
-                        f"outputs of {producer.name!r}: {fmt_names(producer.outputs)}",
-                        f"supplied: {fmt_names(supplied)}",
-                    ],
-                    "supply all of them to skip the node, or none to let it run",
+        for index in plan.producers[key]:
+            producer = plan.nodes[index]
+            supplied = [o for o in producer.outputs if o in plain]
+            if len(supplied) != len(producer.outputs):
+                raise InvalidInputError(
+                    message(
+                        f"Values cover only some outputs of node {producer.name!r}",
+                        [
+                            f"outputs of {producer.name!r}: {fmt_names(producer.outputs)}",
+                            f"supplied: {fmt_names(supplied)}",
+                        ],
+                        "supply all of them to skip the node, or none to let it run",
+                    )
                 )
-            )
-        bypassed.add(producer.index)
+            bypassed.add(index)
     if warn:
         pairs = ", ".join(
             f"{k!r} (from node {plan.nodes[plan.producer[k]].name!r})" for k in internal

@@ -16,12 +16,26 @@ from contextlib import closing
 from typing import Any
 
 from hypergraph_graph import FunctionNode
+from hypergraph_graph._gate import decide
 from hypergraph_types import NodeCancelledError, OutputMismatchError
 
-__all__ = ["NodeFailure", "StopRequested", "drain_sync", "make_caller", "run_sync_leaf", "unpack"]
+__all__ = [
+    "DECISION",
+    "NodeFailure",
+    "StopRequested",
+    "drain_sync",
+    "make_caller",
+    "run_sync_leaf",
+    "unpack",
+]
 
 Caller = Callable[[Mapping[str, Any]], Any]
 _P = inspect.Parameter
+
+
+#: The key under which a gate's decision (target names) travels from its body to the core.
+#: Not an identifier, so it can never collide with an output name.
+DECISION = "<decision>"
 
 
 class NodeFailure(Exception):
@@ -162,7 +176,10 @@ def run_sync_leaf(
     the body and the checks on what it returned are inside it.
     """
     try:
-        return unpack(p.name, p.outputs, call_sync(p.node, p.caller, kwargs, stop))
+        value = call_sync(p.node, p.caller, kwargs, stop)
+        if p.gate is not None:
+            return {DECISION: decide(p.gate, value)}
+        return unpack(p.name, p.outputs, value)
     except Exception as exc:
         raise NodeFailure(exc) from None
     except asyncio.CancelledError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypergraph_graph import FunctionNode, Graph, GraphNode, HyperNode
+from hypergraph_graph import FunctionNode, GateNode, Graph, GraphNode, HyperNode
 
 from ._leaf import Caller, make_caller
 
@@ -33,15 +33,21 @@ class NodePlan:
         consumers: Indices of the nodes that take one of this node's outputs as input.
         caller: For a FunctionNode, the function applying the call convention.
         graph_node: The node if it is a GraphNode, else ``None``.
+        gate: The node if it is a gate (route / ifelse), else ``None``.
+        targets: For a gate, the indices of the nodes it may choose.
+        controllers: The indices of the gates that may choose this node: it runs only while
+            one of them has decided for it.
     """
 
     __slots__ = (
         "caller",
         "consumers",
+        "controllers",
         "cyclic",
         "defaulted",
         "edge_fed",
         "free",
+        "gate",
         "graph_node",
         "index",
         "inputs",
@@ -50,6 +56,7 @@ class NodePlan:
         "name",
         "node",
         "outputs",
+        "targets",
     )
 
     def __init__(self, index: int, node: HyperNode, produced: dict[str, int], cyclic: bool) -> None:
@@ -67,6 +74,9 @@ class NodePlan:
         self.is_generator = node.is_generator
         self.caller: Caller | None = make_caller(node) if isinstance(node, FunctionNode) else None
         self.graph_node: GraphNode | None = node if isinstance(node, GraphNode) else None
+        self.gate: GateNode | None = node if isinstance(node, GateNode) else None
+        self.targets: tuple[int, ...] = ()  # for a gate: indices of the nodes it may choose
+        self.controllers: tuple[int, ...] = ()  # indices of the gates that may choose this node
 
 
 class Plan:
@@ -76,6 +86,9 @@ class Plan:
         nodes: One ``NodePlan`` per node, in node order.
         by_name: Node name -> ``NodePlan``.
         producer: Output name -> index of the (first) node producing it.
+        producers: Output name -> indices of every node producing it (several only for the
+            mutually exclusive targets of one gate).
+        has_gates: The graph has gates: readiness also checks their decisions.
         consumers: Value name -> indices of the nodes consuming it, in node order.
         async_leaves: Names of the async FunctionNodes at this graph's own level.
         foreign: Nodes of a class the core cannot execute.
@@ -99,6 +112,19 @@ class Plan:
             p.consumers = tuple(
                 sorted({c for out in p.outputs for c in self.consumers.get(out, ())})
             )
+        self.producers = {
+            value: tuple(index[p] for p in ps) for value, ps in structure.producers.items()
+        }
+        controllers: dict[int, list[int]] = {}
+        for gate, target in structure.control_edges:
+            controllers.setdefault(index[target], []).append(index[gate])
+            g = self.nodes[index[gate]]
+            g.targets = (*g.targets, index[target])
+        for i, gates in controllers.items():
+            self.nodes[i].controllers = tuple(gates)
+        self.has_gates = bool(structure.control_edges) or any(
+            p.gate is not None for p in self.nodes
+        )
         self.async_leaves = tuple(
             p.name for p in self.nodes if isinstance(p.node, FunctionNode) and p.is_async
         )

@@ -6,11 +6,17 @@ hypergraph-graph and hypergraph-runners and has no logic of its own.
 
 from __future__ import annotations
 
+from hypergraph_graph import END as END
 from hypergraph_graph import FunctionNode as FunctionNode
+from hypergraph_graph import GateNode as GateNode
 from hypergraph_graph import Graph as Graph
 from hypergraph_graph import GraphNode as GraphNode
 from hypergraph_graph import HyperNode as HyperNode
+from hypergraph_graph import IfElseNode as IfElseNode
+from hypergraph_graph import RouteNode as RouteNode
+from hypergraph_graph import ifelse as ifelse
 from hypergraph_graph import node as node
+from hypergraph_graph import route as route
 from hypergraph_runners import AsyncRunner as AsyncRunner
 from hypergraph_runners import BaseRunner as BaseRunner
 from hypergraph_runners import SyncRunner as SyncRunner
@@ -37,16 +43,19 @@ from hypergraph_types import UnknownInputError as UnknownInputError
 __version__ = "0.1.0"
 
 __all__ = (
+    "END",
     "AsyncRunner",
     "BaseRunner",
     "ConflictError",
     "FunctionNode",
+    "GateNode",
     "Graph",
     "GraphConfigError",
     "GraphNode",
     "GraphState",
     "HyperNode",
     "HypergraphError",
+    "IfElseNode",
     "IncompatibleRunnerError",
     "InfiniteLoopError",
     "InputSpec",
@@ -57,6 +66,7 @@ __all__ = (
     "OutputMismatchError",
     "RenameEntry",
     "RenameError",
+    "RouteNode",
     "RunFailedError",
     "RunResult",
     "RunStatus",
@@ -64,5 +74,7 @@ __all__ = (
     "SyncRunner",
     "UnknownInputError",
     "__version__",
+    "ifelse",
     "node",
+    "route",
 )

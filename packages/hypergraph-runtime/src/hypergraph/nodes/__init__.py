@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from hypergraph_graph import END as END
 from hypergraph_graph import FunctionNode as FunctionNode
+from hypergraph_graph import GateNode as GateNode
 from hypergraph_graph import GraphNode as GraphNode
 from hypergraph_graph import HyperNode as HyperNode
+from hypergraph_graph import IfElseNode as IfElseNode
+from hypergraph_graph import RouteNode as RouteNode
+from hypergraph_graph import ifelse as ifelse
 from hypergraph_graph import node as node
+from hypergraph_graph import route as route
 from hypergraph_types import RenameEntry as RenameEntry
 from hypergraph_types import RenameError as RenameError
 
-__all__ = ("FunctionNode", "GraphNode", "HyperNode", "RenameEntry", "RenameError", "node")
+__all__ = (
+    "END",
+    "FunctionNode",
+    "GateNode",
+    "GraphNode",
+    "HyperNode",
+    "IfElseNode",
+    "RenameEntry",
+    "RenameError",
+    "RouteNode",
+    "ifelse",
+    "node",
+    "route",
+)

@@ -1,0 +1,290 @@
+"""Gates: nodes that decide which node runs next (``route``, ``ifelse``) and ``END``.
+
+A gate wraps a plain sync function like a ``FunctionNode`` (inputs, defaults, renames and
+bindings work the same) but has no outputs: its return value is a *decision* naming the
+target node(s) to run next, or ``END``. A gate target runs only after a controlling gate
+decided for it; the decision stays in force until that gate runs again.
+
+Example:
+    >>> @route(targets=["increment", END])
+    ... def check(count: int) -> object:
+    ...     return "increment" if count < 3 else END
+    >>> check.targets
+    ('increment', END)
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from hypergraph_types import GraphConfigError
+from hypergraph_types._format import message
+
+from ._function import FunctionNode
+from ._introspect import target_function
+
+__all__ = ["END", "GateNode", "IfElseNode", "RouteNode", "decide", "ifelse", "route"]
+
+
+class _EndType(type):
+    def __repr__(cls) -> str:
+        return "END"
+
+    def __str__(cls) -> str:
+        return "END"
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("END is a sentinel and cannot be instantiated; use END itself")
+
+
+class END(metaclass=_EndType):
+    """Sentinel a gate returns to stop: no target of that gate runs. ``END != "END"``."""
+
+
+def _label(target: object) -> str:
+    return "END" if target is END else repr(target)
+
+
+def _config_error(gate: str, what: str, fix: str, details: Sequence[str] = ()) -> GraphConfigError:
+    return GraphConfigError(message(f"Gate {gate!r}: {what}", details, fix))
+
+
+class GateNode(FunctionNode):
+    """Common base of gates: a sync function whose return value chooses the next node(s).
+
+    Attributes:
+        targets: The node names (or ``END``) this gate may choose, duplicates removed.
+        descriptions: Target -> description, when targets were given as a dict.
+        multi_target: Whether a decision may name several targets (a list).
+        fallback: For a route, the target used when the function returns ``None``.
+    """
+
+    _warns_on_unused_return = False
+
+    targets: tuple[Any, ...]
+    descriptions: dict[Any, str]
+    multi_target: bool
+    fallback: Any
+
+    def _init_gate(
+        self,
+        func: Callable[..., Any],
+        name: str | None,
+        rename_inputs: Mapping[str, str] | None,
+        cache: bool,
+    ) -> None:
+        target = target_function(func) if callable(func) else func
+        if callable(func) and (
+            inspect.iscoroutinefunction(target)
+            or inspect.isasyncgenfunction(target)
+            or inspect.isgeneratorfunction(target)
+        ):
+            raise TypeError(
+                f"Gate function {getattr(func, '__name__', func)!r} must be a plain sync "
+                "function (not async, not a generator). How to fix: make it a def that "
+                "returns its decision."
+            )
+        FunctionNode.__init__(self, func, name, None, rename_inputs=rename_inputs, cache=cache)
+
+    @property
+    def exclusive(self) -> bool:
+        """True if the gate activates at most one target at a time (route or ifelse)."""
+        return not self.multi_target
+
+    def __repr__(self) -> str:
+        label = (
+            self._func_name
+            if self.name == self._func_name
+            else f"{self._func_name} as '{self.name}'"
+        )
+        targets = ", ".join(_label(t) for t in self.targets)
+        return f"{type(self).__name__}({label}, targets=[{targets}])"
+
+
+def _normalise_targets(gate: str, targets: Any) -> tuple[tuple[Any, ...], dict[Any, str]]:
+    if isinstance(targets, Mapping):
+        descriptions = dict(targets)
+        items = list(targets)
+    elif isinstance(targets, (list, tuple)):
+        descriptions = {}
+        items = list(targets)
+    else:
+        raise TypeError(
+            f"Gate {gate!r}: targets must be a list of node names (or END) or a dict "
+            f"name -> description, got {type(targets).__name__}. "
+            "How to fix: e.g. targets=['retrieve', END]."
+        )
+    unique = tuple(dict.fromkeys(items))
+    if not unique:
+        raise _config_error(
+            gate, "targets is empty", "list the nodes it may choose, e.g. ['a', END]"
+        )
+    for t in unique:
+        if t == "END" and t is not END:
+            raise _config_error(
+                gate,
+                "the string 'END' is not a target",
+                "use the END sentinel: from hypergraph import END",
+            )
+        if t is not END and not isinstance(t, str):
+            raise TypeError(
+                f"Gate {gate!r}: targets must be node names (str) or END, got {t!r}. "
+                "How to fix: list node names."
+            )
+    return unique, descriptions
+
+
+class RouteNode(GateNode):
+    """A gate whose function returns the name of the next node, ``END`` or ``None``.
+
+    With ``multi_target=True`` it returns a list of names (empty: nothing runs). ``None``
+    selects ``fallback`` if one is given, else nothing.
+    """
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        targets: Sequence[Any] | Mapping[Any, str],
+        *,
+        fallback: Any = None,
+        multi_target: bool = False,
+        cache: bool = False,
+        name: str | None = None,
+        rename_inputs: Mapping[str, str] | None = None,
+    ) -> None:
+        label = str(name or getattr(func, "__name__", "route"))
+        if not isinstance(multi_target, bool):
+            raise TypeError(f"multi_target must be a bool, got {type(multi_target).__name__}")
+        self.targets, self.descriptions = _normalise_targets(label, targets)
+        if fallback is not None:
+            if multi_target:
+                raise _config_error(
+                    label,
+                    "fallback cannot be combined with multi_target=True",
+                    "return an explicit list instead of None, or drop fallback",
+                )
+            if fallback not in self.targets:
+                raise _config_error(
+                    label,
+                    f"fallback {_label(fallback)} is not one of its targets",
+                    "add it to targets, or choose a listed target",
+                    [f"targets: {', '.join(_label(t) for t in self.targets)}"],
+                )
+        self.fallback = fallback
+        self.multi_target = multi_target
+        self._init_gate(func, name, rename_inputs, cache)
+
+
+class IfElseNode(GateNode):
+    """A gate returning a ``bool``: ``True`` runs ``when_true``, ``False`` runs ``when_false``."""
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        when_true: Any,
+        when_false: Any,
+        *,
+        cache: bool = False,
+        name: str | None = None,
+        rename_inputs: Mapping[str, str] | None = None,
+    ) -> None:
+        label = str(name or getattr(func, "__name__", "ifelse"))
+        if when_true == when_false:
+            raise _config_error(
+                label,
+                f"when_true and when_false are the same target ({_label(when_true)})",
+                "give two different targets (one may be END)",
+            )
+        self.targets, self.descriptions = _normalise_targets(label, [when_true, when_false])
+        self.when_true = when_true
+        self.when_false = when_false
+        self.fallback = None
+        self.multi_target = False
+        self._init_gate(func, name, rename_inputs, cache)
+
+
+def route(
+    targets: Sequence[Any] | Mapping[Any, str],
+    *,
+    fallback: Any = None,
+    multi_target: bool = False,
+    cache: bool = False,
+    name: str | None = None,
+    rename_inputs: Mapping[str, str] | None = None,
+) -> Callable[[Callable[..., Any]], RouteNode]:
+    """Decorate a function returning the next node's name (or ``END``) as a ``RouteNode``."""
+
+    def decorate(func: Callable[..., Any]) -> RouteNode:
+        return RouteNode(
+            func,
+            targets,
+            fallback=fallback,
+            multi_target=multi_target,
+            cache=cache,
+            name=name,
+            rename_inputs=rename_inputs,
+        )
+
+    return decorate
+
+
+def ifelse(
+    when_true: Any,
+    when_false: Any,
+    *,
+    cache: bool = False,
+    name: str | None = None,
+    rename_inputs: Mapping[str, str] | None = None,
+) -> Callable[[Callable[..., Any]], IfElseNode]:
+    """Decorate a function returning a ``bool`` as an ``IfElseNode``."""
+
+    def decorate(func: Callable[..., Any]) -> IfElseNode:
+        return IfElseNode(
+            func, when_true, when_false, cache=cache, name=name, rename_inputs=rename_inputs
+        )
+
+    return decorate
+
+
+def decide(gate: GateNode, value: Any) -> tuple[str, ...]:
+    """The target names a gate's return value activates (``END`` and ``None`` activate none).
+
+    Raises ``TypeError`` / ``ValueError`` naming the gate and its valid targets for an invalid
+    decision; runners call this inside the node's capture boundary, so it fails the gate.
+    """
+    valid = ", ".join(_label(t) for t in gate.targets)
+    if isinstance(gate, IfElseNode):
+        if type(value) is not bool:
+            raise TypeError(
+                f"Gate {gate.name!r} must return bool, got {type(value).__name__} ({value!r}). "
+                "How to fix: return True or False."
+            )
+        chosen = gate.when_true if value else gate.when_false
+        return () if chosen is END else (chosen,)
+    if gate.multi_target:
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(
+                f"Gate {gate.name!r} has multi_target=True and must return a list of targets, "
+                f"got {type(value).__name__} ({value!r}). Valid targets: {valid}. "
+                "How to fix: return a list, e.g. ['a', 'b'] (empty: nothing runs)."
+            )
+        choices = list(value)
+    else:
+        if isinstance(value, (list, tuple, set, frozenset)):
+            raise TypeError(
+                f"Gate {gate.name!r} returned a {type(value).__name__}, but it chooses a single "
+                f"target. Valid targets: {valid}. How to fix: return one name, or declare "
+                "the route with multi_target=True."
+            )
+        if value is None:
+            value = gate.fallback
+        choices = [] if value is None else [value]
+    for choice in choices:
+        if choice is not END and (not isinstance(choice, str) or choice not in gate.targets):
+            raise ValueError(
+                f"Gate {gate.name!r} chose {_label(choice)}, which is not one of its targets. "
+                f"Valid targets: {valid}. How to fix: return one of them."
+            )
+    return tuple(dict.fromkeys(c for c in choices if c is not END))
