@@ -29,7 +29,7 @@ from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, first_failure, request_for
 from ._options import check_limit
 from ._plan import NodePlan, plan_of
-from ._tasks import in_thread, settle, work_pool
+from ._tasks import in_thread, settle, wait_all, work_pool
 
 __all__ = ["AsyncRunner"]
 
@@ -44,6 +44,14 @@ _CAPABILITIES = RunnerCapabilities(
 def _being_cancelled() -> bool:
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
+
+
+async def _stop_all(running: dict[asyncio.Task[Any], Any]) -> None:
+    """Cancel every running task and wait for all of them (settling threads)."""
+    for task in running:
+        task.cancel()
+    if running and await wait_all(running):
+        raise asyncio.CancelledError
 
 
 class AsyncRunner(BaseRunner):
@@ -168,6 +176,9 @@ class AsyncRunner(BaseRunner):
         warn: WarnOnce | None = None,
     ) -> RunResult:
         ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
+        if ex.dataflow:
+            await self._dataflow(ctx, ex)
+            return ex.result(select, warn)
         try:
             while batch := ex.next_superstep():
                 done, failures = await self._superstep(ctx, ex, batch)
@@ -181,8 +192,80 @@ class AsyncRunner(BaseRunner):
             ex.fail_graph(exc)
         return ex.result(select, warn)
 
+    async def _dataflow(self, ctx: AsyncContext, ex: Execution) -> None:
+        """Acyclic graphs: start each node as soon as its inputs are final (no barrier).
+
+        Every node runs once with its superstep inputs, so values equal superstep semantics;
+        a lone ready node is awaited in place, so a chain creates no tasks at all.
+        """
+        ready = ex.first_ready()
+        running: dict[asyncio.Task[dict[str, Any]], NodePlan] = {}
+        while ready or running:
+            if len(ready) == 1 and not running:
+                p = ready.pop()
+                kwargs, _ = ex.inputs_of(p)
+                try:
+                    outputs = await self._execute(ctx, ex, p, kwargs)
+                except NodeFailure as failure:
+                    if failure.late:
+                        raise asyncio.CancelledError from None  # the caller's cancel wins
+                    ex.fail_node(p, failure)
+                    return
+                ready = ex.finished(p, outputs)
+                continue
+            for p in ready:
+                task = asyncio.create_task(self._sibling(ctx, ex, p, ex.inputs_of(p)[0]))
+                running[task] = p
+            ready = []
+            try:
+                finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            except BaseException:
+                await _stop_all(running)
+                raise
+            outcomes = [(running.pop(t), t) for t in finished]
+            outcomes.sort(key=lambda item: item[0].index)
+            errors = [t.exception() for _, t in outcomes]  # retrieves every one of them
+            escaped = next((e for e in errors if e and not isinstance(e, NodeFailure)), None)
+            if escaped is not None:
+                await _stop_all(running)
+                raise escaped  # a BaseException (or a bug): never a node failure
+            failures: list[tuple[NodePlan, NodeFailure]] = []
+            for (p, task), exc in zip(outcomes, errors):
+                if exc is None:
+                    ready.extend(ex.finished(p, task.result()))
+                else:
+                    assert isinstance(exc, NodeFailure)
+                    failures.append((p, exc))
+            if failures:
+                await self._stop_dataflow(ex, running, failures)
+                return
+            ready.sort(key=lambda q: q.index)
+
+    async def _stop_dataflow(
+        self,
+        ex: Execution,
+        running: dict[asyncio.Task[dict[str, Any]], NodePlan],
+        failures: list[tuple[NodePlan, NodeFailure]],
+    ) -> None:
+        """After a failure: cancel and settle the rest, keep what succeeded, report (C6)."""
+        await _stop_all(running)
+        for task, p in sorted(running.items(), key=lambda item: item[1].index):
+            if task.cancelled():
+                continue
+            exc = task.exception()
+            if exc is None:
+                ex.finished(p, task.result())
+            elif isinstance(exc, NodeFailure):
+                exc.late = True  # it failed after the stop: named, never reported
+                failures.append((p, exc))
+            else:
+                raise exc
+        failures.sort(key=lambda f: (f[1].late, f[0].index))
+        p, failure = failures[0]
+        ex.fail_node(p, failure, [q.name for q, _ in failures[1:]])
+
     async def _superstep(
-        self, ctx: AsyncContext, ex: Execution, batch: list[NodePlan]
+        self, ctx: AsyncContext, ex: Execution, batch: Sequence[NodePlan]
     ) -> tuple[list[Done], list[tuple[NodePlan, NodeFailure]]]:
         if len(batch) == 1:
             p = batch[0]

@@ -94,13 +94,17 @@ class Execution:
         "last",
         "max_iterations",
         "nested",
+        "outputs_of",
         "pending",
         "plan",
         "ports",
         "run_id",
+        "schedule",
         "scope",
         "seen",
-        "state",
+        "values",
+        "versions",
+        "waiting",
     )
 
     def __init__(
@@ -118,13 +122,22 @@ class Execution:
         self.run_id = run_id
         self.max_iterations = max_iterations
         values = dict(prepared.values)
-        self.state = GraphState(values, dict.fromkeys(values, 1), {})
+        self.values = values
+        self.versions = dict.fromkeys(values, 1)
         self.bound = graph.inputs.bound
         self.addressed = prepared.addressed
         self.bypassed = prepared.bypassed
         self.ports = addressed_ports(plan, prepared.addressed) if prepared.addressed else {}
+        # Per node: the input versions it consumed at its last execution (``None``: never
+        # ran; ``()`` for a node that runs at most once) and what that execution produced.
         self.last: list[tuple[int, ...] | None] = [None] * len(plan.nodes)
+        self.outputs_of: list[dict[str, Any] | None] = [None] * len(plan.nodes)
         self.pending = set(plan.all_indices)
+        # An acyclic, gate-free graph with nothing bypassed or addressed has a fixed schedule:
+        # its supersteps come from the plan, and readiness needs no checks at all.
+        static = plan.all_once and not prepared.bypassed and not prepared.addressed
+        self.schedule = iter(plan.levels) if static else None
+        self.waiting = list(plan.waiting) if static else []
         self.cycle_steps = 0
         # Gates: gate index -> the targets its latest decision activated; per node, how many
         # times it was activated, and the count it had seen when it last ran.
@@ -135,10 +148,26 @@ class Execution:
         self.error: BaseException | None = None
         self.failed_path: str | None = None
 
+    @property
+    def state(self) -> GraphState:
+        """The run state as a ``GraphState`` (TYPE-05), built on demand for inspection.
+
+        Values and versions are the live dicts; ``node_executions`` is assembled from the
+        per-node records the core keeps instead of building one record per execution.
+        """
+        versions = self.versions
+        executions = {}
+        for p in self.plan.nodes:
+            outputs = self.outputs_of[p.index]
+            if outputs is not None:
+                consumed = self.last[p.index] or tuple(versions.get(n, 0) for n in p.inputs)
+                executions[p.name] = NodeExecution(p.name, dict(zip(p.inputs, consumed)), outputs)
+        return GraphState(self.values, versions, executions)
+
     # -- readiness -------------------------------------------------------------------------
 
     def _is_ready(self, p: NodePlan) -> bool:
-        values = self.state.values
+        values = self.values
         skip = self.ports.get(p.index, ()) if self.ports else ()
         for name in p.edge_fed:
             if name not in values and name not in skip:
@@ -155,23 +184,28 @@ class Execution:
         last = self.last[p.index]
         if last is None:
             return True
+        if p.once:
+            return False
         if p.controllers and self.activation[p.index] != self.seen[p.index]:
             return True  # a gate decided for it again
-        versions = self.state.versions
+        versions = self.versions
         for name, version in zip(p.inputs, last):
             if versions.get(name, 0) != version and name not in skip:
                 return True
         return False
 
-    def next_superstep(self) -> list[NodePlan]:
+    def next_superstep(self) -> Sequence[NodePlan]:
         """The ready nodes in node order; raises ``InfiniteLoopError`` when the budget is spent."""
+        if self.schedule is not None:
+            return next(self.schedule, ())
         pending = self.pending
         if self.bypassed:
             pending -= self.bypassed  # bypassed producers never run (§4.6)
         if not pending:
             return []
         nodes = self.plan.nodes
-        ready = [nodes[i] for i in sorted(pending) if self._is_ready(nodes[i])]
+        order = sorted(pending) if len(pending) > 1 else pending
+        ready = [nodes[i] for i in order if self._is_ready(nodes[i])]
         pending.clear()
         if self.plan.has_gates and ready:
             ready = self._gated(ready)
@@ -184,6 +218,32 @@ class Execution:
                 self.cycle_steps += 1
                 break
         return ready
+
+    # -- dataflow (acyclic graphs under AsyncRunner, RUN-06) ----------------------------------
+
+    @property
+    def dataflow(self) -> bool:
+        """True when nodes may start as soon as their inputs are final (a fixed schedule)."""
+        return self.schedule is not None
+
+    def first_ready(self) -> list[NodePlan]:
+        """Dataflow: the nodes fed by no other node."""
+        return [p for p in self.plan.nodes if not self.waiting[p.index]]
+
+    def finished(self, p: NodePlan, outputs: dict[str, Any]) -> list[NodePlan]:
+        """Dataflow: apply one node's outputs; return the nodes whose inputs just became final.
+
+        Each node runs once with the same inputs as under supersteps, so the values and the
+        result are those of superstep semantics; only the interleaving differs.
+        """
+        self.commit(((p, outputs, ()),))
+        waiting = self.waiting
+        newly = []
+        for c in p.consumers:
+            waiting[c] -= 1
+            if not waiting[c]:
+                newly.append(self.plan.nodes[c])
+        return newly
 
     def _gated(self, ready: list[NodePlan]) -> list[NodePlan]:
         """Drop gate targets no gate has decided for (issue 9 run-time rules).
@@ -205,8 +265,10 @@ class Execution:
 
     def inputs_of(self, p: NodePlan) -> tuple[dict[str, Any], tuple[int, ...]]:
         """Resolved inputs (state, then binding; defaults are left to the node) and versions."""
-        values = self.state.values
-        versions = self.state.versions
+        values = self.values
+        if p.once and not p.free:
+            # Every input is edge-fed and already final: no lookups elsewhere, no versions.
+            return {name: values[name] for name in p.inputs}, ()
         bound = self.bound
         kwargs: dict[str, Any] = {}
         for name in p.inputs:
@@ -214,6 +276,9 @@ class Execution:
                 kwargs[name] = values[name]
             elif name in bound:
                 kwargs[name] = bound[name]
+        if p.once:
+            return kwargs, ()
+        versions = self.versions
         return kwargs, tuple([versions.get(name, 0) for name in p.inputs])
 
     # -- outputs ---------------------------------------------------------------------------
@@ -226,14 +291,34 @@ class Execution:
         """
         if check and len(done) > 1:
             self._check_conflicts(done)
-        state = self.state
-        values, versions, executions = state.values, state.versions, state.node_executions
+        values, versions = self.values, self.versions
+        if self.schedule is not None:
+            # A fixed schedule: every output is new, nothing needs re-examining.
+            last, outputs_of = self.last, self.outputs_of
+            for p, outputs, consumed in done:
+                last[p.index] = consumed
+                outputs_of[p.index] = outputs
+                for name, value in outputs.items():
+                    values[name] = value
+                    versions[name] = 1
+            return
         consumers = self.plan.consumers
         pending = self.pending
+        last, outputs_of = self.last, self.outputs_of
         if self.plan.has_gates:
             for p, _, _ in done:
                 self.seen[p.index] = self.activation[p.index]
         for p, outputs, consumed in done:
+            last[p.index] = consumed
+            outputs_of[p.index] = outputs
+            if p.once:
+                # Its outputs are written for the first and only time (the producer of a
+                # provided name is bypassed, and repeated producers are gate targets).
+                values.update(outputs)
+                for name in outputs:
+                    versions[name] = 1
+                pending.update(p.consumers)
+                continue
             if p.gate is not None:
                 self._decide(p, outputs.pop(DECISION))
             for name, value in outputs.items():
@@ -246,8 +331,6 @@ class Execution:
                     continue
                 values[name] = value
                 pending.update(consumers.get(name, ()))
-            self.last[p.index] = consumed
-            executions[p.name] = NodeExecution(p.name, dict(zip(p.inputs, consumed)), outputs)
 
     def _decide(self, gate: NodePlan, chosen: tuple[str, ...]) -> None:
         by_name = self.plan.by_name
@@ -309,7 +392,7 @@ class Execution:
         )
 
     def _selected(self, select: tuple[str, ...] | None, warn: WarnOnce | None) -> dict[str, Any]:
-        values = self.state.values
+        values = self.values
         nested = self.nested
         if select is None:
             out = {k: values[k] for k in self.plan.outputs if k in values}

@@ -13,6 +13,7 @@ import inspect
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import closing
+from types import CoroutineType
 from typing import Any
 
 from hypergraph_graph import FunctionNode
@@ -87,13 +88,20 @@ def make_caller(node: FunctionNode) -> Caller:
     """
     func = node.func
     params = node.parameters
-    kinds = {kind for _, _, kind in params}
-    if kinds <= {_P.POSITIONAL_OR_KEYWORD, _P.KEYWORD_ONLY}:
+    if {kind for _, _, kind in params} <= _KEYWORD_KINDS:
         renamed = {cur: par for cur, par, _ in params if cur != par}
         if not renamed:
             return lambda kw: func(**kw)
         return lambda kw: func(**{renamed.get(k, k): v for k, v in kw.items()})
     return _general_caller(node)
+
+
+_KEYWORD_KINDS = frozenset({_P.POSITIONAL_OR_KEYWORD, _P.KEYWORD_ONLY})
+
+
+def is_simple(node: FunctionNode) -> bool:
+    """True if ``node.func(**inputs)`` is the call convention (no renames, keyword params)."""
+    return all(cur == par and kind in _KEYWORD_KINDS for cur, par, kind in node.parameters)
 
 
 def _general_caller(node: FunctionNode) -> Caller:
@@ -156,17 +164,6 @@ def drain_sync(gen: Any, stop: threading.Event | None) -> list[Any]:
     return items
 
 
-def call_sync(
-    node: FunctionNode, caller: Caller, kwargs: Mapping[str, Any], stop: threading.Event | None
-) -> Any:
-    """Run a sync body to its raw return value (a generator is drained into a list)."""
-    value = caller(kwargs)
-    if node.is_generator:
-        return drain_sync(value, stop)
-    check_not_coroutine(node, value)
-    return value
-
-
 def run_sync_leaf(
     p: Any, kwargs: Mapping[str, Any], stop: threading.Event | None = None
 ) -> dict[str, Any]:
@@ -176,10 +173,17 @@ def run_sync_leaf(
     the body and the checks on what it returned are inside it.
     """
     try:
-        value = call_sync(p.node, p.caller, kwargs, stop)
+        value = p.func(**kwargs) if p.simple else p.caller(kwargs)
+        if p.is_generator:
+            value = drain_sync(value, stop)
+        elif isinstance(value, CoroutineType):
+            check_not_coroutine(p.node, value)
         if p.gate is not None:
             return {DECISION: decide(p.gate, value)}
-        return unpack(p.name, p.outputs, value)
+        outputs = p.outputs
+        if len(outputs) == 1:
+            return {outputs[0]: value}
+        return unpack(p.name, outputs, value)
     except Exception as exc:
         raise NodeFailure(exc) from None
     except asyncio.CancelledError as exc:

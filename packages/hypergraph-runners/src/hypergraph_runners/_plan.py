@@ -11,7 +11,7 @@ from typing import Any
 
 from hypergraph_graph import FunctionNode, GateNode, Graph, GraphNode, HyperNode
 
-from ._leaf import Caller, make_caller
+from ._leaf import Caller, is_simple, make_caller
 
 __all__ = ["NodePlan", "Plan", "plan_of"]
 
@@ -37,6 +37,9 @@ class NodePlan:
         targets: For a gate, the indices of the nodes it may choose.
         controllers: The indices of the gates that may choose this node: it runs only while
             one of them has decided for it.
+        once: No cycle and no gate lies upstream of (or at) this node, so it runs at most once
+            per run and its inputs never change: the core skips its version bookkeeping.
+        simple: The node's function can be called as ``func(**inputs)``.
     """
 
     __slots__ = (
@@ -47,6 +50,7 @@ class NodePlan:
         "defaulted",
         "edge_fed",
         "free",
+        "func",
         "gate",
         "graph_node",
         "index",
@@ -55,7 +59,9 @@ class NodePlan:
         "is_generator",
         "name",
         "node",
+        "once",
         "outputs",
+        "simple",
         "targets",
     )
 
@@ -73,6 +79,10 @@ class NodePlan:
         self.is_async = node.is_async
         self.is_generator = node.is_generator
         self.caller: Caller | None = make_caller(node) if isinstance(node, FunctionNode) else None
+        # A FunctionNode called as func(**inputs): no renames, only keyword-passable params.
+        self.simple = isinstance(node, FunctionNode) and is_simple(node)
+        self.func = node.func if isinstance(node, FunctionNode) else None
+        self.once = False  # set by Plan: nothing upstream can make it run twice
         self.graph_node: GraphNode | None = node if isinstance(node, GraphNode) else None
         self.gate: GateNode | None = node if isinstance(node, GateNode) else None
         self.targets: tuple[int, ...] = ()  # for a gate: indices of the nodes it may choose
@@ -125,6 +135,11 @@ class Plan:
         self.has_gates = bool(structure.control_edges) or any(
             p.gate is not None for p in self.nodes
         )
+        self._mark_once()
+        self.all_once = all(p.once for p in self.nodes)
+        # Dataflow tables: per node, the distinct nodes feeding it and those it feeds.
+        self.waiting = tuple(len({self.producer[v] for v in p.edge_fed}) for p in self.nodes)
+        self.levels = self._levels() if self.all_once else ()
         self.async_leaves = tuple(
             p.name for p in self.nodes if isinstance(p.node, FunctionNode) and p.is_async
         )
@@ -138,6 +153,41 @@ class Plan:
         self.internal = frozenset(
             v for v in structure.producers if structure.input_order.get(v) != "seed"
         )
+
+    def _mark_once(self) -> None:
+        """``once`` for every node no cycle, gate or gate target can reach (iteratively)."""
+        tainted = [p.index for p in self.nodes if p.cyclic or p.gate is not None or p.controllers]
+        reached = set(tainted)
+        while tainted:
+            p = self.nodes[tainted.pop()]
+            for nxt in (*p.consumers, *p.targets):
+                if nxt not in reached:
+                    reached.add(nxt)
+                    tainted.append(nxt)
+        for p in self.nodes:
+            p.once = p.index not in reached
+
+    def _levels(self) -> tuple[tuple[NodePlan, ...], ...]:
+        """The supersteps of an acyclic, gate-free graph, computed once (Kahn's algorithm).
+
+        Every node runs exactly once, in superstep ``1 + max(superstep of its producers)``,
+        and in node order within a superstep: the schedule the general readiness rules
+        produce when nothing is bypassed or addressed.
+        """
+        waiting = list(self.waiting)
+        level = [0] * len(self.nodes)
+        frontier = [p.index for p in self.nodes if not waiting[p.index]]
+        while frontier:
+            i = frontier.pop()
+            for c in self.nodes[i].consumers:
+                level[c] = max(level[c], level[i] + 1)
+                waiting[c] -= 1
+                if not waiting[c]:
+                    frontier.append(c)
+        groups: dict[int, list[NodePlan]] = {}
+        for p in self.nodes:
+            groups.setdefault(level[p.index], []).append(p)
+        return tuple(tuple(groups[k]) for k in sorted(groups))
 
 
 def plan_of(graph: Graph) -> Plan:

@@ -120,14 +120,18 @@ class SyncRunner(BaseRunner):
     ) -> RunResult:
         ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
         try:
+            stop = ctx.stop
             while batch := ex.next_superstep():
                 done: list[Done] = []
                 for p in batch:
-                    if ctx.stop is not None and ctx.stop.is_set():
+                    if stop is not None and stop.is_set():
                         raise StopRequested  # the AsyncRunner that delegated to us is stopping
                     kwargs, versions = ex.inputs_of(p)
                     try:
-                        outputs = self._execute(ctx, ex, p, kwargs)
+                        if p.caller is not None:
+                            outputs = run_sync_leaf(p, kwargs)
+                        else:
+                            outputs = self._execute_graph_node(ctx, ex, p, kwargs)
                     except NodeFailure as failure:
                         ex.fail_node(p, failure)
                         break
@@ -139,11 +143,9 @@ class SyncRunner(BaseRunner):
             ex.fail_graph(exc)
         return ex.result(select, warn)
 
-    def _execute(
+    def _execute_graph_node(
         self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
-        if p.caller is not None:
-            return run_sync_leaf(p, kwargs)
         gn = p.graph_node
         assert gn is not None
         request = request_for(ex, p, kwargs)

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from ._context import AsyncContext
 from ._leaf import NodeFailure
 
-__all__ = ["DEFAULT_MAP_WORKERS", "ItemFailed", "in_thread", "settle", "work_pool"]
+__all__ = ["DEFAULT_MAP_WORKERS", "ItemFailed", "in_thread", "settle", "wait_all", "work_pool"]
 
 T = TypeVar("T")
 
@@ -31,7 +31,7 @@ class ItemFailed(Exception):
     """Raised by a worker to stop its siblings after a failed item; never escapes."""
 
 
-async def _wait_all(tasks: Iterable[asyncio.Future[Any]]) -> bool:
+async def wait_all(tasks: Iterable[asyncio.Future[Any]]) -> bool:
     """Await every task to the end, even if cancelled meanwhile; True if we were cancelled."""
     pending = {t for t in tasks if not t.done()}
     interrupted = False
@@ -61,15 +61,15 @@ async def settle(tasks: list[asyncio.Task[Any]]) -> None:
     except BaseException:
         for t in tasks:
             t.cancel()
-        await _wait_all(tasks)
+        await wait_all(tasks)
         raise
     if pending:
         for t in pending:
             t.cancel()
-        if await _wait_all(tasks):
+        if await wait_all(tasks):
             raise asyncio.CancelledError
     else:
-        await _wait_all(tasks)
+        await wait_all(tasks)
 
 
 async def _settle_thread(future: Future[Any]) -> BaseException | None:
