@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -62,6 +63,7 @@ class GateNode(FunctionNode):
     """
 
     _warns_on_unused_return = False
+    _is_gate = True
 
     targets: tuple[Any, ...]
     descriptions: dict[Any, str]
@@ -87,6 +89,13 @@ class GateNode(FunctionNode):
                 "returns its decision."
             )
         FunctionNode.__init__(self, func, name, None, rename_inputs=rename_inputs, cache=cache)
+
+    @property
+    def definition_hash(self) -> str:
+        """The function's source plus the routing: kind, targets in order, fallback, mode."""
+        parts = [type(self).__name__, *map(_label, self.targets)]
+        routing = "|".join([*parts, _label(self.fallback), str(self.multi_target)])
+        return hashlib.sha256(f"{super().definition_hash}:{routing}".encode()).hexdigest()
 
     @property
     def exclusive(self) -> bool:

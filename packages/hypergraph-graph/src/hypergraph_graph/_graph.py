@@ -25,7 +25,10 @@ MAX_NESTING_DEPTH = 100
 
 
 def _nesting_depth(nodes: Iterable[HyperNode]) -> int:
-    return 1 + max((n.graph._depth for n in nodes if isinstance(n, GraphNode)), default=0)
+    return 1 + max(
+        (n.graph._depth for n in nodes if type(n)._is_graph_node),  # type: ignore[attr-defined]
+        default=0,
+    )
 
 
 class Graph:

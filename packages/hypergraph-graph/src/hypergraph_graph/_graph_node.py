@@ -40,6 +40,8 @@ class GraphNode(HyperNode):
     when the nested graph runs, and back when its outputs are written.
     """
 
+    _is_graph_node = True
+
     def __init__(self, graph: Graph, *, name: str | None = None, runner: Any = None) -> None:
         from ._graph import Graph
 

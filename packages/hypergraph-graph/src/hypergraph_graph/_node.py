@@ -30,6 +30,10 @@ class HyperNode(abc.ABC):
     outputs: tuple[str, ...]
     _rename_history: list[RenameEntry]
 
+    # Class-level kind flags: cheaper than isinstance() on an ABC in the graph's hot loops.
+    _is_graph_node = False
+    _is_gate = False
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         if cls is HyperNode:
             raise TypeError(

@@ -82,7 +82,12 @@ class Structure:
         self.edges = tuple(edges)
         component: dict[str, int] = {}
         cyclic: set[str] = set(self_loops)
-        for ci, members in enumerate(strongly_connected_components(successors)):
+        if all(position[u] < position[v] for u, v, _ in edges):
+            # Every edge points forward in node order: no cycle, every node its own component.
+            components: list[list[int]] = [[i] for i in range(len(names))]
+        else:
+            components = strongly_connected_components(successors)
+        for ci, members in enumerate(components):
             for v in members:
                 component[names[v]] = ci
             if len(members) > 1:
@@ -109,13 +114,11 @@ class Structure:
 
     def _control_edges(self) -> tuple[tuple[str, str], ...]:
         """``(gate, target)`` for every target of every gate that names a node of the graph."""
-        from ._gate import GateNode
-
         return tuple(
             (name, t)
             for name, n in self.nodes.items()
-            if isinstance(n, GateNode)
-            for t in n.targets
+            if type(n)._is_gate
+            for t in n.targets  # type: ignore[attr-defined]
             if isinstance(t, str) and t in self.nodes and t != name
         )
 

@@ -14,6 +14,7 @@ from hypergraph_types import GraphConfigError
 from hypergraph_types._format import did_you_mean, fmt_names, message, quote
 from hypergraph_types._sameness import is_same
 
+from ._gate import END, GateNode
 from ._names import identifier_problem
 from ._node import HyperNode
 from ._structure import Structure
@@ -25,9 +26,7 @@ RESERVED_NODE_NAMES = frozenset({"END"})
 
 
 def _is_graph_node(n: HyperNode) -> bool:
-    from ._graph_node import GraphNode
-
-    return isinstance(n, GraphNode)
+    return type(n)._is_graph_node
 
 
 def check_items(nodes: Iterable[Any]) -> list[HyperNode]:
@@ -96,8 +95,6 @@ def _duplicate_names(items: Sequence[HyperNode]) -> list[str]:
 
 
 def _multiple_producers(items: Sequence[HyperNode]) -> list[str]:
-    from ._gate import GateNode
-
     unique = list({id(n): n for n in items}.values())
     producers: dict[str, list[HyperNode]] = {}
     for n in unique:
@@ -105,7 +102,7 @@ def _multiple_producers(items: Sequence[HyperNode]) -> list[str]:
             producers.setdefault(out, []).append(n)
     # Producers of one name are legal when one single-target gate chooses between them all:
     # at most one of them is active at a time (GRAPH-07, mutually exclusive outputs).
-    exclusive = [set(g.targets) for g in unique if isinstance(g, GateNode) and g.exclusive]
+    exclusive = [set(g.targets) for g in unique if type(g)._is_gate and g.exclusive]  # type: ignore[attr-defined]
     return [
         message(
             f"Multiple nodes produce {quote(out)}",
@@ -120,8 +117,6 @@ def _multiple_producers(items: Sequence[HyperNode]) -> list[str]:
 
 
 def _gate_targets(s: Structure) -> list[str]:
-    from ._gate import END, GateNode
-
     problems = []
     names = list(s.nodes)
     for name, n in s.nodes.items():
