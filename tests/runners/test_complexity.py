@@ -1,0 +1,133 @@
+"""Complexity guards for the hot paths (issue 7): counts of core operations, never time.
+
+A change that makes readiness quadratic, or per-item map work grow with the item count,
+fails here long before a benchmark would notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from hypergraph_graph import FunctionNode, Graph, node
+from hypergraph_runners import AsyncRunner, SyncRunner
+from hypergraph_runners._core import Execution
+
+
+def chain(n: int, *, looped_head: bool = False) -> Graph:
+    nodes = []
+    if looped_head:
+        # A self-loop at the head: everything downstream may re-run, so the general
+        # readiness path (versions, pending set) is used instead of a fixed schedule.
+        def head(x0: int, limit: int) -> int:
+            return min(x0 + 1, limit)
+
+        nodes.append(FunctionNode(head, name="head", output_name="x0"))
+    for i in range(n):
+        ns: dict[str, object] = {}
+        exec(f"def f{i}(x{i}):\n    return x{i}", ns)
+        nodes.append(FunctionNode(ns[f"f{i}"], output_name=f"x{i + 1}"))  # type: ignore[arg-type]
+    return Graph(nodes)
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.calls: dict[str, int] = {}
+
+    def wrap(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+        original = getattr(Execution, name)
+
+        def counted(self_: Execution, *args: object, **kwargs: object) -> object:
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return original(self_, *args, **kwargs)
+
+        monkeypatch.setattr(Execution, name, counted)
+
+
+@pytest.fixture
+def counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
+    c = Counter()
+    for name in ("_is_ready", "inputs_of", "next_superstep", "commit"):
+        c.wrap(monkeypatch, name)
+    yield c
+
+
+@pytest.mark.parametrize("n", [500, 1000, 2000])
+def test_readiness_checks_grow_linearly_on_the_general_path(counter: Counter, n: int) -> None:
+    result = SyncRunner().run(chain(n, looped_head=True), {"x0": 0, "limit": 1})
+    assert result[f"x{n}"] == 1
+    # Each value is written a bounded number of times (the head converges in 2 steps), and
+    # only consumers of changed values are re-examined: O(n), never O(n^2).
+    assert counter.calls["_is_ready"] <= 4 * (n + 1)
+
+
+def test_a_fixed_schedule_needs_no_readiness_checks(counter: Counter) -> None:
+    n = 1000
+    result = SyncRunner().run(chain(n), {"x0": 7})
+    assert result[f"x{n}"] == 7
+    assert counter.calls.get("_is_ready", 0) == 0
+    assert counter.calls["inputs_of"] == n
+    assert counter.calls["next_superstep"] == n + 1
+
+
+def test_dataflow_under_async_runner_resolves_each_node_once(counter: Counter) -> None:
+    n = 1000
+    result = asyncio.run(AsyncRunner().run(chain(n), {"x0": 7}))
+    assert result[f"x{n}"] == 7
+    assert counter.calls.get("_is_ready", 0) == 0
+    assert counter.calls["inputs_of"] == n
+
+
+@node(output_name="a")
+def first(x: int) -> int:
+    return x + 1
+
+
+@node(output_name="b")
+def second(a: int) -> int:
+    return a * 2
+
+
+@node(output_name="c")
+def third(b: int) -> int:
+    return b - 1
+
+
+@pytest.mark.parametrize("runner", ["sync", "async"])
+def test_per_item_map_work_does_not_grow_with_the_item_count(
+    monkeypatch: pytest.MonkeyPatch, runner: str
+) -> None:
+    graph = Graph([first, second, third])
+    per_item = []
+    for items in (100, 1000):
+        counter = Counter()
+        for name in ("inputs_of", "next_superstep", "commit"):
+            counter.wrap(monkeypatch, name)
+        if runner == "sync":
+            results = SyncRunner().map(graph, {"x": list(range(items))}, map_over="x")
+        else:
+            results = asyncio.run(AsyncRunner().map(graph, {"x": list(range(items))}, map_over="x"))
+        assert [r["c"] for r in results] == [(x + 1) * 2 - 1 for x in range(items)]
+        per_item.append({k: v / items for k, v in counter.calls.items()})
+        monkeypatch.undo()
+    assert per_item[0] == per_item[1]
+
+
+def test_the_plan_is_compiled_once_per_structure(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hypergraph_runners import _plan
+
+    built = []
+    original = _plan.Plan.__init__
+
+    def counting(self: _plan.Plan, graph: Graph) -> None:
+        built.append(graph)
+        original(self, graph)
+
+    monkeypatch.setattr(_plan.Plan, "__init__", counting)
+    graph = chain(10)
+    for _ in range(5):
+        SyncRunner().run(graph, {"x0": 1})
+    SyncRunner().run(graph.bind(x0=2))  # bind shares the compiled structure
+    assert len(built) == 1
