@@ -353,7 +353,7 @@ class AsyncRunner(BaseRunner):
         gn = p.graph_node
         assert gn is not None
         request = request_for(ex, p, kwargs)
-        runner = choose_runner(self, gn)
+        runner = choose_runner(self, p)
         if isinstance(runner, AsyncRunner):
             results = await runner._nested(ctx, gn, ex.scope, request)
         else:

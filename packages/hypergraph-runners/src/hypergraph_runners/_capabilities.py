@@ -25,8 +25,15 @@ def covers(caps: RunnerCapabilities, graph: Graph) -> bool:
 
 
 def check_capabilities(runner: BaseRunner, graph: Graph) -> None:
-    """Raise ``IncompatibleRunnerError`` if ``runner`` cannot execute ``graph``."""
-    _check(runner.capabilities, graph, "")
+    """Raise ``IncompatibleRunnerError`` if ``runner`` cannot execute ``graph``.
+
+    A graph is immutable, so a success is remembered in its plan for those capabilities.
+    """
+    caps = runner.capabilities
+    plan = plan_of(graph)
+    if caps not in plan.capable:
+        _check(caps, graph, "")
+        plan.capable.add(caps)
 
 
 def _check(caps: RunnerCapabilities, graph: Graph, prefix: str) -> None:

@@ -132,11 +132,11 @@ class Execution:
         # ran; ``()`` for a node that runs at most once) and what that execution produced.
         self.last: list[tuple[int, ...] | None] = [None] * len(plan.nodes)
         self.outputs_of: list[dict[str, Any] | None] = [None] * len(plan.nodes)
-        self.pending = set(plan.all_indices)
         # An acyclic, gate-free graph with nothing bypassed or addressed has a fixed schedule:
         # its supersteps come from the plan, and readiness needs no checks at all.
         static = plan.all_once and not prepared.bypassed and not prepared.addressed
         self.schedule = iter(plan.levels) if static else None
+        self.pending = set() if static else set(plan.all_indices)
         self.waiting = list(plan.waiting) if static else []
         self.cycle_steps = 0
         # Gates: gate index -> the targets its latest decision activated; per node, how many

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hypergraph_graph import GraphNode
 from hypergraph_types import InvalidInputError, RunResult, RunStatus
 
 from ._capabilities import covers
@@ -49,7 +48,8 @@ def request_for(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> NestedReq
     """
     gn = p.graph_node
     assert gn is not None
-    inner = gn.map_inputs_to_params(kwargs)
+    inner_in = p.inner_in
+    inner = {inner_in[k]: v for k, v in kwargs.items()}
     addressed = ex.addressed.get(p.name)
     if addressed:
         inner.update(addressed)
@@ -57,7 +57,7 @@ def request_for(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> NestedReq
     if config is None:
         return NestedRequest(inner, None, 1)
     params, mode = config
-    mapped = list(gn.map_inputs_to_params(dict.fromkeys(params)))
+    mapped = [inner_in[name] for name in params]
     for current, name in zip(params, mapped):
         if name not in inner:
             inner[name] = gn.get_default_for(current)
@@ -71,28 +71,34 @@ def request_for(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> NestedReq
     return NestedRequest(None, items, count_items(lists, mode))
 
 
-def choose_runner(parent: BaseRunner, gn: GraphNode) -> BaseRunner:
+def choose_runner(parent: BaseRunner, p: NodePlan) -> BaseRunner:
     """NEST-03: the override, else the parent if it can run the inner graph, else AsyncRunner."""
+    gn = p.graph_node
+    assert gn is not None
     if gn.runner is not None:
         return gn.runner  # type: ignore[no-any-return]
-    if covers(parent.capabilities, gn.graph):
+    caps = parent.capabilities
+    inherits = p.inherits.get(caps)
+    if inherits is None:
+        inherits = p.inherits[caps] = covers(caps, gn.graph)
+    if inherits:
         return parent
     from ._async import AsyncRunner
 
     return AsyncRunner()
 
 
-def nested_outputs(gn: GraphNode, results: Sequence[RunResult | None]) -> dict[str, Any]:
+def nested_outputs(p: NodePlan, results: Sequence[RunResult | None]) -> dict[str, Any]:
     """The GraphNode's outputs from its completed nested result(s), under current names."""
-    inner_outputs = gn.graph.outputs
+    gn = p.graph_node
+    assert gn is not None
     if gn.map_config is None:
         values = results[0].values if results[0] is not None else {}
-        return gn.map_outputs_from_original({k: values[k] for k in inner_outputs if k in values})
-    columns = {
-        name: [r.values.get(name) if r is not None else None for r in results]
-        for name in inner_outputs
+        return {current: values[inner] for inner, current in p.inner_out if inner in values}
+    return {
+        current: [r.values.get(inner) if r is not None else None for r in results]
+        for inner, current in p.inner_out
     }
-    return gn.map_outputs_from_original(columns)
 
 
 def first_failure(results: Sequence[RunResult | None]) -> tuple[int, RunResult] | None:
@@ -115,4 +121,4 @@ def finish(ex: Execution, p: NodePlan, results: Sequence[RunResult | None]) -> d
         assert r.error is not None
         path = r.failed_node or ex.scope.prefix + (f"{gn.name}[{i}]" if mapped else gn.name)
         raise NodeFailure(r.error, path, nested=True)
-    return nested_outputs(gn, results)
+    return nested_outputs(p, results)

@@ -54,6 +54,9 @@ class NodePlan:
         "gate",
         "graph_node",
         "index",
+        "inherits",
+        "inner_in",
+        "inner_out",
         "inputs",
         "is_async",
         "is_generator",
@@ -85,6 +88,18 @@ class NodePlan:
         self.once = False  # set by Plan: nothing upstream can make it run twice
         self.graph_node: GraphNode | None = node if isinstance(node, GraphNode) else None
         self.gate: GateNode | None = node if isinstance(node, GateNode) else None
+        # GraphNode port tables (current name -> inner name, inner output -> current name)
+        # and, per parent capabilities, whether the parent runner can run the inner graph.
+        self.inner_in: dict[str, str] = {}
+        self.inner_out: tuple[tuple[str, str], ...] = ()
+        self.inherits: dict[Any, bool] = {}
+        if self.graph_node is not None:
+            gn = self.graph_node
+            self.inner_in = dict(zip(gn.inputs, gn.map_inputs_to_params(dict.fromkeys(gn.inputs))))
+            self.inner_out = tuple(
+                (inner, next(iter(gn.map_outputs_from_original({inner: None}))))
+                for inner in gn.graph.outputs
+            )
         self.targets: tuple[int, ...] = ()  # for a gate: indices of the nodes it may choose
         self.controllers: tuple[int, ...] = ()  # indices of the gates that may choose this node
 
@@ -140,6 +155,7 @@ class Plan:
         # Dataflow tables: per node, the distinct nodes feeding it and those it feeds.
         self.waiting = tuple(len({self.producer[v] for v in p.edge_fed}) for p in self.nodes)
         self.levels = self._levels() if self.all_once else ()
+        self.capable: set[Any] = set()  # runner capabilities already checked (RUN-09)
         self.async_leaves = tuple(
             p.name for p in self.nodes if isinstance(p.node, FunctionNode) and p.is_async
         )

@@ -149,7 +149,7 @@ class SyncRunner(BaseRunner):
         gn = p.graph_node
         assert gn is not None
         request = request_for(ex, p, kwargs)
-        runner = choose_runner(self, gn)
+        runner = choose_runner(self, p)
         if isinstance(runner, SyncRunner):
             results = self._nested(ctx, gn, ex.scope, request)
         else:
