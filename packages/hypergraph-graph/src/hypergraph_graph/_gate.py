@@ -65,6 +65,12 @@ class GateNode(FunctionNode):
     _warns_on_unused_return = False
     _is_gate = True
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(
+            "GateNode is the common base of gates and has no targets of its own. "
+            "How to fix: use RouteNode / @route or IfElseNode / @ifelse."
+        )
+
     targets: tuple[Any, ...]
     descriptions: dict[Any, str]
     multi_target: bool

@@ -249,17 +249,27 @@ class Execution:
         """Drop gate targets no gate has decided for (issue 9 run-time rules).
 
         A gate about to re-run first loses its previous decision, so its targets wait for the
-        new one (a loop "increment until count >= 3" ends at 3, not 4).
+        new one (a loop "increment until count >= 3" ends at 3, not 4). Only gates that do
+        run lose theirs; since a gate may itself be a target, that set is found by iterating
+        to a fixed point (bounded: it only matters for gates that choose gates).
         """
         decisions = self.decisions
-        for p in ready:
-            if p.gate is not None:
-                decisions.pop(p.index, None)
-        return [
-            p
-            for p in ready
-            if not p.controllers or any(p.index in decisions.get(g, ()) for g in p.controllers)
-        ]
+        clearing: set[int] = set()
+        survivors = ready
+        for _ in range(len(ready) + 1):
+            survivors = [
+                p
+                for p in ready
+                if not p.controllers
+                or any(g not in clearing and p.index in decisions.get(g, ()) for g in p.controllers)
+            ]
+            running_gates = {p.index for p in survivors if p.gate is not None}
+            if running_gates == clearing:
+                break
+            clearing = running_gates
+        for g in clearing:
+            decisions.pop(g, None)
+        return survivors
 
     # -- inputs ----------------------------------------------------------------------------
 

@@ -209,7 +209,8 @@ def _bypassed(plan: Plan, plain: Mapping[str, Any], warn: bool) -> frozenset[int
             bypassed.add(index)
     if warn:
         pairs = ", ".join(
-            f"{k!r} (from node {plan.nodes[plan.producer[k]].name!r})" for k in internal
+            f"{k!r} (from node {', '.join(repr(plan.nodes[i].name) for i in plan.producers[k])})"
+            for k in internal
         )
         warnings.warn(
             f"Values given for internal names {pairs}: their producers will not run and the "
