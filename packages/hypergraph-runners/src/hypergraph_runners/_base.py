@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from hypergraph_graph import Graph
 from hypergraph_types import InvalidInputError, RunnerCapabilities, RunResult
-from hypergraph_types._format import did_you_mean, fmt_names, message
+from hypergraph_types._format import did_you_mean, fmt_names, message, quote
 
 from ._capabilities import check_capabilities
 from ._inputs import Prepared, prepare
@@ -134,13 +134,13 @@ class BaseRunner(abc.ABC):
             options = _OPTIONS[method]
             hint = did_you_mean(key, [*options, *known])
             extra = (
-                f"{runner} has no {key!r}; AsyncRunner takes max_concurrency"
+                f"{runner} has no {quote(key)}; AsyncRunner takes max_concurrency"
                 if key == "max_concurrency"
                 else f"{runner}.{method}() options: {', '.join(options)}"
             )
             raise TypeError(
                 message(
-                    f"{runner}.{method}() got an unexpected keyword argument {key!r}: it is "
+                    f"{runner}.{method}() got an unexpected keyword argument {quote(key)}: it is "
                     "neither an option nor an input of the graph",
                     [hint, extra, f"graph inputs: {fmt_names(graph.inputs.all)}"],
                     "fix the spelling, or pass unusual names in the values mapping",
@@ -163,7 +163,10 @@ class BaseRunner(abc.ABC):
         merged = merge_values(values, inputs)
         names = _map_over_names(map_over)
         if not isinstance(map_mode, str):
-            raise TypeError(f"map_mode must be 'zip' or 'product', got {map_mode!r}")
+            raise TypeError(
+                f"map_mode must be 'zip' or 'product', got {map_mode!r}\n"
+                "How to fix: pass map_mode='zip' (pair items) or map_mode='product'"
+            )
         selected = check_select(select)
         budget = check_limit("max_iterations", max_iterations, DEFAULT_MAX_ITERATIONS)
         raise_ = check_error_handling(error_handling)
@@ -175,7 +178,14 @@ class BaseRunner(abc.ABC):
         return MapCall(Call(graph, prepared, selected, budget, raise_), lists, map_mode)
 
 
-_RUN_OPTIONS = ("select", "max_iterations", "max_concurrency", "error_handling")
+_RUN_OPTIONS = (
+    "select",
+    "max_iterations",
+    "max_concurrency",
+    "error_handling",
+    "event_processors",
+    "show_progress",
+)
 _OPTIONS = {"run": _RUN_OPTIONS, "map": ("map_over", "map_mode", *_RUN_OPTIONS)}
 
 
@@ -185,7 +195,8 @@ def _map_over_names(map_over: Any) -> list[str]:
     if isinstance(map_over, Sequence) and all(isinstance(n, str) for n in map_over):
         return list(map_over)
     raise TypeError(
-        f"map_over must be an input name or a sequence of input names, got {map_over!r}"
+        f"map_over must be an input name or a sequence of input names, got {map_over!r}\n"
+        "How to fix: pass map_over='x' or map_over=['x', 'y']"
     )
 
 
@@ -211,7 +222,7 @@ def _check_map_names(names: list[str], mode: str, values: Mapping[str, Any]) -> 
         if "." in name or "/" in name:
             raise InvalidInputError(
                 message(
-                    f"map_over cannot name an address: {name!r}",
+                    f"map_over cannot name an address: {quote(name)}",
                     ["addressed values are passed to every item unchanged"],
                     "map over a graph input, or use GraphNode.map_over inside the graph",
                 )
@@ -219,9 +230,9 @@ def _check_map_names(names: list[str], mode: str, values: Mapping[str, Any]) -> 
         if name not in values:
             raise InvalidInputError(
                 message(
-                    f"map_over names {name!r}, which is not a key of values",
+                    f"map_over names {quote(name)}, which is not a key of values",
                     [f"values keys: {fmt_names(values)}"],
-                    f"pass the list to map over in values, e.g. {{{name!r}: [...]}}",
+                    f"pass the list to map over in values, e.g. {{{quote(name)}: [...]}}",
                 )
             )
     if mode not in ("zip", "product"):

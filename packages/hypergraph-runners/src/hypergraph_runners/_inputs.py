@@ -15,7 +15,7 @@ from typing import Any
 from hypergraph_graph import Graph, GraphNode
 from hypergraph_types import InvalidInputError, UnknownInputError
 from hypergraph_types._errors import missing_input_error
-from hypergraph_types._format import did_you_mean, fmt_names, message
+from hypergraph_types._format import did_you_mean, fmt_names, message, quote
 
 from ._plan import Plan, plan_of
 
@@ -90,7 +90,7 @@ def _check_addresses(
         if any(not seg for seg in address.split(".")):
             raise InvalidInputError(
                 message(
-                    f"Malformed address {key!r}: it has an empty segment",
+                    f"Malformed address {quote(key)}: it has an empty segment",
                     ["addresses look like 'graph_node.input' or 'outer.inner.input'"],
                     "remove the extra '.' or '/'",
                 )
@@ -98,7 +98,7 @@ def _check_addresses(
         if address in seen:
             raise InvalidInputError(
                 message(
-                    f"The same address is given twice: {seen[address]!r} and {key!r}",
+                    f"The same address is given twice: {quote(seen[address])} and {quote(key)}",
                     ["'/' and '.' are equivalent in addresses"],
                     "pass each address once",
                 )
@@ -120,7 +120,7 @@ def _resolve_address(graph: Graph, address: str, key: str) -> None:
             [key],
             graph_node_names,
             message(
-                f"Unknown address {key!r}: no graph node {head!r}",
+                f"Unknown address {quote(key)}: no graph node {quote(head)}",
                 [
                     did_you_mean(head, graph_node_names),
                     f"Graph nodes: {fmt_names(graph_node_names)}",
@@ -134,7 +134,7 @@ def _resolve_address(graph: Graph, address: str, key: str) -> None:
             [key],
             graph_node_names,
             message(
-                f"Unknown address {key!r}: {head!r} is not a graph node",
+                f"Unknown address {quote(key)}: {quote(head)} is not a graph node",
                 [f"Graph nodes: {fmt_names(graph_node_names)}"],
                 f"pass {head}'s inputs by their plain names instead",
             ),
@@ -150,8 +150,9 @@ def _resolve_address(graph: Graph, address: str, key: str) -> None:
             [key],
             list(valid),
             message(
-                f"Unknown address {key!r}: {rest!r} is not an input of nested graph {head!r}",
-                [did_you_mean(rest, valid), f"Inputs of {head!r}: {fmt_names(valid)}"],
+                f"Unknown address {quote(key)}: {quote(rest)} is not an input of nested "
+                f"graph {quote(head)}",
+                [did_you_mean(rest, valid), f"Inputs of {quote(head)}: {fmt_names(valid)}"],
                 "use the nested graph's own input names (not renamed ports)",
             ),
         )
@@ -168,9 +169,9 @@ def _check_unknown(
     hints: list[str | None] = []
     for name in unknown:
         hint = did_you_mean(name, [*valid, *sorted(plan.internal)])
-        hints.append(f"{name!r}: {hint}" if hint else None)
+        hints.append(f"{quote(name)}: {hint}" if hint else None)
         if name in plan.by_name and plan.by_name[name].graph_node is not None:
-            hints.append(f"{name!r} is a graph node: address its inputs as '{name}.<input>'")
+            hints.append(f"{quote(name)} is a graph node: address its inputs as '{name}.<input>'")
     hints.append(f"Valid inputs: {fmt_names(valid)}")
     missing = _missing_names(graph, plan, plain, addressed, _NO_BYPASS)
     if missing[0] or missing[1]:

@@ -86,7 +86,8 @@ def check_limit(name: str, value: Any, default: int | None) -> int | None:
         return default
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(
-            f"{name} must be None or an int >= 1, got {value!r} ({type(value).__name__})"
+            f"{name} must be None or an int >= 1, got {value!r} ({type(value).__name__})\n"
+            f"How to fix: pass {name}=None (the default) or a positive int such as 10"
         )
     if value < 1:
         raise InvalidInputError(
