@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 Caller = Callable[[Mapping[str, Any]], Any]
+Parameters = tuple[tuple[str, str, inspect._ParameterKind], ...]
 _P = inspect.Parameter
 
 
@@ -77,7 +78,7 @@ class StopRequested(BaseException):
     """
 
 
-def make_caller(node: FunctionNode) -> Caller:
+def make_caller(node: FunctionNode, params: Parameters | None = None) -> Caller:
     """A function taking ``{current input name: value}`` and calling the node's function.
 
     Inputs missing from the mapping are left out so the function's own default applies (the
@@ -87,7 +88,7 @@ def make_caller(node: FunctionNode) -> Caller:
     named ``kw`` is passed as the single keyword ``kw=value`` (SPEC §4.7).
     """
     func = node.func
-    params = node.parameters
+    params = node.parameters if params is None else params
     if {kind for _, _, kind in params} <= _KEYWORD_KINDS:
         renamed = {cur: par for cur, par, _ in params if cur != par}
         if not renamed:
@@ -99,9 +100,9 @@ def make_caller(node: FunctionNode) -> Caller:
 _KEYWORD_KINDS = frozenset({_P.POSITIONAL_OR_KEYWORD, _P.KEYWORD_ONLY})
 
 
-def is_simple(node: FunctionNode) -> bool:
-    """True if ``node.func(**inputs)`` is the call convention (no renames, keyword params)."""
-    return all(cur == par and kind in _KEYWORD_KINDS for cur, par, kind in node.parameters)
+def is_simple(params: Parameters) -> bool:
+    """True if ``func(**inputs)`` is the call convention (no renames, keyword params only)."""
+    return all(cur == par and kind in _KEYWORD_KINDS for cur, par, kind in params)
 
 
 def _general_caller(node: FunctionNode) -> Caller:

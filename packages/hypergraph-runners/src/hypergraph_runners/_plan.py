@@ -81,13 +81,23 @@ class NodePlan:
         self.consumers: tuple[int, ...] = ()
         self.is_async = node.is_async
         self.is_generator = node.is_generator
-        self.caller: Caller | None = make_caller(node) if isinstance(node, FunctionNode) else None
+        # One isinstance per class (they are ABCs: each check costs), the results reused.
+        is_function = isinstance(node, FunctionNode)
+        self.caller: Caller | None = None
+        self.func: Any = None
         # A FunctionNode called as func(**inputs): no renames, only keyword-passable params.
-        self.simple = isinstance(node, FunctionNode) and is_simple(node)
-        self.func = node.func if isinstance(node, FunctionNode) else None
+        self.simple = False
+        if is_function:
+            assert isinstance(node, FunctionNode)
+            parameters = node.parameters
+            self.caller = make_caller(node, parameters)
+            self.simple = is_simple(parameters)
+            self.func = node.func
         self.once = False  # set by Plan: nothing upstream can make it run twice
-        self.graph_node: GraphNode | None = node if isinstance(node, GraphNode) else None
-        self.gate: GateNode | None = node if isinstance(node, GateNode) else None
+        self.graph_node: GraphNode | None = (
+            node if not is_function and isinstance(node, GraphNode) else None
+        )
+        self.gate: GateNode | None = node if is_function and type(node)._is_gate else None  # type: ignore[assignment]
         # GraphNode port tables (current name -> inner name, inner output -> current name)
         # and, per parent capabilities, whether the parent runner can run the inner graph.
         self.inner_in: dict[str, str] = {}
