@@ -1,0 +1,915 @@
+"""Benchmark harness: Hypergraph's runners against plain Python and pipefunc (issue 7).
+
+Every scenario builds its graphs once, then times each contender in interleaved rounds (round 1
+of every contender, then round 2, ...) and reports the median round. Node bodies are trivial, so
+the numbers are the frameworks' own overhead. See docs/performance.md for what each row means.
+
+    bash scripts/bench                  # the full run (a few minutes)
+    bash scripts/bench --smoke          # every scenario once at tiny sizes (CI)
+    bash scripts/bench --only map --rounds 3 --json results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import hypergraph
+from hypergraph import AsyncRunner, Graph, RunResult, RunStatus, SyncRunner, node
+
+try:
+    import pipefunc
+    from pipefunc import Pipeline
+except ImportError:  # the bench dependency group is not installed: pipefunc columns show n/a
+    pipefunc = None
+
+NA = "n/a"
+
+
+# -- sizes -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The size of every scenario; ``SMOKE`` shrinks them so the whole run takes seconds."""
+
+    chain: int = 100
+    wide: int = 100
+    map_items: tuple[int, ...] = (1_000, 10_000, 100_000)
+    map_pipefunc: int = 10_000
+    sleepers: int = 100
+    sleep: float = 0.010
+    limit: int = 10
+    nested: int = 10
+    build: int = 1_000
+    build_big: int = 10_000
+    build_pipefunc: int = 200  # pipefunc's build is quadratic: 1,000 nodes take minutes
+    slow: float = 0.100
+    steps: int = 5
+    step: float = 0.020
+
+
+FULL = Sizes()
+SMOKE = Sizes(
+    chain=10,
+    wide=10,
+    map_items=(10, 100, 1_000),
+    map_pipefunc=100,
+    sleepers=10,
+    sleep=0.001,
+    limit=3,
+    nested=3,
+    build=100,
+    build_big=1_000,
+    build_pipefunc=20,
+    slow=0.010,
+    steps=5,
+    step=0.002,
+)
+
+
+# -- cases, rows and the measuring loop ----------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One contender in one scenario: ``fn`` is called (or awaited) once per timed call."""
+
+    name: str
+    fn: Callable[[], Any]
+    check: Callable[[Any], object] = lambda _: None
+    is_async: bool = False
+    max_rounds: int | None = None  # the 100k-item maps: fewer rounds keep the run short
+
+
+@dataclass
+class Row:
+    """One line of the table. Numbers are in ``unit``; a string cell is printed as is."""
+
+    scenario: str
+    measure: str
+    unit: str
+    plain: float | str | None
+    pipefunc: float | str | None
+    sync: float | str | None
+    async_: float | str | None
+    note: str = ""
+
+
+@dataclass
+class Scenario:
+    name: str
+    cases: list[Case]
+    rows: Callable[[dict[str, float]], list[Row]]
+    once: Callable[[asyncio.AbstractEventLoop], dict[str, float]] | None = None
+
+
+@dataclass
+class Settings:
+    sizes: Sizes
+    rounds: int
+    target: float  # seconds per timed round; the call count per round is calibrated to it
+    smoke: bool
+    samples: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+
+
+async def _time_async(fn: Callable[[], Any], number: int) -> float:
+    start = time.perf_counter()
+    for _ in range(number):
+        await fn()
+    return (time.perf_counter() - start) / number
+
+
+def _time(case: Case, number: int, loop: asyncio.AbstractEventLoop) -> float:
+    """Seconds per call, over ``number`` calls. The collector stays on, as in real use."""
+    gc.collect()
+    if case.is_async:
+        return loop.run_until_complete(_time_async(case.fn, number))
+    fn = case.fn
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def _calibrate(case: Case, settings: Settings, loop: asyncio.AbstractEventLoop) -> int:
+    """Run the case once (checking its answer) and pick the call count for one round."""
+    start = time.perf_counter()
+    result = loop.run_until_complete(case.fn()) if case.is_async else case.fn()
+    elapsed = time.perf_counter() - start
+    case.check(result)
+    del result
+    if settings.smoke or elapsed >= settings.target:
+        return 1
+    elapsed = _time(case, 1, loop)  # the first call may have filled caches: time a warm one
+    return max(1, min(100_000, round(settings.target / max(elapsed, 1e-9))))
+
+
+def measure(
+    scenario: Scenario, settings: Settings, loop: asyncio.AbstractEventLoop
+) -> dict[str, float]:
+    """Medians (seconds per call) of interleaved rounds, plus the scenario's one-off probes."""
+    cases = scenario.cases
+    numbers = {c.name: _calibrate(c, settings, loop) for c in cases}
+    samples: dict[str, list[float]] = {c.name: [] for c in cases}
+    for r in range(settings.rounds):
+        # Rotate the starting contender so none always runs right after the same neighbour.
+        for case in cases[r % len(cases) :] + cases[: r % len(cases)]:
+            if case.max_rounds is None or r < case.max_rounds:
+                samples[case.name].append(_time(case, numbers[case.name], loop))
+    settings.samples[scenario.name] = samples
+    medians = {name: statistics.median(s) for name, s in samples.items()}
+    if scenario.once is not None:
+        medians.update(scenario.once(loop))
+    return medians
+
+
+# -- building blocks: generated functions, graphs and pipelines --------------------------------
+
+Step = tuple[str, Callable[..., Any], Sequence[str]]  # (output name, function, its parameters)
+
+
+def _fn(
+    name: str,
+    params: Sequence[str],
+    body: str,
+    *,
+    is_async: bool = False,
+    before: str = "",
+    scope: dict[str, Any] | None = None,
+) -> Callable[..., Any]:
+    """Compile ``def name(params): before; return body`` (plain code, no closures)."""
+    prefix = "async def" if is_async else "def"
+    lines = [f"{prefix} {name}({', '.join(params)}):"]
+    lines += [f"    {line}" for line in before.splitlines()]
+    lines.append(f"    return {body}")
+    namespace: dict[str, Any] = {"asyncio": asyncio, "time": time, **(scope or {})}
+    exec("\n".join(lines), namespace)
+    return namespace[name]  # type: ignore[no-any-return]
+
+
+def _program(steps: Sequence[Step], arg: str, ret: str, *, aw: bool) -> Callable[..., Any]:
+    """The plain-Python baseline: call every step in order, ``out = fn(args)``, no framework."""
+    scope = {f"_f{i}": fn for i, (_, fn, _) in enumerate(steps)}
+    call = "await " if aw else ""
+    body = "\n".join(
+        f"{out} = {call}_f{i}({', '.join(args)})" for i, (out, _, args) in enumerate(steps)
+    )
+    return _fn("plain", [arg], ret, is_async=aw, before=body, scope=scope)
+
+
+def _sleeper(
+    name: str, params: Sequence[str], seconds: float, *, is_async: bool
+) -> Callable[..., Any]:
+    pause = f"await asyncio.sleep({seconds})" if is_async else f"time.sleep({seconds})"
+    return _fn(name, params, "1", is_async=is_async, before=pause)
+
+
+def _chain_steps(n: int, *, is_async: bool = False) -> list[Step]:
+    """``v1 = n0(v0)``, ``v2 = n1(v1)``, ...: ``n`` trivial functions in a line."""
+    return [
+        (f"v{i + 1}", _fn(f"n{i}", [f"v{i}"], f"v{i} + 1", is_async=is_async), [f"v{i}"])
+        for i in range(n)
+    ]
+
+
+def _wide_steps(n: int, *, is_async: bool = False) -> list[Step]:
+    """One source, ``n`` independent middles reading it, one join reading all of them."""
+    middles = [f"p{i}" for i in range(n)]
+    return [
+        ("s", _fn("source", ["x"], "x", is_async=is_async), ["x"]),
+        *[
+            (m, _fn(f"w{i}", ["s"], f"s + {i}", is_async=is_async), ["s"])
+            for i, m in enumerate(middles)
+        ],
+        ("out", _fn("join", middles, " + ".join(middles), is_async=is_async), middles),
+    ]
+
+
+def _graph(steps: Iterable[Step], name: str | None = None) -> Graph:
+    return Graph([node(fn, output_name=out) for out, fn, _ in steps], name=name)
+
+
+def _pipeline(steps: Iterable[Step], mapspec: bool = False) -> Any:
+    funcs = []
+    for out, fn, args in steps:
+        spec = f"{', '.join(f'{a}[i]' for a in args)} -> {out}[i]" if mapspec else None
+        funcs.append(pipefunc.pipefunc(output_name=out, mapspec=spec)(fn))
+    return Pipeline(funcs)
+
+
+def _value(result: Any, output: str) -> Any:
+    """The value of ``output`` in whatever a contender returned (the last item of a map)."""
+    if isinstance(result, list):
+        result = result[-1]
+    if isinstance(result, RunResult):
+        if result.status is not RunStatus.COMPLETED:
+            raise RuntimeError(f"benchmark run failed: {result.error!r}")
+        return result[output]
+    if isinstance(result, Mapping) and output in result:  # pipefunc's map returns a ResultDict
+        value = result[output].output
+        return value[-1] if getattr(value, "ndim", 0) else value
+    return result
+
+
+def _expect(output: str, value: Any) -> Callable[[Any], None]:
+    """A check run once per case before timing: a benchmark of a failing run measures nothing."""
+
+    def check(result: Any) -> None:
+        got = _value(result, output)
+        if got != value:
+            raise RuntimeError(f"benchmark computed {output}={got!r}, expected {value!r}")
+
+    return check
+
+
+def _us(seconds: float) -> float:
+    return seconds * 1e6
+
+
+def _ms(seconds: float) -> float:
+    return seconds * 1e3
+
+
+def _ratio(ours: float | str | None, base: float | str | None) -> str:
+    if isinstance(ours, float) and isinstance(base, float) and base > 0:
+        return f"{ours / base:.2f}x"
+    return "-"
+
+
+def _pf(value: Callable[[], float | None]) -> float | str | None:
+    return NA if pipefunc is None else value()
+
+
+# -- scenarios -----------------------------------------------------------------------------------
+
+
+def _overhead_cases(
+    steps: list[Step], asteps: list[Step], first: str, out: str, value: int
+) -> list[Case]:
+    """plain, plain-async, sync, async and pipefunc cases for one run-once graph."""
+    plain = _program(steps, first, out, aw=False)
+    plain_async = _program(asteps, first, out, aw=True)
+    graph, agraph = _graph(steps), _graph(asteps)
+    sync, arun, arg, check = SyncRunner(), AsyncRunner(), {first: 0}, _expect(out, value)
+    cases = [
+        Case("plain", lambda: plain(0), check),
+        Case("plain-async", lambda: plain_async(0), check, is_async=True),
+        Case("sync", lambda: sync.run(graph, arg), check),
+        Case("async", lambda: arun.run(agraph, arg), check, is_async=True),
+    ]
+    if pipefunc is not None:
+        pipe = _pipeline(steps)
+        cases.append(Case("pipefunc", lambda: pipe.run(out, kwargs=arg), check))
+    return cases
+
+
+def _overhead_row(name: str, label: str, m: dict[str, float], nodes: int, note: str) -> Row:
+    def per_node(run: str, base: str) -> float:
+        return _us(m[run] - m[base]) / nodes
+
+    return Row(
+        name,
+        label,
+        "us",
+        f"0 ({_us(m['plain']):.1f} us/run; async {_us(m['plain-async']):.1f} us/run)",
+        _pf(lambda: per_node("pipefunc", "plain")),
+        per_node("sync", "plain"),
+        per_node("async", "plain-async"),
+        note,
+    )
+
+
+def scenario_chain(s: Sizes) -> Scenario:
+    n = s.chain
+    cases = _overhead_cases(_chain_steps(n), _chain_steps(n, is_async=True), "v0", f"v{n}", n)
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        label = f"chain of {n} trivial nodes: overhead per node"
+        note = "AsyncRunner: async def nodes, vs awaiting them in plain asyncio"
+        return [_overhead_row("chain", label, m, n, note)]
+
+    return Scenario("chain", cases, rows)
+
+
+def scenario_wide(s: Sizes) -> Scenario:
+    n = s.wide
+    value = sum(range(n))
+    cases = _overhead_cases(_wide_steps(n), _wide_steps(n, is_async=True), "x", "out", value)
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        label = f"1 source -> {n} parallel -> 1 join: overhead per node ({n + 2} nodes)"
+        return [_overhead_row("wide", label, m, n + 2, "AsyncRunner: async def nodes")]
+
+    return Scenario("wide", cases, rows)
+
+
+def _map_steps(*, is_async: bool = False) -> list[Step]:
+    return [
+        ("a", _fn("add", ["x"], "x + 1", is_async=is_async), ["x"]),
+        ("b", _fn("double", ["a"], "a * 2", is_async=is_async), ["a"]),
+        ("c", _fn("less", ["b"], "b - 1", is_async=is_async), ["b"]),
+    ]
+
+
+def _map_cases(s: Sizes) -> list[Case]:
+    steps, asteps = _map_steps(), _map_steps(is_async=True)
+    add, double, less = (fn for _, fn, _ in steps)
+    graph, agraph = _graph(steps), _graph(asteps)
+    sync, arun = SyncRunner(), AsyncRunner()
+    cases = []
+    for n in s.map_items:
+        xs = list(range(n))
+        last, heavy = 2 * n - 1, (3 if n >= 100_000 else None)
+        cases += [
+            Case(
+                f"plain@{n}", lambda xs=xs: [less(double(add(x))) for x in xs], _expect("c", last)
+            ),
+            Case(
+                f"sync@{n}",
+                lambda xs=xs: sync.map(graph, {"x": xs}, map_over="x"),
+                _expect("c", last),
+                max_rounds=heavy,
+            ),
+            Case(
+                f"async@{n}",
+                lambda xs=xs: arun.map(agraph, {"x": xs}, map_over="x"),
+                _expect("c", last),
+                is_async=True,
+                max_rounds=heavy,
+            ),
+        ]
+    if pipefunc is not None:
+        n, xs = s.map_pipefunc, list(range(s.map_pipefunc))
+        pipe, single = _pipeline(steps, mapspec=True), _pipeline(steps)
+        cases += [
+            Case(
+                f"pipefunc@{n}",
+                lambda: pipe.map({"x": xs}, parallel=False, storage="dict"),
+                _expect("c", 2 * n - 1),
+            ),
+            # pipefunc's map pays for its array storage per item; a loop of run() is its
+            # cheaper way to do the same work, shown in the note so the ratio is not flattering.
+            Case(
+                f"pipefunc-loop@{n}",
+                lambda: [single.run("c", kwargs={"x": x}) for x in xs],
+                _expect("c", 2 * n - 1),
+            ),
+        ]
+    return cases
+
+
+def _traced_mib(
+    fn: Callable[[], Any], loop: asyncio.AbstractEventLoop, aw: bool
+) -> tuple[float, float]:
+    """(peak, held at the end) traced memory of one call, in MiB, while it keeps its result."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = loop.run_until_complete(fn()) if aw else fn()
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak / 2**20, held / 2**20
+
+
+def scenario_map(s: Sizes) -> Scenario:
+    cases = _map_cases(s)
+    big = max(s.map_items)
+    by_name = {c.name: c for c in cases}
+
+    def once(loop: asyncio.AbstractEventLoop) -> dict[str, float]:
+        out = {}
+        for who in ("plain", "sync", "async"):
+            case = by_name[f"{who}@{big}"]
+            out[f"peak-{who}"], out[f"held-{who}"] = _traced_mib(case.fn, loop, case.is_async)
+        return out
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        out = []
+        for n in s.map_items:
+            pf = m.get(f"pipefunc@{n}")
+            out.append(
+                Row(
+                    "map",
+                    f"map of a 3-node graph over {n:,} items: time per item",
+                    "us",
+                    _us(m[f"plain@{n}"]) / n,
+                    _pf(lambda pf=pf, n=n: None if pf is None else _us(pf) / n),
+                    _us(m[f"sync@{n}"]) / n,
+                    _us(m[f"async@{n}"]) / n,
+                    ""
+                    if pf is None
+                    else f"AsyncRunner: async def nodes; pipefunc as a loop of "
+                    f"run(): {_us(m[f'pipefunc-loop@{n}']) / n:.0f} us",
+                )
+            )
+        small = min(s.map_items)
+        flat = [m[f"{w}@{big}"] / big / (m[f"{w}@{small}"] / small) for w in ("sync", "async")]
+        out[-1].note = f"per item vs {small:,} items: sync {flat[0]:.2f}x, async {flat[1]:.2f}x"
+        mem = [m[f"peak-{w}"] for w in ("plain", "sync", "async")]
+        beyond = [m[f"peak-{w}"] - m[f"held-{w}"] for w in ("plain", "sync", "async")]
+        out.append(
+            Row(
+                "map",
+                f"map over {big:,} items: peak traced memory",
+                "MiB",
+                mem[0],
+                None,
+                mem[1],
+                mem[2],
+                "tracemalloc, one run",
+            )
+        )
+        out.append(
+            Row(
+                "map",
+                f"map over {big:,} items: peak beyond the results held",
+                "MiB",
+                beyond[0],
+                None,
+                beyond[1],
+                beyond[2],
+                "peak minus memory held at the end",
+            )
+        )
+        return out
+
+    return Scenario("map", cases, rows, once)
+
+
+async def _gather(coros: Iterable[Any], limit: int | None = None) -> list[Any]:
+    """Plain asyncio: gather the coroutines, optionally gated by a semaphore."""
+    if limit is None:
+        return await asyncio.gather(*coros)
+    gate = asyncio.Semaphore(limit)
+
+    async def gated(coro: Any) -> Any:
+        async with gate:
+            return await coro
+
+    return await asyncio.gather(*(gated(c) for c in coros))
+
+
+def _pipefunc_threads(pipe: Any, workers: int, **kwargs: Any) -> Callable[[], Any]:
+    """pipefunc has no async nodes: run its ``def`` nodes in a thread pool made per call."""
+
+    def run() -> Any:
+        with ThreadPoolExecutor(workers) as pool:
+            return pipe.map({"x": 0}, executor=pool, parallel=True, storage="dict", **kwargs)
+
+    return run
+
+
+def scenario_async_sleep(s: Sizes) -> Scenario:
+    n, limit = s.sleepers, s.limit
+    sleepers = [_sleeper(f"s{i}", ["x"], s.sleep, is_async=True) for i in range(n)]
+    graph = Graph([node(f, output_name=f"y{i}") for i, f in enumerate(sleepers)])
+    arun, arg = AsyncRunner(), {"x": 0}
+    cases = [
+        Case("plain", lambda: _gather((f(0) for f in sleepers), None), is_async=True),
+        Case("plain-limit", lambda: _gather((f(0) for f in sleepers), limit), is_async=True),
+        Case("async", lambda: arun.run(graph, arg), _expect("y0", 1), is_async=True),
+        Case(
+            "async-limit",
+            lambda: arun.run(graph, arg, max_concurrency=limit),
+            _expect("y0", 1),
+            is_async=True,
+        ),
+    ]
+    if pipefunc is not None:
+        steps = [
+            (f"y{i}", _sleeper(f"t{i}", ["x"], s.sleep, is_async=False), ["x"]) for i in range(n)
+        ]
+        pipe = _pipeline(steps)
+        cases.append(Case("pipefunc", _pipefunc_threads(pipe, n), _expect("y0", 1)))
+        cases.append(Case("pipefunc-limit", _pipefunc_threads(pipe, limit), _expect("y0", 1)))
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        sleep = f"{s.sleep * 1e3:g} ms"
+        out = []
+        for suffix, what, goal in (("", "", "1.1"), ("-limit", f", max {limit} in flight", "1.05")):
+            ours, plain = _ms(m[f"async{suffix}"]), _ms(m[f"plain{suffix}"])
+            gate = " + semaphore" if suffix else ""
+            out.append(
+                Row(
+                    "async-sleep",
+                    f"{n} async nodes each sleeping {sleep}{what}: wall time",
+                    "ms",
+                    plain,
+                    _pf(lambda suffix=suffix: _ms(m[f"pipefunc{suffix}"])),
+                    NA,
+                    ours,
+                    f"AsyncRunner / plain gather{gate}: {ours / plain:.2f}x (goal <= {goal}x); "
+                    "pipefunc: def nodes in threads",
+                )
+            )
+        return out
+
+    return Scenario("async-sleep", cases, rows)
+
+
+def _nest_graph(depth: int, is_async: bool) -> Graph:
+    graph = Graph([node(_fn("inc", ["x"], "x + 1", is_async=is_async), output_name="y")], name="l0")
+    for level in range(1, depth + 1):
+        graph = Graph([graph.as_node()], name=f"l{level}")
+    return graph
+
+
+def _nest_plain(depth: int) -> Callable[[int], int]:
+    fn = _fn("inc", ["x"], "x + 1")
+    for level in range(1, depth + 1):
+        fn = _fn(f"level{level}", ["x"], "inner(x)", scope={"inner": fn})
+    return fn
+
+
+def _nest_pipefunc(depth: int) -> Any:
+    """pipefunc nests a pipeline as a PipeFunc whose body runs it (NestedPipeFunc needs >= 2)."""
+    pipe = Pipeline([pipefunc.pipefunc(output_name="y")(_fn("inc", ["x"], "x + 1"))])
+    for level in range(1, depth + 1):
+        body = _fn(f"level{level}", ["x"], 'inner.run("y", kwargs={"x": x})', scope={"inner": pipe})
+        pipe = Pipeline([pipefunc.pipefunc(output_name="y")(body)])
+    return pipe
+
+
+def scenario_nested(s: Sizes) -> Scenario:
+    d = s.nested
+    sync, arun, arg = SyncRunner(), AsyncRunner(), {"x": 0}
+    cases = []
+    for depth in (0, d):
+        plain, graph, agraph = (
+            _nest_plain(depth),
+            _nest_graph(depth, False),
+            _nest_graph(depth, True),
+        )
+        cases += [
+            Case(f"plain@{depth}", lambda plain=plain: plain(0), _expect("y", 1)),
+            Case(f"sync@{depth}", lambda g=graph: sync.run(g, arg), _expect("y", 1)),
+            Case(
+                f"async@{depth}", lambda g=agraph: arun.run(g, arg), _expect("y", 1), is_async=True
+            ),
+        ]
+        if pipefunc is not None:
+            pipe = _nest_pipefunc(depth)
+            cases.append(
+                Case(f"pipefunc@{depth}", lambda p=pipe: p.run("y", kwargs=arg), _expect("y", 1))
+            )
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        def per_level(who: str) -> float:
+            return _us(m[f"{who}@{d}"] - m[f"{who}@0"]) / d
+
+        return [
+            Row(
+                "nested",
+                f"{d} nested graph levels around a 1-node graph: overhead per level",
+                "us",
+                per_level("plain"),
+                _pf(lambda: per_level("pipefunc")),
+                per_level("sync"),
+                per_level("async"),
+                "(run at depth d - run of the 1-node graph) / d",
+            )
+        ]
+
+    return Scenario("nested", cases, rows)
+
+
+def scenario_build(s: Sizes) -> Scenario:
+    n, big, small = s.build, s.build_big, s.build_pipefunc
+    steps, asteps = _chain_steps(n), _chain_steps(n, is_async=True)
+    nodes = {
+        k: [node(fn, output_name=out) for out, fn, _ in _chain_steps(k)] for k in (small, n, big)
+    }
+    anodes = [node(fn, output_name=out) for out, fn, _ in asteps]
+    sync, arun, arg = SyncRunner(), AsyncRunner(), {"v0": 0}
+
+    async def build_run_async() -> RunResult:
+        return await arun.run(Graph(anodes), arg)
+
+    cases = [
+        Case(f"graph@{small}", lambda: Graph(nodes[small])),
+        Case(f"graph@{n}", lambda: Graph(nodes[n])),
+        Case(f"graph@{big}", lambda: Graph(nodes[big]), max_rounds=3),
+        Case("sync-run", lambda: sync.run(Graph(nodes[n]), arg), _expect(f"v{n}", n)),
+        Case("async-run", build_run_async, _expect(f"v{n}", n), is_async=True),
+    ]
+    if pipefunc is not None:
+        funcs = [pipefunc.pipefunc(output_name=out)(fn) for out, fn, _ in steps[:small]]
+        cases.append(Case(f"pipefunc@{small}", lambda: Pipeline(funcs)))
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        slow = "pipefunc not run: its build is quadratic (minutes at this size)"
+        return [
+            Row(
+                "build",
+                f"build a {small:,}-node chain graph",
+                "ms",
+                "-",
+                _pf(lambda: _ms(m[f"pipefunc@{small}"])),
+                _ms(m[f"graph@{small}"]),
+                "-",
+                "ours: Graph([...]); pipefunc: Pipeline([...])",
+            ),
+            Row(
+                "build",
+                f"build a {n:,}-node chain graph",
+                "ms",
+                "-",
+                NA,
+                _ms(m[f"graph@{n}"]),
+                "-",
+                f"goal <= 10 ms; {slow}",
+            ),
+            Row(
+                "build",
+                f"build + run once a {n:,}-node chain",
+                "ms",
+                "-",
+                NA,
+                _ms(m["sync-run"]),
+                _ms(m["async-run"]),
+                "goal <= 20 ms; AsyncRunner: async def nodes",
+            ),
+            Row(
+                "build",
+                f"build a {big:,}-node chain graph",
+                "ms",
+                "-",
+                NA,
+                _ms(m[f"graph@{big}"]),
+                "-",
+                "must work",
+            ),
+        ]
+
+    return Scenario("build", cases, rows)
+
+
+def scenario_async_nodes(s: Sizes) -> Scenario:
+    n = s.chain
+    steps, asteps = _chain_steps(n), _chain_steps(n, is_async=True)
+    graph, agraph = _graph(steps), _graph(asteps)
+    plain, plain_async = (
+        _program(steps, "v0", f"v{n}", aw=False),
+        _program(asteps, "v0", f"v{n}", aw=True),
+    )
+    sync, arg, check = SyncRunner(), {"v0": 0}, _expect(f"v{n}", n)
+    runners = {mode: AsyncRunner(sync_nodes=mode) for mode in ("thread", "inline")}
+    cases = [
+        Case("plain", lambda: plain(0)),
+        Case("plain-async", lambda: plain_async(0), is_async=True),
+        Case("sync", lambda: sync.run(graph, arg), check),
+        Case("async-def", lambda: runners["thread"].run(agraph, arg), check, is_async=True),
+        Case("thread", lambda: runners["thread"].run(graph, arg), check, is_async=True),
+        Case("inline", lambda: runners["inline"].run(graph, arg), check, is_async=True),
+    ]
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        sync_over = _us(m["sync"] - m["plain"]) / n
+        variants = [
+            (f"async def nodes, {n}-chain", _us(m["async-def"] - m["plain-async"]) / n, sync_over),
+            ('def nodes, sync_nodes="thread"', _us(m["thread"] - m["plain"]) / n, "-"),
+            ('def nodes, sync_nodes="inline"', _us(m["inline"] - m["plain"]) / n, "-"),
+        ]
+        out = []
+        for what, ours, shown in variants:
+            note = f"AsyncRunner / SyncRunner: {ours / sync_over:.2f}x"
+            label = f"AsyncRunner, {what}: overhead per node"
+            out.append(Row("async-nodes", label, "us", "0", NA, shown, ours, note))
+        out[0].note += " (goal <= 3x)"
+        return out
+
+    return Scenario("async-nodes", cases, rows)
+
+
+def scenario_dataflow(s: Sizes) -> Scenario:
+    k = s.steps
+    params = ["x"] + [f"c{i}" for i in range(1, k)]  # c1 = c0(x), c2 = c1(c1), ...
+    chain = [_sleeper(f"c{i}", [p], s.step, is_async=True) for i, p in enumerate(params)]
+    slow = _sleeper("slow", ["x"], s.slow, is_async=True)
+    graph = Graph(
+        [node(slow, output_name="slow")]
+        + [node(f, output_name=f"c{i + 1}") for i, f in enumerate(chain)]
+    )
+    steps_async = [(f"c{i + 1}", f, [p]) for i, (f, p) in enumerate(zip(chain, params))]
+    line = _program(steps_async, "x", f"c{k}", aw=True)
+    arun, arg = AsyncRunner(), {"x": 0}
+    cases = [
+        Case("plain", lambda: _gather([slow(0), line(0)]), is_async=True),
+        Case("async", lambda: arun.run(graph, arg), _expect(f"c{k}", 1), is_async=True),
+    ]
+    if pipefunc is not None:
+        steps = [("slow", _sleeper("slow", ["x"], s.slow, is_async=False), ["x"])]
+        for i, arg_name in enumerate(params):
+            fn = _sleeper(f"c{i}", [arg_name], s.step, is_async=False)
+            steps.append((f"c{i + 1}", fn, [arg_name]))
+        run = _pipefunc_threads(_pipeline(steps), 2, scheduling_strategy="eager")
+        cases.append(Case("pipefunc", run, _expect(f"c{k}", 1)))
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        slow_ms, step_ms = s.slow * 1e3, s.step * 1e3
+        barrier = max(slow_ms, step_ms) + (k - 1) * step_ms
+        return [
+            Row(
+                "dataflow",
+                f"one {slow_ms:g} ms branch + an unrelated chain of {k} x {step_ms:g} ms"
+                " nodes: wall time",
+                "ms",
+                _ms(m["plain"]),
+                _pf(lambda: _ms(m["pipefunc"])),
+                NA,
+                _ms(m["async"]),
+                f"supersteps give ~{barrier:g} ms, dataflow ~{max(slow_ms, k * step_ms):g}"
+                " ms; pipefunc: threads, eager scheduling",
+            )
+        ]
+
+    return Scenario("dataflow", cases, rows)
+
+
+SCENARIOS: dict[str, Callable[[Sizes], Scenario]] = {
+    "chain": scenario_chain,
+    "wide": scenario_wide,
+    "map": scenario_map,
+    "async-sleep": scenario_async_sleep,
+    "nested": scenario_nested,
+    "build": scenario_build,
+    "async-nodes": scenario_async_nodes,
+    "dataflow": scenario_dataflow,
+}
+
+
+# -- output --------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next(
+                (ln.split(":", 1)[1].strip() for ln in info if ln.startswith("model name")), ""
+            )
+    except OSError:
+        pass
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "cpu": model or platform.processor() or "unknown",
+        # The machine may be shared: a busy one inflates every column, so note how busy it was.
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?",
+        "hypergraph": hypergraph.__version__,
+        "pipefunc": pipefunc.__version__ if pipefunc is not None else "not installed",
+    }
+
+
+def _cell(value: float | str | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    digits = 2 if abs(value) < 10 else 1 if abs(value) < 100 else 0
+    return f"{value:,.{digits}f} {unit}"
+
+
+def table(rows: Sequence[Row]) -> str:
+    """A Markdown table, so a run pastes straight into docs/performance.md."""
+    head = [
+        "scenario",
+        "measure",
+        "plain Python",
+        "pipefunc",
+        "SyncRunner",
+        "AsyncRunner",
+        "Sync / pipefunc",
+        "Async / pipefunc",
+        "note",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [
+            r.scenario,
+            r.measure,
+            *(_cell(v, r.unit) for v in (r.plain, r.pipefunc, r.sync, r.async_)),
+            _ratio(r.sync, r.pipefunc),
+            _ratio(r.async_, r.pipefunc),
+            r.note,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="every scenario once, tiny sizes")
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default 5)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=list(SCENARIOS),
+        metavar="NAME",
+        help=f"run only this scenario (repeatable): {', '.join(SCENARIOS)}",
+    )
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--target", type=float, default=0.1, help="seconds per timed round")
+    args = parser.parse_args(argv)
+    if args.rounds is not None and args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse(argv)
+    settings = Settings(
+        sizes=SMOKE if args.smoke else FULL,
+        rounds=args.rounds or (1 if args.smoke else 5),
+        target=args.target,
+        smoke=args.smoke,
+    )
+    info = machine()
+    print(" | ".join(f"{k}: {v}" for k, v in info.items()))
+    print(f"mode: {'smoke' if args.smoke else 'full'}, rounds: {settings.rounds}, medians\n")
+    loop = asyncio.new_event_loop()
+    rows: list[Row] = []
+    try:
+        for name in args.only or SCENARIOS:
+            start = time.perf_counter()
+            print(f"[{name}] ...", end=" ", flush=True)
+            scenario = SCENARIOS[name](settings.sizes)
+            rows += scenario.rows(measure(scenario, settings, loop))
+            print(f"{time.perf_counter() - start:.1f} s", flush=True)
+    finally:
+        loop.close()
+    print()
+    print(table(rows))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            dump = {
+                "machine": info,
+                "rounds": settings.rounds,
+                "smoke": settings.smoke,
+                "rows": [asdict(r) for r in rows],
+                "samples_s": settings.samples,
+            }
+            json.dump(dump, out, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
