@@ -9,7 +9,10 @@ from __future__ import annotations
 from typing import Any, Literal, assert_type
 
 from hypergraph_types import (
+    AnyEvent,
     ConflictError,
+    Event,
+    EventStatus,
     GraphConfigError,
     GraphState,
     HypergraphError,
@@ -19,10 +22,12 @@ from hypergraph_types import (
     InvalidInputError,
     MissingInputError,
     NodeCancelledError,
+    NodeErrorEvent,
     NodeExecution,
     OutputMismatchError,
     RenameEntry,
     RenameError,
+    RunEndEvent,
     RunFailedError,
     RunnerCapabilities,
     RunResult,
@@ -152,12 +157,45 @@ def check_errors() -> None:
     assert_type(key_errors, list[KeyError])
 
 
+def check_events() -> None:
+    end = RunEndEvent(
+        run_id="run-1",
+        span_id="a-1",
+        parent_span_id=None,
+        timestamp=0.0,
+        graph_name=None,
+        path="",
+        duration=0.0,
+        status="completed",
+    )
+    assert_type(end.result, RunResult | None)
+    assert_type(end.status, EventStatus)
+    assert_type(end.parent_span_id, str | None)
+    error = NodeErrorEvent(
+        run_id="run-1",
+        span_id="a-2",
+        parent_span_id="a-1",
+        timestamp=0.0,
+        node_name="n",
+        path="n",
+        duration=0.0,
+        error_type="ValueError",
+        error_message="bad",
+    )
+    events: list[AnyEvent] = [end, error]
+    base: list[Event] = [end, error]
+    assert_type(events[0].timestamp, float)
+    assert_type(base[0].span_id, str)
+    assert_type(error.status, Literal["completed", "failed", "cancelled"])
+
+
 def main() -> None:
     check_run_result()
     check_run_status()
     check_records()
     check_graph_state()
     check_errors()
+    check_events()
 
 
 main()

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from ._async import AsyncRunner as AsyncRunner
 from ._base import BaseRunner as BaseRunner
+from ._events import AsyncEventProcessor as AsyncEventProcessor
+from ._events import EventProcessor as EventProcessor
+from ._otel import OpenTelemetryProcessor as OpenTelemetryProcessor
+from ._progress import RichProgressProcessor as RichProgressProcessor
 from ._sync import SyncRunner as SyncRunner
 from ._tasks import DEFAULT_MAP_WORKERS as DEFAULT_MAP_WORKERS
 
-__all__ = ("DEFAULT_MAP_WORKERS", "AsyncRunner", "BaseRunner", "SyncRunner")
+__all__ = (
+    "DEFAULT_MAP_WORKERS",
+    "AsyncEventProcessor",
+    "AsyncRunner",
+    "BaseRunner",
+    "EventProcessor",
+    "OpenTelemetryProcessor",
+    "RichProgressProcessor",
+    "SyncRunner",
+)

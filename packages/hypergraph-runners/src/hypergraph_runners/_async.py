@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any, Literal
 
 from hypergraph_graph import Graph, GraphNode
 from hypergraph_types import (
+    AnyEvent,
     ConflictError,
     InfiniteLoopError,
     InvalidInputError,
@@ -23,6 +24,8 @@ from ._base import BaseRunner
 from ._context import AsyncContext, Context
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_async
+from ._emitter import Emitter, observe_item, observe_node, observe_run_end
+from ._events import Processor, QueueFeed, make_emitter
 from ._inputs import Prepared, prepare_nested
 from ._leaf import NodeFailure, cancelled_by_body, run_sync_leaf, unpack
 from ._mapping import count_items, item_values
@@ -93,13 +96,20 @@ class AsyncRunner(BaseRunner):
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         error_handling: Literal["continue", "raise"] = "continue",
+        event_processors: Sequence[Processor] | None = None,
+        show_progress: bool = False,
         **inputs: Any,
     ) -> RunResult:
-        """Run ``graph`` once. At most ``max_concurrency`` node bodies run at any moment."""
+        """Run ``graph`` once. At most ``max_concurrency`` node bodies run at any moment.
+
+        ``event_processors`` (sync or async) receive the run's events; ``show_progress=True``
+        adds a ``RichProgressProcessor``.
+        """
         limit = check_limit("max_concurrency", max_concurrency, None)
         call = self._check_run(graph, values, inputs, select, max_iterations, error_handling)
+        em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
         run_id = new_run_id()
-        ctx = AsyncContext(call.max_iterations, limit, run_id)
+        ctx = AsyncContext(call.max_iterations, limit, run_id, em)
         try:
             result = await self._run_graph(
                 ctx,
@@ -110,8 +120,14 @@ class AsyncRunner(BaseRunner):
                 run_id,
                 WarnOnce(),
             )
+        except BaseException as exc:
+            if em is not None:
+                em.abort(None, exc)  # ends every open span as cancelled, innermost first
+            raise
         finally:
             ctx.shutdown()
+            if em is not None:
+                await em.afinish()
         if call.raise_ and result.error is not None:
             raise result.error
         return result
@@ -127,6 +143,8 @@ class AsyncRunner(BaseRunner):
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         error_handling: Literal["continue", "raise"] = "continue",
+        event_processors: Sequence[Processor] | None = None,
+        show_progress: bool = False,
         **inputs: Any,
     ) -> list[RunResult]:
         """Run ``graph`` once per item with a bounded pool of workers; results in item order."""
@@ -134,27 +152,38 @@ class AsyncRunner(BaseRunner):
         call = self._check_map(
             graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling
         )
+        em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
         count = count_items(call.lists, call.mode)
         results: list[RunResult | None] = [None] * count
-        if not count:
+        if not count and em is None:
             return []
-        ctx = AsyncContext(call.max_iterations, limit, new_run_id())
+        ctx = AsyncContext(call.max_iterations, limit, new_run_id(), em)
         base = call.prepared
         warn = WarnOnce()
 
         async def run_item(i: int, item: dict[str, Any]) -> bool:
             run_id = new_run_id()
             prepared = Prepared({**base.values, **item}, base.addressed, base.bypassed)
-            result = await self._run_graph(
-                ctx, call.graph, prepared, call.select, Scope("", run_id, i), run_id, warn
-            )
+            scope = Scope("", run_id, i)
+            work = self._run_graph(ctx, call.graph, prepared, call.select, scope, run_id, warn)
+            result = await (work if em is None else observe_item(em, scope, "", i, count, work))
             results[i] = result
             return result.status is RunStatus.FAILED
 
         try:
+            if em is not None:
+                await em.asend(em.map_start(ctx.run_id, call.graph.name, count))
             await work_pool(item_values(call.lists, call.mode), count, limit, run_item, call.raise_)
+            if em is not None:
+                await em.asend(em.map_end(ctx.run_id, results))
+        except BaseException as exc:
+            if em is not None:
+                em.abort(None, exc)
+            raise
         finally:
             ctx.shutdown()
+            if em is not None:
+                await em.afinish()
         if call.raise_:
             failure = first_failure(results)
             if failure is not None:
@@ -162,6 +191,71 @@ class AsyncRunner(BaseRunner):
                 assert error is not None
                 raise error
         return results  # type: ignore[return-value]  # every item ran in "continue" mode
+
+    async def iter(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None = None,
+        *,
+        select: Sequence[str] | str | None = None,
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        error_handling: Literal["continue", "raise"] = "continue",
+        event_processors: Sequence[Processor] | None = None,
+        show_progress: bool = False,
+        **inputs: Any,
+    ) -> AsyncIterator[AnyEvent]:
+        """Run ``graph`` once, yielding its events as they happen (same options as ``run``).
+
+        The last event is the run's ``RunEndEvent``; its ``result`` is the ``RunResult``.
+        Leaving the loop early cancels the run and waits until it has stopped; use
+        ``contextlib.aclosing`` so that happens at once rather than when the generator is
+        garbage-collected. Validation errors, and the failure under
+        ``error_handling="raise"`` (after its ``RunEndEvent``), are raised from the loop.
+
+        Example:
+            >>> import asyncio
+            >>> from hypergraph_graph import Graph, node
+            >>> @node(output_name="y")
+            ... def double(x: int) -> int:
+            ...     return 2 * x
+            >>> async def main() -> None:
+            ...     async for event in AsyncRunner().iter(Graph([double]), x=1):
+            ...         print(type(event).__name__)
+            >>> asyncio.run(main())
+            RunStartEvent
+            NodeStartEvent
+            NodeEndEvent
+            RunEndEvent
+        """
+        queue: asyncio.Queue[AnyEvent | None] = asyncio.Queue()
+        feed = QueueFeed(queue)
+        processors: Any = event_processors
+        if processors is None:
+            processors = [feed]
+        elif isinstance(processors, Sequence) and not isinstance(processors, str):
+            processors = [*processors, feed]  # anything else: run() raises its TypeError
+        run = self.run(
+            graph,
+            values,
+            select=select,
+            max_iterations=max_iterations,
+            max_concurrency=max_concurrency,
+            error_handling=error_handling,
+            event_processors=processors,
+            show_progress=show_progress,
+            **inputs,
+        )
+        task = asyncio.create_task(run)
+        task.add_done_callback(lambda _: queue.put_nowait(None))
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+        finally:
+            task.cancel()  # a no-op once the run has finished
+            if await wait_all([task]):
+                raise asyncio.CancelledError
+        task.result()  # the run's own exception, if it raised one
 
     # -- the driver ------------------------------------------------------------------------
 
@@ -176,11 +270,17 @@ class AsyncRunner(BaseRunner):
         warn: WarnOnce | None = None,
     ) -> RunResult:
         ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
+        em = ctx.emitter
+        if em is not None:
+            await em.asend(em.run_start(ex))
         if ex.dataflow:
             await self._dataflow(ctx, ex)
-            return ex.result(select, warn)
+            result = ex.result(select, warn)
+            return result if em is None else await observe_run_end(em, ex, result)
         try:
             while batch := ex.next_superstep():
+                if em is not None:
+                    await em.asend(em.superstep(ex))
                 done, failures = await self._superstep(ctx, ex, batch)
                 if failures:
                     p, failure = failures[0]
@@ -190,7 +290,8 @@ class AsyncRunner(BaseRunner):
                     break
         except (InfiniteLoopError, ConflictError) as exc:  # raised by the core, never by nodes
             ex.fail_graph(exc)
-        return ex.result(select, warn)
+        result = ex.result(select, warn)
+        return result if em is None else await observe_run_end(em, ex, result)
 
     async def _dataflow(self, ctx: AsyncContext, ex: Execution) -> None:
         """Acyclic graphs: start each node as soon as its inputs are final (no barrier).
@@ -312,7 +413,16 @@ class AsyncRunner(BaseRunner):
                 raise late from None
             raise
 
-    async def _execute(
+    def _execute(
+        self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
+    ) -> Coroutine[Any, Any, dict[str, Any]]:
+        """One node's execution; between its events when the call has event processors."""
+        work = self._execute_node(ctx, ex, p, kwargs)
+        if ctx.emitter is not None:
+            return observe_node(ctx.emitter, ex, p, work)
+        return work
+
+    async def _execute_node(
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
         if p.caller is None:
@@ -377,7 +487,8 @@ class AsyncRunner(BaseRunner):
 
         def body(stop: threading.Event) -> list[RunResult | None]:
             if isinstance(runner, SyncRunner):
-                return runner._nested(Context(ctx.max_iterations, stop), gn, scope, request)
+                sub = Context(ctx.max_iterations, stop, ctx.emitter)
+                return runner._nested(sub, gn, scope, request)
             return run_foreign_sync(runner, gn, request)
 
         if ctx.limiter is None:
@@ -400,7 +511,10 @@ class AsyncRunner(BaseRunner):
         async def run_item(i: int, values: dict[str, Any]) -> bool:
             child = scope.child(f"{gn.name}[{i}]")
             prepared = prepare_nested(graph, values)
-            result = await self._run_graph(ctx, graph, prepared, None, child, new_run_id())
+            work = self._run_graph(ctx, graph, prepared, None, child, new_run_id())
+            em = ctx.emitter
+            n = request.count
+            result = await (work if em is None else observe_item(em, scope, gn.name, i, n, work))
             results[i] = result
             return result.status is RunStatus.FAILED
 
@@ -408,10 +522,20 @@ class AsyncRunner(BaseRunner):
         return results
 
     async def _nested_on_private_loop(
-        self, max_iterations: int, gn: GraphNode, scope: Scope, request: NestedRequest
+        self,
+        max_iterations: int,
+        gn: GraphNode,
+        scope: Scope,
+        request: NestedRequest,
+        emitter: Emitter | None = None,
     ) -> list[RunResult | None]:
-        """A SyncRunner parent's async nested graph: a new call on a private loop (NEST-06)."""
-        ctx = AsyncContext(max_iterations, None, new_run_id())
+        """A SyncRunner parent's async nested graph: a new call on a private loop (NEST-06).
+
+        It has its own limiter and pool, but shares the parent call's event emitter.
+        """
+        if emitter is not None:
+            emitter.allow_threads()  # this loop may hand subtrees to worker threads
+        ctx = AsyncContext(max_iterations, None, new_run_id(), emitter)
         try:
             return await self._nested(ctx, gn, scope, request)
         finally:

@@ -11,7 +11,10 @@ import asyncio
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from ._emitter import Emitter
 
 __all__ = ["DEFAULT_POOL_SIZE", "AsyncContext", "Context", "run_private_loop"]
 
@@ -28,13 +31,21 @@ class Context:
         max_iterations: The cycle budget of every run of the call (each run counts its own).
         stop: For a SyncRunner subtree run in an AsyncRunner's worker thread, set when that
             run is stopping: no further node starts.
+        emitter: The call's event emitter, or ``None`` when the call has no event processors
+            (then no event is ever built).
     """
 
-    __slots__ = ("max_iterations", "stop")
+    __slots__ = ("emitter", "max_iterations", "stop")
 
-    def __init__(self, max_iterations: int, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        max_iterations: int,
+        stop: threading.Event | None = None,
+        emitter: Emitter | None = None,
+    ) -> None:
         self.max_iterations = max_iterations
         self.stop = stop
+        self.emitter = emitter
 
 
 class AsyncContext(Context):
@@ -48,8 +59,10 @@ class AsyncContext(Context):
 
     __slots__ = ("_pool", "_pool_lock", "limit", "limiter", "pool_size", "run_id")
 
-    def __init__(self, max_iterations: int, limit: int | None, run_id: str) -> None:
-        super().__init__(max_iterations, None)
+    def __init__(
+        self, max_iterations: int, limit: int | None, run_id: str, emitter: Emitter | None = None
+    ) -> None:
+        super().__init__(max_iterations, None, emitter)
         self.limit = limit
         self.limiter = asyncio.Semaphore(limit) if limit is not None else None
         self.pool_size = limit if limit is not None else DEFAULT_POOL_SIZE

@@ -19,9 +19,10 @@ from ._base import BaseRunner
 from ._context import Context, run_private_loop
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_sync
+from ._events import Processor, make_emitter
 from ._inputs import Prepared, prepare_nested
 from ._leaf import NodeFailure, StopRequested, run_sync_leaf
-from ._mapping import item_values
+from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
 from ._plan import NodePlan, plan_of
 
@@ -62,16 +63,30 @@ class SyncRunner(BaseRunner):
         select: Sequence[str] | str | None = None,
         max_iterations: int | None = None,
         error_handling: Literal["continue", "raise"] = "continue",
+        event_processors: Sequence[Processor] | None = None,
+        show_progress: bool = False,
         **inputs: Any,
     ) -> RunResult:
-        """Run ``graph`` once. Inputs come from ``values`` and/or keyword arguments."""
+        """Run ``graph`` once. Inputs come from ``values`` and/or keyword arguments.
+
+        ``event_processors`` receive the run's events (``show_progress=True`` adds a
+        ``RichProgressProcessor``); async processors need ``AsyncRunner``.
+        """
         call = self._check_run(graph, values, inputs, select, max_iterations, error_handling)
+        em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
         run_id = new_run_id()
         scope = Scope("", run_id, None)
-        ctx = Context(call.max_iterations)
-        result = self._run_graph(
-            ctx, call.graph, call.prepared, call.select, scope, run_id, WarnOnce()
-        )
+        ctx = Context(call.max_iterations, emitter=em)
+        try:
+            result = self._run_graph(
+                ctx, call.graph, call.prepared, call.select, scope, run_id, WarnOnce()
+            )
+        except BaseException as exc:
+            if em is not None:
+                em.finish(exc)  # ends every open span as cancelled, then closes the processors
+            raise
+        if em is not None:
+            em.finish()
         if call.raise_ and result.error is not None:
             raise result.error
         return result
@@ -86,24 +101,45 @@ class SyncRunner(BaseRunner):
         select: Sequence[str] | str | None = None,
         max_iterations: int | None = None,
         error_handling: Literal["continue", "raise"] = "continue",
+        event_processors: Sequence[Processor] | None = None,
+        show_progress: bool = False,
         **inputs: Any,
     ) -> list[RunResult]:
         """Run ``graph`` once per item, one item after another; results in item order."""
         call = self._check_map(
             graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling
         )
-        ctx = Context(call.max_iterations)
+        em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
+        ctx = Context(call.max_iterations, emitter=em)
         base = call.prepared
         results: list[RunResult] = []
         warn = WarnOnce()
-        for i, item in enumerate(item_values(call.lists, call.mode)):
-            run_id = new_run_id()
-            prepared = Prepared({**base.values, **item}, base.addressed, base.bypassed)
-            scope = Scope("", run_id, i)
-            result = self._run_graph(ctx, call.graph, prepared, call.select, scope, run_id, warn)
-            if call.raise_ and result.error is not None:
-                raise result.error
-            results.append(result)
+        map_id, total = "", 0
+        if em is not None:
+            map_id, total = new_run_id(), count_items(call.lists, call.mode)
+            em.send(em.map_start(map_id, call.graph.name, total))
+        try:
+            for i, item in enumerate(item_values(call.lists, call.mode)):
+                run_id = new_run_id()
+                prepared = Prepared({**base.values, **item}, base.addressed, base.bypassed)
+                scope = Scope("", run_id, i)
+                if em is not None:
+                    em.send(em.item_start(scope, "", i, total))
+                result = self._run_graph(
+                    ctx, call.graph, prepared, call.select, scope, run_id, warn
+                )
+                if em is not None:
+                    em.send(em.item_end(scope, "", i, result.status))
+                if call.raise_ and result.error is not None:
+                    raise result.error
+                results.append(result)
+        except BaseException as exc:
+            if em is not None:
+                em.finish(exc)
+            raise
+        if em is not None:
+            em.send(em.map_end(map_id, results))
+            em.finish()
         return results
 
     # -- the driver ------------------------------------------------------------------------
@@ -119,14 +155,21 @@ class SyncRunner(BaseRunner):
         warn: WarnOnce | None = None,
     ) -> RunResult:
         ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
+        em = ctx.emitter
+        if em is not None:
+            em.send(em.run_start(ex))
         try:
             stop = ctx.stop
             while batch := ex.next_superstep():
+                if em is not None:
+                    em.send(em.superstep(ex))
                 done: list[Done] = []
                 for p in batch:
                     if stop is not None and stop.is_set():
                         raise StopRequested  # the AsyncRunner that delegated to us is stopping
                     kwargs, versions = ex.inputs_of(p)
+                    if em is not None:
+                        em.send(em.node_start(ex, p))
                     try:
                         if p.caller is not None:
                             outputs = run_sync_leaf(p, kwargs)
@@ -134,14 +177,21 @@ class SyncRunner(BaseRunner):
                             outputs = self._execute_graph_node(ctx, ex, p, kwargs)
                     except NodeFailure as failure:
                         ex.fail_node(p, failure)
+                        if em is not None:
+                            em.send(em.node_error(ex, p, failure))
                         break
+                    if em is not None:
+                        em.send(em.node_end(ex, p))
                     done.append((p, outputs, versions))
                 ex.commit(done, check=ex.error is None)
                 if ex.error is not None:
                     break
         except (InfiniteLoopError, ConflictError) as exc:  # raised by the core, never by nodes
             ex.fail_graph(exc)
-        return ex.result(select, warn)
+        result = ex.result(select, warn)
+        if em is not None:
+            em.send(em.run_end(ex, result))
+        return result
 
     def _execute_graph_node(
         self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
@@ -158,7 +208,7 @@ class SyncRunner(BaseRunner):
             if isinstance(runner, AsyncRunner):
                 results = run_private_loop(
                     lambda: runner._nested_on_private_loop(
-                        ctx.max_iterations, gn, ex.scope, request
+                        ctx.max_iterations, gn, ex.scope, request, ctx.emitter
                     )
                 )
             else:
@@ -175,10 +225,15 @@ class SyncRunner(BaseRunner):
             prepared = prepare_nested(graph, request.values)
             return [self._run_graph(ctx, graph, prepared, None, scope.child(gn.name), new_run_id())]
         results: list[RunResult | None] = [None] * request.count
+        em = ctx.emitter
         for i, values in enumerate(request.items):
             prepared = prepare_nested(graph, values)
             child = scope.child(f"{gn.name}[{i}]")
+            if em is not None:
+                em.send(em.item_start(scope, gn.name, i, request.count))
             result = self._run_graph(ctx, graph, prepared, None, child, new_run_id())
+            if em is not None:
+                em.send(em.item_end(scope, gn.name, i, result.status))
             results[i] = result
             if result.status is RunStatus.FAILED:
                 break

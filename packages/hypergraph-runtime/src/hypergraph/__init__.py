@@ -17,10 +17,17 @@ from hypergraph_graph import RouteNode as RouteNode
 from hypergraph_graph import ifelse as ifelse
 from hypergraph_graph import node as node
 from hypergraph_graph import route as route
+from hypergraph_runners import AsyncEventProcessor as AsyncEventProcessor
 from hypergraph_runners import AsyncRunner as AsyncRunner
 from hypergraph_runners import BaseRunner as BaseRunner
+from hypergraph_runners import EventProcessor as EventProcessor
+from hypergraph_runners import OpenTelemetryProcessor as OpenTelemetryProcessor
+from hypergraph_runners import RichProgressProcessor as RichProgressProcessor
 from hypergraph_runners import SyncRunner as SyncRunner
+from hypergraph_types import AnyEvent as AnyEvent
 from hypergraph_types import ConflictError as ConflictError
+from hypergraph_types import Event as Event
+from hypergraph_types import EventStatus as EventStatus
 from hypergraph_types import GraphConfigError as GraphConfigError
 from hypergraph_types import GraphState as GraphState
 from hypergraph_types import HypergraphError as HypergraphError
@@ -28,25 +35,38 @@ from hypergraph_types import IncompatibleRunnerError as IncompatibleRunnerError
 from hypergraph_types import InfiniteLoopError as InfiniteLoopError
 from hypergraph_types import InputSpec as InputSpec
 from hypergraph_types import InvalidInputError as InvalidInputError
+from hypergraph_types import MapItemEndEvent as MapItemEndEvent
+from hypergraph_types import MapItemStartEvent as MapItemStartEvent
 from hypergraph_types import MissingInputError as MissingInputError
 from hypergraph_types import NodeCancelledError as NodeCancelledError
+from hypergraph_types import NodeEndEvent as NodeEndEvent
+from hypergraph_types import NodeErrorEvent as NodeErrorEvent
 from hypergraph_types import NodeExecution as NodeExecution
+from hypergraph_types import NodeStartEvent as NodeStartEvent
 from hypergraph_types import OutputMismatchError as OutputMismatchError
 from hypergraph_types import RenameEntry as RenameEntry
 from hypergraph_types import RenameError as RenameError
+from hypergraph_types import RunEndEvent as RunEndEvent
 from hypergraph_types import RunFailedError as RunFailedError
 from hypergraph_types import RunnerCapabilities as RunnerCapabilities
 from hypergraph_types import RunResult as RunResult
+from hypergraph_types import RunStartEvent as RunStartEvent
 from hypergraph_types import RunStatus as RunStatus
+from hypergraph_types import SuperstepStartEvent as SuperstepStartEvent
 from hypergraph_types import UnknownInputError as UnknownInputError
 
 __version__ = "0.1.0"
 
 __all__ = (
     "END",
+    "AnyEvent",
+    "AsyncEventProcessor",
     "AsyncRunner",
     "BaseRunner",
     "ConflictError",
+    "Event",
+    "EventProcessor",
+    "EventStatus",
     "FunctionNode",
     "GateNode",
     "Graph",
@@ -60,17 +80,27 @@ __all__ = (
     "InfiniteLoopError",
     "InputSpec",
     "InvalidInputError",
+    "MapItemEndEvent",
+    "MapItemStartEvent",
     "MissingInputError",
     "NodeCancelledError",
+    "NodeEndEvent",
+    "NodeErrorEvent",
     "NodeExecution",
+    "NodeStartEvent",
+    "OpenTelemetryProcessor",
     "OutputMismatchError",
     "RenameEntry",
     "RenameError",
+    "RichProgressProcessor",
     "RouteNode",
+    "RunEndEvent",
     "RunFailedError",
     "RunResult",
+    "RunStartEvent",
     "RunStatus",
     "RunnerCapabilities",
+    "SuperstepStartEvent",
     "SyncRunner",
     "UnknownInputError",
     "__version__",

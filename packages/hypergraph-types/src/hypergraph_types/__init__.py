@@ -18,6 +18,17 @@ from ._errors import OutputMismatchError as OutputMismatchError
 from ._errors import RenameError as RenameError
 from ._errors import RunFailedError as RunFailedError
 from ._errors import UnknownInputError as UnknownInputError
+from ._events import AnyEvent as AnyEvent
+from ._events import Event as Event
+from ._events import EventStatus as EventStatus
+from ._events import MapItemEndEvent as MapItemEndEvent
+from ._events import MapItemStartEvent as MapItemStartEvent
+from ._events import NodeEndEvent as NodeEndEvent
+from ._events import NodeErrorEvent as NodeErrorEvent
+from ._events import NodeStartEvent as NodeStartEvent
+from ._events import RunEndEvent as RunEndEvent
+from ._events import RunStartEvent as RunStartEvent
+from ._events import SuperstepStartEvent as SuperstepStartEvent
 from ._records import InputSpec as InputSpec
 from ._records import RenameEntry as RenameEntry
 from ._records import RunnerCapabilities as RunnerCapabilities
@@ -27,7 +38,10 @@ from ._state import GraphState as GraphState
 from ._state import NodeExecution as NodeExecution
 
 __all__ = (
+    "AnyEvent",
     "ConflictError",
+    "Event",
+    "EventStatus",
     "GraphConfigError",
     "GraphState",
     "HypergraphError",
@@ -35,15 +49,23 @@ __all__ = (
     "InfiniteLoopError",
     "InputSpec",
     "InvalidInputError",
+    "MapItemEndEvent",
+    "MapItemStartEvent",
     "MissingInputError",
     "NodeCancelledError",
+    "NodeEndEvent",
+    "NodeErrorEvent",
     "NodeExecution",
+    "NodeStartEvent",
     "OutputMismatchError",
     "RenameEntry",
     "RenameError",
+    "RunEndEvent",
     "RunFailedError",
     "RunResult",
+    "RunStartEvent",
     "RunStatus",
     "RunnerCapabilities",
+    "SuperstepStartEvent",
     "UnknownInputError",
 )

@@ -1,0 +1,310 @@
+"""Making a call's events: span ids, the span tree, and ending spans that were cut short.
+
+One ``Emitter`` per top-level call, made only when the call has processors, travels on the
+call's ``Context``; nested runs, map items and worker threads share it. Drivers guard every use
+with ``if emitter is not None``, so a call without processors builds no event at all.
+
+The emitter finds the span an event hangs under from where the run sits in the call: open spans
+are keyed by ``(scope.run_id, path)``, unique among the spans open at any moment (a node path
+appears once per run; map items differ in ``[i]``; a ``map()`` item has its own run id). A span
+is a plain tuple (cheaper to make than an object): see ``_ID`` ... ``_EXTRA``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import time
+from collections.abc import Coroutine, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from hypergraph_types import (
+    AnyEvent,
+    EventStatus,
+    MapItemEndEvent,
+    MapItemStartEvent,
+    NodeEndEvent,
+    NodeErrorEvent,
+    NodeStartEvent,
+    RunEndEvent,
+    RunResult,
+    RunStartEvent,
+    RunStatus,
+    SuperstepStartEvent,
+)
+
+from ._delivery import Delivery
+from ._leaf import NodeFailure
+
+if TYPE_CHECKING:
+    from ._core import Execution, Scope
+    from ._plan import NodePlan
+
+__all__ = ["Emitter", "observe_item", "observe_node", "observe_run_end"]
+
+Key = tuple[str, str]
+Span = tuple[str, str | None, str, str, str, str | None, float, Any]
+# Span fields: id, parent id, run id, kind ("run", "map", "node", "item"), path, name (graph
+# or node), start time, extra (runs: [supersteps started]; items: the index).
+_ID: Final = 0
+_PARENT: Final = 1
+_RUN: Final = 2
+_KIND: Final = 3
+_PATH: Final = 4
+_NAME: Final = 5
+_START: Final = 6
+_EXTRA: Final = 7
+
+_STATUS: dict[RunStatus, EventStatus] = {
+    RunStatus.COMPLETED: "completed",
+    RunStatus.FAILED: "failed",
+}
+
+
+class Emitter(Delivery):
+    """Makes the events of one top-level call (delivery: see ``Delivery``)."""
+
+    def __init__(
+        self,
+        sync: Sequence[Any],
+        async_: Sequence[Any],
+        loop: asyncio.AbstractEventLoop | None,
+        threaded: bool,
+    ) -> None:
+        super().__init__(sync, async_, loop, threaded)
+        self._open: dict[Key, Span] = {}
+        self._prefix = os.urandom(4).hex() + "-"
+        self._ids = itertools.count(1)
+        self._root: Span | None = None
+
+    def _begin(
+        self, key: Key, kind: str, parent: Span | None, run_id: str, path: str, name: str | None,
+        extra: Any = None,
+    ) -> Span:  # fmt: skip
+        span = (
+            f"{self._prefix}{next(self._ids)}",
+            parent[_ID] if parent is not None else None,
+            run_id, kind, path, name, time.monotonic(), extra,
+        )  # fmt: skip
+        self._open[key] = span
+        return span
+
+    def _end(self, key: Key) -> Span:
+        span = self._open.pop(key, None)
+        if span is None:  # never expected; an observer must not break the run
+            span = (f"{self._prefix}{next(self._ids)}", None, key[0], "?", key[1], None, 0.0, None)
+        return span
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def run_start(self, ex: Execution) -> RunStartEvent:
+        scope = ex.scope
+        prefix = scope.prefix
+        if prefix:
+            parent = self._open.get((scope.run_id, prefix[:-1]))
+        elif scope.item is not None:
+            parent = self._open.get((scope.run_id, f"[{scope.item}]"))
+        else:
+            parent = None
+        name = ex.graph.name
+        s = self._begin((scope.run_id, prefix), "run", parent, ex.run_id, prefix[:-1], name, [0])
+        return RunStartEvent(
+            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=s[_START],
+            graph_name=name, path=s[_PATH],
+        )  # fmt: skip
+
+    def run_end(self, ex: Execution, result: RunResult) -> RunEndEvent:
+        s = self._end((ex.scope.run_id, ex.scope.prefix))
+        now = time.monotonic()
+        return RunEndEvent(
+            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
+            graph_name=ex.graph.name, path=s[_PATH], duration=now - s[_START],
+            status=_STATUS[result.status], result=result,
+        )  # fmt: skip
+
+    def superstep(self, ex: Execution) -> SuperstepStartEvent:
+        s = self._open.get((ex.scope.run_id, ex.scope.prefix))
+        if s is None:
+            s = self._end((ex.scope.run_id, ex.scope.prefix))  # a detached stand-in
+        steps = s[_EXTRA]
+        index = steps[0] if isinstance(steps, list) else 0
+        if isinstance(steps, list):
+            steps[0] += 1
+        return SuperstepStartEvent(
+            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT],
+            timestamp=time.monotonic(), index=index, path=s[_PATH],
+        )  # fmt: skip
+
+    def map_start(self, run_id: str, graph_name: str | None, total: int) -> RunStartEvent:
+        self._root = s = self._begin((run_id, ""), "map", None, run_id, "", graph_name)
+        return RunStartEvent(
+            run_id=run_id, span_id=s[_ID], parent_span_id=None, timestamp=s[_START],
+            graph_name=graph_name, path="", map_size=total,
+        )  # fmt: skip
+
+    def map_end(self, run_id: str, results: Sequence[RunResult | None]) -> RunEndEvent:
+        s = self._end((run_id, ""))
+        now = time.monotonic()
+        failed = any(r is not None and r.status is RunStatus.FAILED for r in results)
+        return RunEndEvent(
+            run_id=run_id, span_id=s[_ID], parent_span_id=None, timestamp=now,
+            graph_name=s[_NAME], path="", duration=now - s[_START],
+            status="failed" if failed else "completed",
+        )  # fmt: skip
+
+    # -- nodes -----------------------------------------------------------------------------
+
+    def node_start(self, ex: Execution, p: NodePlan) -> NodeStartEvent:
+        scope = ex.scope
+        parent = self._open.get((scope.run_id, scope.prefix))
+        path = scope.prefix + p.name
+        s = self._begin((scope.run_id, path), "node", parent, ex.run_id, path, p.name)
+        return NodeStartEvent(
+            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=s[_START],
+            node_name=p.name, path=path,
+        )  # fmt: skip
+
+    def node_end(self, ex: Execution, p: NodePlan) -> NodeEndEvent:
+        s = self._end((ex.scope.run_id, ex.scope.prefix + p.name))
+        now = time.monotonic()
+        return NodeEndEvent(
+            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
+            node_name=p.name, path=s[_PATH], duration=now - s[_START], status="completed",
+        )  # fmt: skip
+
+    def node_error(self, ex: Execution, p: NodePlan, failure: NodeFailure) -> NodeErrorEvent:
+        s = self._end((ex.scope.run_id, ex.scope.prefix + p.name))
+        now = time.monotonic()
+        error = failure.error
+        kind = type(error)
+        module = "" if kind.__module__ == "builtins" else f"{kind.__module__}."
+        return NodeErrorEvent(
+            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
+            node_name=p.name, path=s[_PATH], duration=now - s[_START],
+            error_type=module + kind.__qualname__, error_message=str(error),
+        )  # fmt: skip
+
+    # -- map items -------------------------------------------------------------------------
+
+    def item_start(self, scope: Scope, name: str, index: int, total: int) -> MapItemStartEvent:
+        """Item ``index`` of the map at ``scope.prefix + name`` (``name=""``: a ``map()`` call)."""
+        path = scope.prefix + name
+        parent = self._open.get((scope.run_id, path)) if path else self._root
+        owner = parent[_RUN] if parent is not None else scope.run_id
+        key = (scope.run_id, f"{path}[{index}]")
+        s = self._begin(key, "item", parent, owner, path, None, index)
+        return MapItemStartEvent(
+            run_id=owner, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=s[_START],
+            path=path, index=index, total=total,
+        )  # fmt: skip
+
+    def item_end(self, scope: Scope, name: str, index: int, status: RunStatus) -> MapItemEndEvent:
+        path = scope.prefix + name
+        s = self._end((scope.run_id, f"{path}[{index}]"))
+        now = time.monotonic()
+        return MapItemEndEvent(
+            run_id=s[_RUN], span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
+            path=path, index=index, duration=now - s[_START], status=_STATUS[status],
+        )  # fmt: skip
+
+    # -- cut short -------------------------------------------------------------------------
+
+    def abort(self, key: Key | None = None, error: BaseException | None = None) -> None:
+        """End the span at ``key`` and every open span inside it (all of them if ``None``).
+
+        Innermost first. Runs and map calls end ``"failed"`` when ``error`` is an
+        ``Exception`` (``error_handling="raise"``), everything else ends ``"cancelled"``.
+        """
+        spans = list(self._open.items())
+        if key is not None:
+            target = self._open.get(key)
+            if target is None:
+                return
+            by_id = {s[_ID]: s for _, s in spans}
+            spans = [(k, s) for k, s in spans if _inside(s, target[_ID], by_id)]
+        failed = isinstance(error, Exception)
+        for k, s in reversed(spans):
+            self._end(k)
+            status: EventStatus = "failed" if failed and s[_KIND] in ("run", "map") else "cancelled"
+            self.send(_closing(s, status))
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """End of a SyncRunner call: end what is still open, then close the processors."""
+        if self._open:
+            self.abort(None, error)
+        self.close_sync()
+
+    async def afinish(self) -> None:
+        """End of an AsyncRunner call: deliver the backlog, then close every processor."""
+        if self._open:
+            self.abort()
+        self.close_sync()
+        await self.close_async()
+
+
+def _inside(span: Span, target: str, by_id: dict[str, Span]) -> bool:
+    current: Span | None = span
+    while current is not None:
+        if current[_ID] == target:
+            return True
+        parent = current[_PARENT]
+        current = by_id.get(parent) if parent is not None else None
+    return False
+
+
+def _closing(s: Span, status: EventStatus) -> AnyEvent:
+    now = time.monotonic()
+    common: dict[str, Any] = {
+        "run_id": s[_RUN], "span_id": s[_ID], "parent_span_id": s[_PARENT],
+        "timestamp": now, "path": s[_PATH], "duration": now - s[_START], "status": status,
+    }  # fmt: skip
+    if s[_KIND] == "node":
+        return NodeEndEvent(node_name=s[_NAME] or "", **common)
+    if s[_KIND] == "item":
+        return MapItemEndEvent(index=s[_EXTRA], **common)
+    return RunEndEvent(graph_name=s[_NAME], **common)
+
+
+async def observe_node(
+    em: Emitter, ex: Execution, p: NodePlan, work: Coroutine[Any, Any, dict[str, Any]]
+) -> dict[str, Any]:
+    """Await one node's execution between its start and end (or error) events."""
+    try:
+        await em.asend(em.node_start(ex, p))
+        outputs = await work
+    except NodeFailure as failure:
+        await em.asend(em.node_error(ex, p, failure))
+        raise
+    except BaseException:
+        work.close()  # never started if the start event was interrupted
+        em.abort((ex.scope.run_id, ex.scope.prefix + p.name))
+        raise
+    await em.asend(em.node_end(ex, p))
+    return outputs
+
+
+async def observe_item(
+    em: Emitter,
+    scope: Scope,
+    name: str,
+    index: int,
+    total: int,
+    work: Coroutine[Any, Any, RunResult],
+) -> RunResult:
+    """Await one map item's run between its ``MapItemStartEvent`` and ``MapItemEndEvent``."""
+    try:
+        await em.asend(em.item_start(scope, name, index, total))
+        result = await work
+    except BaseException:
+        work.close()
+        em.abort((scope.run_id, f"{scope.prefix}{name}[{index}]"))
+        raise
+    await em.asend(em.item_end(scope, name, index, result.status))
+    return result
+
+
+async def observe_run_end(em: Emitter, ex: Execution, result: RunResult) -> RunResult:
+    """Deliver a run's ``RunEndEvent``, then hand its result back."""
+    await em.asend(em.run_end(ex, result))
+    return result

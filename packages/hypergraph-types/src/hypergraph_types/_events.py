@@ -1,0 +1,220 @@
+"""What a run reports while it executes: the event records (issue 8, EVT-01).
+
+Runners build these only when at least one event processor is attached to the call, and hand
+them to the processors in a well-defined order (see ``hypergraph_runners._events``). Every event
+is a frozen, tagged ``msgspec.Struct``: the tag is the class name, so a stream of events can be
+encoded with ``msgspec.json.encode`` and decoded again with ``type=AnyEvent``.
+
+Events form a tree through ``span_id`` / ``parent_span_id``::
+
+    RunStartEvent (span R)                       a run() call, or a whole map() call
+      SuperstepStartEvent (span R)               a point in R, no span of its own
+      NodeStartEvent (span N, parent R)
+        RunStartEvent (span R2, parent N)        the nested run of a GraphNode ...
+        MapItemStartEvent (span I, parent N)     ... or one item of a mapped GraphNode
+          RunStartEvent (span R3, parent I)
+          RunEndEvent (span R3)
+        MapItemEndEvent (span I)
+      NodeEndEvent | NodeErrorEvent (span N)
+    RunEndEvent (span R)
+
+Events carry names, paths, ids, times and statuses, never the values flowing through the
+graph. The one exception is ``RunEndEvent.result``, the run's ``RunResult``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from ._result import RunResult
+
+__all__ = [
+    "AnyEvent",
+    "Event",
+    "EventStatus",
+    "MapItemEndEvent",
+    "MapItemStartEvent",
+    "NodeEndEvent",
+    "NodeErrorEvent",
+    "NodeStartEvent",
+    "RunEndEvent",
+    "RunStartEvent",
+    "SuperstepStartEvent",
+]
+
+EventStatus = Literal["completed", "failed", "cancelled"]
+"""How a span ended: ``"cancelled"`` when it was stopped from outside (a failing sibling, a
+map in ``"raise"`` mode handing out no more items, the caller's cancellation or Ctrl-C)."""
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
+    """The fields every event has.
+
+    Attributes:
+        run_id: The run that emits the event: for run events the run itself (its
+            ``RunResult.run_id``), for superstep and node events the run executing the node,
+            for map item events the run that owns the map (the ``map()`` call, or the run
+            containing the mapped GraphNode).
+        span_id: The span the event opens or closes: a run, a node execution or a map item.
+            ``SuperstepStartEvent`` has no span of its own and carries its run's span. An id
+            is a random prefix drawn once per top-level call and a counter (``"3fa2b1c0-17"``),
+            so ids of separate calls differ.
+        parent_span_id: The span that contains ``span_id``, or ``None`` for the top-level call.
+        timestamp: ``time.monotonic()`` when the event was made (seconds; only differences
+            between timestamps are meaningful).
+    """
+
+    run_id: str
+    span_id: str
+    parent_span_id: str | None
+    timestamp: float
+
+
+class RunStartEvent(Event, frozen=True, kw_only=True):
+    """A run began: a top-level ``run()``, a ``map()`` call, a map item or a nested run.
+
+    Attributes:
+        graph_name: The graph's name, or ``None`` for an unnamed graph.
+        path: Node path of the run: ``""`` for a top-level run, map item or ``map()`` call;
+            the GraphNode's path (``"rag"``, ``"outer.rag[3]"``) for a nested run.
+        map_size: For a ``map()`` call, the number of items; ``None`` for a single run.
+    """
+
+    graph_name: str | None
+    path: str
+    map_size: int | None = None
+
+
+class RunEndEvent(Event, frozen=True, kw_only=True, gc=True):
+    """A run ended (closes the span of its ``RunStartEvent``).
+
+    Attributes:
+        graph_name: As in ``RunStartEvent``.
+        path: As in ``RunStartEvent``.
+        duration: Seconds since the run's ``RunStartEvent``.
+        status: ``"completed"`` or ``"failed"`` (for a ``map()`` call: ``"failed"`` if any
+            item failed), or ``"cancelled"``.
+        result: The run's ``RunResult``: its outputs and error. This is the only event field
+            that holds user values; it is ``None`` for a ``map()`` call (whose results are the
+            returned list) and for a cancelled run (which has no result).
+    """
+
+    graph_name: str | None
+    path: str
+    duration: float
+    status: EventStatus
+    result: RunResult | None = None
+
+
+class SuperstepStartEvent(Event, frozen=True, kw_only=True):
+    """A superstep of a run began; its ready nodes follow.
+
+    AsyncRunner runs acyclic graphs without gates as dataflow (each node starts as soon as
+    its inputs are final), which has no supersteps: such runs emit no ``SuperstepStartEvent``.
+
+    Attributes:
+        index: 0 for the run's first superstep, then 1, 2, ...
+        path: The run's path, as in ``RunStartEvent``.
+    """
+
+    index: int
+    path: str
+
+
+class NodeStartEvent(Event, frozen=True, kw_only=True):
+    """A node began executing (a function body, a gate or a GraphNode's nested run(s)).
+
+    Attributes:
+        node_name: The node's name.
+        path: The node path, outermost first, map items as ``[i]``: ``"rag[3].embed"``.
+            Items of a ``map()`` call are not part of paths (see ``MapItemStartEvent``).
+    """
+
+    node_name: str
+    path: str
+
+
+class NodeEndEvent(Event, frozen=True, kw_only=True):
+    """A node finished without failing (closes its ``NodeStartEvent``'s span).
+
+    Attributes:
+        node_name: The node's name.
+        path: The node path.
+        duration: Seconds since its ``NodeStartEvent``.
+        status: ``"completed"``, or ``"cancelled"`` when it was stopped before finishing.
+    """
+
+    node_name: str
+    path: str
+    duration: float
+    status: EventStatus
+
+
+class NodeErrorEvent(Event, frozen=True, kw_only=True):
+    """A node failed (closes its ``NodeStartEvent``'s span instead of a ``NodeEndEvent``).
+
+    The exception itself is the run's ``RunResult.error`` (see ``RunEndEvent.result``).
+
+    Attributes:
+        node_name: The node's name.
+        path: The node path.
+        duration: Seconds since its ``NodeStartEvent``.
+        status: Always ``"failed"``.
+        error_type: The exception's class, qualified: ``"ValueError"``, ``"mylib.Oops"``.
+        error_message: ``str()`` of the exception, as written by whoever raised it.
+    """
+
+    node_name: str
+    path: str
+    duration: float
+    error_type: str
+    error_message: str
+    status: EventStatus = "failed"
+
+
+class MapItemStartEvent(Event, frozen=True, kw_only=True):
+    """One item of a map began; the item's run follows (``RunStartEvent``, parent: this span).
+
+    Items of one map share ``parent_span_id``: the ``map()`` call's run span, or the mapped
+    GraphNode's node span.
+
+    Attributes:
+        path: The map's path: ``""`` for a ``map()`` call, else the GraphNode's node path.
+        index: The item's index, in input order.
+        total: How many items the map has.
+    """
+
+    path: str
+    index: int
+    total: int
+
+
+class MapItemEndEvent(Event, frozen=True, kw_only=True):
+    """One item of a map ended (closes its ``MapItemStartEvent``'s span).
+
+    Attributes:
+        path: The map's path, as in ``MapItemStartEvent``.
+        index: The item's index.
+        duration: Seconds since its ``MapItemStartEvent``.
+        status: The item's run status, or ``"cancelled"``.
+    """
+
+    path: str
+    index: int
+    duration: float
+    status: EventStatus
+
+
+AnyEvent = (
+    RunStartEvent
+    | RunEndEvent
+    | SuperstepStartEvent
+    | NodeStartEvent
+    | NodeEndEvent
+    | NodeErrorEvent
+    | MapItemStartEvent
+    | MapItemEndEvent
+)
+"""Every concrete event type, for ``msgspec.json.decode(data, type=AnyEvent)`` and ``match``."""

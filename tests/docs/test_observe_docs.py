@@ -1,0 +1,133 @@
+"""The observability docs stay true: every ```python block of ``docs/observe.md`` runs.
+
+The same approach as ``test_runner_docs.py`` (copied, since test modules cannot import each other
+under ``--import-mode=importlib``): the page's ``python`` blocks run in order in one namespace,
+and printed output is checked where the docs claim it, in two forms:
+
+- ``print(expr)  # expected`` on one line;
+- ``print(expr)`` followed directly by comment lines, which together are the expected output.
+
+Every such claim must actually print. The page shows the optional processors too, so it is
+skipped when rich or the OpenTelemetry SDK is missing (the facade's isolation run has neither).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+PAGES = ["observe.md"]
+
+FENCE = re.compile(r"^```(?P<lang>\w*)[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+PRINT = re.compile(r"^(?P<indent>\s*)print\((?P<args>.*?)\)\s*(?:#\s?(?P<inline>.*))?$")
+COMMENT = re.compile(r"^\s*#(?: (?P<text>.*))?$")
+MASKS = [
+    (re.compile(r"\b[0-9a-f]{64}\b"), "<sha256>"),
+    (re.compile(r"\brun-[0-9a-f]{12}\b"), "run-<id>"),
+    (re.compile(r"0x[0-9a-f]+"), "0x..."),
+]
+
+
+@dataclass
+class Block:
+    lang: str
+    body: str
+    line: int  # line number of the first body line in the page
+
+
+def blocks(page: Path) -> list[Block]:
+    text = page.read_text(encoding="utf-8")
+    found = []
+    for m in FENCE.finditer(text):
+        first_line = text.count("\n", 0, m.start("body")) + 1
+        found.append(Block(m.group("lang"), m.group("body"), first_line))
+    return found
+
+
+def mask(text: str) -> str:
+    for pattern, replacement in MASKS:
+        text = pattern.sub(replacement, text)
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+
+
+def with_output_checks(source: str, first_line: int) -> tuple[str, list[int]]:
+    """Turn each ``print`` that claims an output into a call that checks it.
+
+    Returns the new source (same line count) and the page lines of the claims.
+    """
+    lines = source.splitlines()
+    claims = []
+    for i, line in enumerate(lines):
+        m = PRINT.match(line)
+        if not m:
+            continue
+        if m.group("inline") is not None:
+            expected = [m.group("inline")]
+        else:
+            expected = []
+            for following in lines[i + 1 :]:
+                c = COMMENT.match(following)
+                if not c:
+                    break
+                expected.append(c.group("text") or "")
+        if expected:
+            claims.append(first_line + i)
+            lines[i] = (
+                f"{m.group('indent')}__check_output__({m.group('args')}, "
+                f"expected={chr(10).join(expected)!r}, line={first_line + i})"
+            )
+    return "\n".join(lines) + "\n", claims
+
+
+class OutputChecker:
+    """Installed into a page's namespace as ``__check_output__``; remembers what it checked."""
+
+    def __init__(self, page: str) -> None:
+        self.page = page
+        self.checked: set[int] = set()
+
+    def __call__(self, *args: object, expected: str, line: int) -> None:
+        actual = " ".join(str(a) for a in args)
+        print(actual)
+        assert mask(actual) == mask(expected), (
+            f"docs/{self.page}:{line}: printed output differs from the docs\n"
+            f"--- docs ---\n{expected}\n--- actual ---\n{actual}"
+        )
+        self.checked.add(line)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_examples_run(page: str) -> None:
+    pytest.importorskip("rich")
+    pytest.importorskip("opentelemetry.sdk")
+    python = [b for b in blocks(DOCS / page) if b.lang == "python"]
+    assert python, f"docs/{page} has no python examples"
+    checker = OutputChecker(page)
+    namespace: dict[str, object] = {
+        "__name__": f"docs_{Path(page).stem.replace('-', '_')}",
+        "__check_output__": checker,
+    }
+    claims: list[int] = []
+    for block in python:
+        # Leading newlines keep tracebacks pointing at the right line of the page.
+        checked_source, block_claims = with_output_checks(block.body, block.line)
+        claims += block_claims
+        source = "\n" * (block.line - 1) + checked_source
+        # dont_inherit: this file's `from __future__ import annotations` must not leak in.
+        code = compile(source, str(DOCS / page), "exec", dont_inherit=True)
+        exec(code, namespace)
+    # An output that never printed (say, an expected error that was not raised) is a lie too.
+    unchecked = [line for line in claims if line not in checker.checked]
+    assert not unchecked, f"docs/{page}: these printed outputs never happened: lines {unchecked}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_imports_the_facade(page: str) -> None:
+    """Users install ``hypergraph-runtime``: the pages import from ``hypergraph``."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    assert "from hypergraph import" in text
+    assert "from hypergraph_graph" not in text and "from hypergraph_types" not in text
