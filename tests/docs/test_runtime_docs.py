@@ -1,8 +1,8 @@
-"""The routing docs stay true: every ```python block of ``docs/routing.md`` runs.
+"""The execution docs stay true: every ```python block of each runtime page runs.
 
-The same approach as ``test_runner_docs.py`` (copied, since test modules cannot import each
-other under ``--import-mode=importlib``): the page's ``python`` blocks run in order in one
-namespace, and printed output is checked where the docs claim it, in two forms:
+The same approach as ``test_graph_docs.py`` (copied, since test modules cannot import each other
+under ``--import-mode=importlib``): each page's ``python`` blocks run in order in one namespace,
+and printed output is checked where the docs claim it, in two forms:
 
 - ``print(expr)  # expected`` on one line;
 - ``print(expr)`` followed directly by comment lines, which together are the expected output.
@@ -10,8 +10,6 @@ namespace, and printed output is checked where the docs claim it, in two forms:
 Every such claim must actually print (an expected error that is never raised fails the test).
 Run ids (``run-`` and 12 hex digits), hashes and memory addresses are masked before comparing,
 so the docs may show any run id.
-
-``docs/spec-gates.md`` holds no examples; its rule numbering is checked here too.
 """
 
 from __future__ import annotations
@@ -23,7 +21,18 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PAGES = ["routing.md"]
+PAGES = [
+    "runners.md",
+    "errors.md",
+    "concurrency.md",
+    "map.md",
+    "nested-runs.md",
+    "routing.md",
+    "observe.md",
+]
+# Pages that also show optional extras: skipped where those are not installed (the facade's
+# isolation run has neither rich nor the OpenTelemetry SDK).
+NEEDS = {"observe.md": ("rich", "opentelemetry.sdk")}
 
 FENCE = re.compile(r"^```(?P<lang>\w*)[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 PRINT = re.compile(r"^(?P<indent>\s*)print\((?P<args>.*?)\)\s*(?:#\s?(?P<inline>.*))?$")
@@ -105,6 +114,8 @@ class OutputChecker:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_examples_run(page: str) -> None:
+    for module in NEEDS.get(page, ()):
+        pytest.importorskip(module)
     python = [b for b in blocks(DOCS / page) if b.lang == "python"]
     assert python, f"docs/{page} has no python examples"
     checker = OutputChecker(page)
