@@ -1,27 +1,44 @@
-"""The execution docs stay true: every ```python block of each runtime page runs.
+"""The docs stay true: every ```python block of every page runs.
 
-The same approach as ``test_graph_docs.py`` (copied, since test modules cannot import each other
-under ``--import-mode=importlib``): each page's ``python`` blocks run in order in one namespace,
-and printed output is checked where the docs claim it, in two forms:
+Each page's ``python`` blocks run in order in one namespace. Printed output is checked where the
+docs claim it, in two forms:
 
 - ``print(expr)  # expected`` on one line;
 - ``print(expr)`` followed directly by comment lines, which together are the expected output.
 
 Every such claim must actually print (an expected error that is never raised fails the test).
-Run ids (``run-`` and 12 hex digits), hashes and memory addresses are masked before comparing,
-so the docs may show any run id.
+
+A ``python`` block whose first line is ``# <module>.py`` is also written to a temporary directory,
+and each ``$ python -m hypergraph_graph ...`` command of a ``console`` block is run there; the
+lines after a command are its expected output (stdout then stderr; output starting with ``error:``
+means exit status 2, anything else 0). Hashes (64 hex digits), run ids (``run-`` and 12 hex
+digits) and memory addresses are masked before comparing.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PAGES = [
+# The structure layer (hypergraph_graph only) ...
+GRAPH_PAGES = [
+    "nodes.md",
+    "graphs.md",
+    "inputs.md",
+    "renaming.md",
+    "nesting.md",
+    "validation.md",
+    "static-analysis.md",
+]
+# ... and execution, written for users of the full install (they import the facade).
+RUNTIME_PAGES = [
     "runners.md",
     "errors.md",
     "concurrency.md",
@@ -30,6 +47,7 @@ PAGES = [
     "routing.md",
     "observe.md",
 ]
+PAGES = GRAPH_PAGES + RUNTIME_PAGES
 # Pages that also show optional extras: skipped where those are not installed (the facade's
 # isolation run has neither rich nor the OpenTelemetry SDK).
 NEEDS = {"observe.md": ("rich", "opentelemetry.sdk")}
@@ -37,6 +55,7 @@ NEEDS = {"observe.md": ("rich", "opentelemetry.sdk")}
 FENCE = re.compile(r"^```(?P<lang>\w*)[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 PRINT = re.compile(r"^(?P<indent>\s*)print\((?P<args>.*?)\)\s*(?:#\s?(?P<inline>.*))?$")
 COMMENT = re.compile(r"^\s*#(?: (?P<text>.*))?$")
+MODULE_HEADER = re.compile(r"^# (?P<module>\w+)\.py\s*$")
 MASKS = [
     (re.compile(r"\b[0-9a-f]{64}\b"), "<sha256>"),
     (re.compile(r"\brun-[0-9a-f]{12}\b"), "run-<id>"),
@@ -112,11 +131,36 @@ class OutputChecker:
         self.checked.add(line)
 
 
+def run_console(block: Block, cwd: Path, page: str) -> None:
+    commands: list[tuple[str, list[str]]] = []
+    for line in block.body.splitlines():
+        if line.startswith("$ "):
+            commands.append((line[2:], []))
+        elif commands:
+            commands[-1][1].append(line)
+    for command, expected in commands:
+        argv = shlex.split(command)
+        assert argv[:3] == ["python", "-m", "hypergraph_graph"], f"unexpected command {command!r}"
+        done = subprocess.run(
+            [sys.executable, *argv[1:]], cwd=cwd, capture_output=True, text=True, timeout=30
+        )
+        actual = done.stdout + done.stderr
+        failing = bool(expected) and expected[0].startswith("error:")
+        assert done.returncode == (2 if failing else 0), (
+            f"docs/{page}:{block.line}: {command!r} exited with {done.returncode}\n{actual}"
+        )
+        assert mask(actual) == mask("\n".join(expected)), (
+            f"docs/{page}:{block.line}: output of {command!r} differs from the docs\n"
+            f"--- docs ---\n{chr(10).join(expected)}\n--- actual ---\n{actual}"
+        )
+
+
 @pytest.mark.parametrize("page", PAGES)
-def test_page_examples_run(page: str) -> None:
+def test_page_examples_run(page: str, tmp_path: Path) -> None:
     for module in NEEDS.get(page, ()):
         pytest.importorskip(module)
-    python = [b for b in blocks(DOCS / page) if b.lang == "python"]
+    found = blocks(DOCS / page)
+    python = [b for b in found if b.lang == "python"]
     assert python, f"docs/{page} has no python examples"
     checker = OutputChecker(page)
     namespace: dict[str, object] = {
@@ -125,6 +169,9 @@ def test_page_examples_run(page: str) -> None:
     }
     claims: list[int] = []
     for block in python:
+        header = MODULE_HEADER.match(block.body.splitlines()[0])
+        if header:
+            (tmp_path / f"{header.group('module')}.py").write_text(block.body, encoding="utf-8")
         # Leading newlines keep tracebacks pointing at the right line of the page.
         checked_source, block_claims = with_output_checks(block.body, block.line)
         claims += block_claims
@@ -135,9 +182,12 @@ def test_page_examples_run(page: str) -> None:
     # An output that never printed (say, an expected error that was not raised) is a lie too.
     unchecked = [line for line in claims if line not in checker.checked]
     assert not unchecked, f"docs/{page}: these printed outputs never happened: lines {unchecked}"
+    for block in found:
+        if block.lang == "console":
+            run_console(block, tmp_path, page)
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", RUNTIME_PAGES)
 def test_page_imports_the_facade(page: str) -> None:
     """Users install ``hypergraph-runtime``: the pages import from ``hypergraph``."""
     text = (DOCS / page).read_text(encoding="utf-8")
