@@ -12,14 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = [
-    "ParamInfo",
     "annotations_of",
     "generator_item_type",
     "source_hash",
     "target_function",
 ]
-
-ParamInfo = tuple[str, inspect._ParameterKind]
 
 
 def target_function(func: Callable[..., Any]) -> Any:

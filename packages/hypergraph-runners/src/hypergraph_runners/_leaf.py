@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Mapping
 from contextlib import closing
 from types import CoroutineType
-from typing import Any
+from typing import Any, NoReturn
 
 from hypergraph_graph import FunctionNode
 from hypergraph_graph._gate import decide
@@ -141,14 +141,13 @@ def _general_caller(node: FunctionNode) -> Caller:
     return call
 
 
-def check_not_coroutine(node: FunctionNode, value: Any) -> None:
+def reject_coroutine(node: FunctionNode, coro: CoroutineType[Any, Any, Any]) -> NoReturn:
     """A ``def`` node that returns a coroutine fails; the coroutine is closed first."""
-    if inspect.iscoroutine(value):
-        value.close()
-        raise TypeError(
-            f"Node '{node.name}' is a plain def but returned a coroutine. "
-            "How to fix: declare the function `async def` so the runner awaits it."
-        )
+    coro.close()
+    raise TypeError(
+        f"Node '{node.name}' is a plain def but returned a coroutine. "
+        "How to fix: declare the function `async def` so the runner awaits it."
+    )
 
 
 def drain_sync(gen: Any, stop: threading.Event | None) -> list[Any]:
@@ -178,7 +177,7 @@ def run_sync_leaf(
         if p.is_generator:
             value = drain_sync(value, stop)
         elif isinstance(value, CoroutineType):
-            check_not_coroutine(p.node, value)
+            reject_coroutine(p.node, value)
         if p.gate is not None:
             return {DECISION: decide(p.gate, value)}
         outputs = p.outputs
