@@ -141,6 +141,7 @@ class FunctionNode(HyperNode):
         self.inputs = tuple(p for p, _ in self._params)
         self.outputs = outputs
         self._param_of = {p: p for p in self.inputs}  # current input name -> parameter name
+        self._parameters = self._compute_parameters()
 
         target = target_function(func)
         self._is_async = inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target)
@@ -248,6 +249,7 @@ class FunctionNode(HyperNode):
 
     def _renamed(self, kind: str, renames: dict[str, str]) -> None:
         if kind == "inputs":
+            self._parameters = self._compute_parameters()
             self._param_of = {renames.get(k, k): v for k, v in self._param_of.items()}
             self.defaults = {renames.get(k, k): v for k, v in self.defaults.items()}
             self.parameter_annotations = {
@@ -263,6 +265,10 @@ class FunctionNode(HyperNode):
     @property
     def parameters(self) -> tuple[tuple[str, str, inspect._ParameterKind], ...]:
         """``(current input name, parameter name, parameter kind)`` in signature order."""
+        return self._parameters
+
+    def _compute_parameters(self) -> tuple[tuple[str, str, inspect._ParameterKind], ...]:
+        # Kept up to date by renames (the only way inputs change): runners read it per plan.
         return tuple(
             (current, param, kind) for current, (param, kind) in zip(self.inputs, self._params)
         )

@@ -6,12 +6,18 @@ import itertools
 import keyword
 import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from hypergraph_types import RenameEntry, RenameError
 from hypergraph_types._format import did_you_mean, fmt_names, message, quote
 
-__all__ = ["identifier_problem", "merge_renames", "next_batch_id", "plan_renames"]
+__all__ = [
+    "identifier_problem",
+    "merge_renames",
+    "next_batch_id",
+    "plan_renames",
+    "valid_identifiers",
+]
 
 _batch_ids = itertools.count(1)
 _batch_lock = threading.Lock()
@@ -34,6 +40,15 @@ def identifier_problem(name: str) -> str | None:
     if keyword.iskeyword(name):
         return f"{name!r} is a Python keyword; names must be valid Python identifiers, not keywords"
     return None
+
+
+def valid_identifiers(names: Iterable[str]) -> bool:
+    """True if ``identifier_problem`` finds nothing wrong with any of ``names`` (fast path)."""
+    names = list(names)
+    try:
+        return all(map(str.isidentifier, names)) and not any(map(keyword.iskeyword, names))
+    except TypeError:  # not a str: the slow path reports it
+        return False
 
 
 def merge_renames(

@@ -67,39 +67,48 @@ class Structure:
     def _analyse_topology(self) -> None:
         names = list(self.nodes)
         position = {name: i for i, name in enumerate(names)}
+        producers = self.producers
         edges: list[tuple[str, str, str]] = []
-        successors: list[list[int]] = [[] for _ in names]
-        self_loops: set[str] = set()
         has_outgoing: set[str] = set()
+        backward = False  # some edge points backward in node order (or is a self edge)
         for consumer, n in self.nodes.items():
+            at = position[consumer]
             for inp in n.inputs:
-                for producer in self.producers.get(inp, ()):
+                for producer in producers.get(inp, ()):
                     edges.append((producer, consumer, inp))
-                    successors[position[producer]].append(position[consumer])
                     has_outgoing.add(producer)
-                    if producer == consumer:
-                        self_loops.add(producer)
+                    if position[producer] >= at:
+                        backward = True
         self.edges = tuple(edges)
         component: dict[str, int] = {}
-        cyclic: set[str] = set(self_loops)
-        if all(position[u] < position[v] for u, v, _ in edges):
-            # Every edge points forward in node order: no cycle, every node its own component.
-            components: list[list[int]] = [[i] for i in range(len(names))]
+        cyclic: set[str] = {u for u, v, _ in edges if u == v} if backward else set()
+
+        def successors() -> list[list[int]]:
+            adjacency: list[list[int]] = [[] for _ in names]
+            for u, v, _ in edges:
+                adjacency[position[u]].append(position[v])
+            return adjacency
+
+        if backward:
+            components = strongly_connected_components(successors())
         else:
-            components = strongly_connected_components(successors)
+            # Every edge points forward in node order: no cycle, every node its own component.
+            components = [[i] for i in range(len(names))]
         for ci, members in enumerate(components):
             for v in members:
                 component[names[v]] = ci
             if len(members) > 1:
                 cyclic.update(names[v] for v in members)
         self.component = component
+        self._data_cycles = bool(cyclic)  # seeds need one (before control edges join in)
         self.control_edges = self._control_edges()
         if self.control_edges:
             # A gate's decision feeds its targets: control edges close cycles too (has_cycles,
             # the cycle budget), but seeds stay a matter of data edges alone.
+            adjacency = successors()
             for gate, target in self.control_edges:
-                successors[position[gate]].append(position[target])
-            for members in strongly_connected_components(successors):
+                adjacency[position[gate]].append(position[target])
+            for members in strongly_connected_components(adjacency):
                 if len(members) > 1:
                     cyclic.update(names[v] for v in members)
         self.cyclic = frozenset(cyclic)
@@ -125,13 +134,15 @@ class Structure:
     def _classify_inputs(self) -> None:
         order: dict[str, str] = {}
         component = self.component
+        # A seed needs a data cycle (its producer and a consumer in one component).
+        data_cycles = self._data_cycles
         for n in self.nodes.values():
             for name in n.inputs:
                 if name in order:
                     continue
                 producers = self.producers.get(name)
                 if producers:
-                    if any(
+                    if data_cycles and any(
                         component[c] == component[p]
                         for p in producers
                         for c in self.consumers[name]

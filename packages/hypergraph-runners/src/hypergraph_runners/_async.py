@@ -425,7 +425,7 @@ class AsyncRunner(BaseRunner):
     async def _execute_node(
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
-        if p.caller is None:
+        if not p.leaf:
             return await self._execute_graph_node(ctx, ex, p, kwargs)
         limiter = ctx.limiter
         if limiter is None:
@@ -438,13 +438,12 @@ class AsyncRunner(BaseRunner):
             if self._inline:
                 return run_sync_leaf(p, kwargs)
             return await in_thread(ctx, run_sync_leaf, p, kwargs)
-        assert p.caller is not None
         try:
             if p.is_generator:
-                async with aclosing(p.caller(kwargs)) as agen:
+                async with aclosing(p.call(kwargs)) as agen:
                     value: Any = [item async for item in agen]
             else:
-                value = await p.caller(kwargs)
+                value = await p.call(kwargs)
             return unpack(p.name, p.outputs, value)
         except asyncio.CancelledError as exc:
             if _being_cancelled():

@@ -102,7 +102,10 @@ _KEYWORD_KINDS = frozenset({_P.POSITIONAL_OR_KEYWORD, _P.KEYWORD_ONLY})
 
 def is_simple(params: Parameters) -> bool:
     """True if ``func(**inputs)`` is the call convention (no renames, keyword params only)."""
-    return all(cur == par and kind in _KEYWORD_KINDS for cur, par, kind in params)
+    for cur, par, kind in params:  # noqa: SIM110 - a loop is 3x faster than all(genexpr) here
+        if cur != par or kind not in _KEYWORD_KINDS:
+            return False
+    return True
 
 
 def _general_caller(node: FunctionNode) -> Caller:

@@ -31,7 +31,11 @@ class NodePlan:
         defaulted: The free inputs this node has a default for.
         cyclic: The node lies on a cycle; its supersteps count against ``max_iterations``.
         consumers: Indices of the nodes that take one of this node's outputs as input.
-        caller: For a FunctionNode, the function applying the call convention.
+        leaf: The node is a FunctionNode (run by calling its body).
+        func: For a FunctionNode, its function.
+        simple: ``func(**inputs)`` is the node's call convention.
+        caller: For a FunctionNode that is not ``simple``, the function applying its call
+            convention to ``{current input name: value}``.
         graph_node: The node if it is a GraphNode, else ``None``.
         gate: The node if it is a gate (route / ifelse), else ``None``.
         targets: For a gate, the indices of the nodes it may choose.
@@ -39,7 +43,6 @@ class NodePlan:
             one of them has decided for it.
         once: No cycle and no gate lies upstream of (or at) this node, so it runs at most once
             per run and its inputs never change: the core skips its version bookkeeping.
-        simple: The node's function can be called as ``func(**inputs)``.
     """
 
     __slots__ = (
@@ -60,6 +63,7 @@ class NodePlan:
         "inputs",
         "is_async",
         "is_generator",
+        "leaf",
         "name",
         "node",
         "once",
@@ -72,37 +76,48 @@ class NodePlan:
         self.index = index
         self.name = node.name
         self.node = node
-        self.inputs = node.inputs
+        inputs = self.inputs = node.inputs
         self.outputs = node.outputs
-        self.edge_fed = tuple(p for p in node.inputs if p in produced)
-        self.free = tuple(p for p in node.inputs if p not in produced)
-        self.defaulted = frozenset(p for p in self.free if node.has_default_for(p))
+        edge_fed = [p for p in inputs if p in produced]
+        self.edge_fed: tuple[str, ...] = inputs
+        self.free: tuple[str, ...] = ()
+        self.defaulted: frozenset[str] = _NOTHING
+        if len(edge_fed) != len(inputs):
+            free = [p for p in inputs if p not in produced]
+            self.edge_fed, self.free = tuple(edge_fed), tuple(free)
+            self.defaulted = frozenset([p for p in free if node.has_default_for(p)])
         self.cyclic = cyclic
         self.consumers: tuple[int, ...] = ()
+        self.once = False  # set by Plan: nothing upstream can make it run twice
+        self.targets: tuple[int, ...] = ()  # for a gate: indices of the nodes it may choose
+        self.controllers: tuple[int, ...] = ()  # indices of the gates that may choose this node
         self.is_async = node.is_async
         self.is_generator = node.is_generator
-        # One isinstance per class (they are ABCs: each check costs), the results reused.
-        is_function = isinstance(node, FunctionNode)
-        self.caller: Caller | None = None
+        kind = type(node)
+        self.graph_node: GraphNode | None = None
+        self.gate: GateNode | None = None
+        # For a FunctionNode: its function, and whether ``func(**inputs)`` is the call
+        # convention (no renames, keyword parameters only); otherwise ``caller`` applies it.
         self.func: Any = None
-        # A FunctionNode called as func(**inputs): no renames, only keyword-passable params.
         self.simple = False
-        if is_function:
+        self.caller: Caller | None = None
+        self.leaf = isinstance(node, FunctionNode)
+        if self.leaf:
             assert isinstance(node, FunctionNode)
-            parameters = node.parameters
-            self.caller = make_caller(node, parameters)
-            self.simple = is_simple(parameters)
             self.func = node.func
-        self.once = False  # set by Plan: nothing upstream can make it run twice
-        self.graph_node: GraphNode | None = (
-            node if not is_function and isinstance(node, GraphNode) else None
-        )
-        self.gate: GateNode | None = node if is_function and type(node)._is_gate else None  # type: ignore[assignment]
+            parameters = node.parameters
+            self.simple = is_simple(parameters)
+            if not self.simple:
+                self.caller = make_caller(node, parameters)
+            if kind._is_gate:
+                self.gate = node  # type: ignore[assignment]
+        elif kind._is_graph_node:
+            self.graph_node = node  # type: ignore[assignment]
         # GraphNode port tables (current name -> inner name, inner output -> current name)
         # and, per parent capabilities, whether the parent runner can run the inner graph.
-        self.inner_in: dict[str, str] = {}
+        self.inner_in: dict[str, str] = _NO_PORTS
         self.inner_out: tuple[tuple[str, str], ...] = ()
-        self.inherits: dict[Any, bool] = {}
+        self.inherits: dict[Any, bool] = _NO_PORTS  # type: ignore[assignment]
         if self.graph_node is not None:
             gn = self.graph_node
             self.inner_in = dict(zip(gn.inputs, gn.map_inputs_to_params(dict.fromkeys(gn.inputs))))
@@ -110,8 +125,15 @@ class NodePlan:
                 (inner, next(iter(gn.map_outputs_from_original({inner: None}))))
                 for inner in gn.graph.outputs
             )
-        self.targets: tuple[int, ...] = ()  # for a gate: indices of the nodes it may choose
-        self.controllers: tuple[int, ...] = ()  # indices of the gates that may choose this node
+            self.inherits = {}
+
+    def call(self, kwargs: dict[str, Any]) -> Any:
+        """Call the FunctionNode's body with its resolved inputs (current names)."""
+        return self.func(**kwargs) if self.simple else self.caller(kwargs)  # type: ignore[misc]
+
+
+_NOTHING: frozenset[str] = frozenset()
+_NO_PORTS: dict[str, str] = {}  # shared by every leaf, never written
 
 
 class Plan:
@@ -131,54 +153,55 @@ class Plan:
     """
 
     def __init__(self, graph: Graph) -> None:
+        # Compiled once per structure; written with list comprehensions and one pass over the
+        # edges because a 1,000-node graph is compiled on its first run (issue 7).
         structure = graph._structure
-        names = list(structure.nodes)
-        index = {name: i for i, name in enumerate(names)}
-        self.producer = {value: index[ps[0]] for value, ps in structure.producers.items()}
-        self.nodes = tuple(
-            NodePlan(i, n, self.producer, n.name in structure.cyclic)
-            for i, n in enumerate(structure.nodes.values())
+        index = {name: i for i, name in enumerate(structure.nodes)}
+        at = index.__getitem__
+        producer = self.producer = {v: index[ps[0]] for v, ps in structure.producers.items()}
+        cyclic = structure.cyclic
+        nodes = self.nodes = tuple(
+            [
+                NodePlan(i, n, producer, n.name in cyclic)
+                for i, n in enumerate(structure.nodes.values())
+            ]
         )
-        self.by_name = {p.name: p for p in self.nodes}
-        self.consumers = {
-            value: tuple(index[c] for c in cs) for value, cs in structure.consumers.items()
-        }
-        for p in self.nodes:
-            p.consumers = tuple(
-                sorted({c for out in p.outputs for c in self.consumers.get(out, ())})
-            )
-        self.producers = {
-            value: tuple(index[p] for p in ps) for value, ps in structure.producers.items()
-        }
+        self.by_name = dict(zip(index, nodes))
+        self.consumers = {v: tuple(map(at, cs)) for v, cs in structure.consumers.items()}
+        self.producers = {v: tuple(map(at, ps)) for v, ps in structure.producers.items()}
+        consumers = self.consumers
+        for p in nodes:
+            if len(p.outputs) == 1:  # consumers of one value: distinct, in node order already
+                p.consumers = consumers.get(p.outputs[0], ())
+            elif p.outputs:
+                p.consumers = tuple(sorted({c for v in p.outputs for c in consumers.get(v, ())}))
+        # Dataflow: per node, how many distinct nodes feed it.
+        self.waiting = tuple(
+            [
+                len(p.edge_fed) if len(p.edge_fed) < 2 else len({producer[v] for v in p.edge_fed})
+                for p in nodes
+            ]
+        )
         controllers: dict[int, list[int]] = {}
         for gate, target in structure.control_edges:
             controllers.setdefault(index[target], []).append(index[gate])
-            g = self.nodes[index[gate]]
+            g = nodes[index[gate]]
             g.targets = (*g.targets, index[target])
         for i, gates in controllers.items():
-            self.nodes[i].controllers = tuple(gates)
-        self.has_gates = bool(structure.control_edges) or any(
-            p.gate is not None for p in self.nodes
-        )
+            nodes[i].controllers = tuple(gates)
+        self.has_gates = bool(structure.control_edges) or any(p.gate is not None for p in nodes)
         self._mark_once()
-        self.all_once = all(p.once for p in self.nodes)
-        # Dataflow tables: per node, the distinct nodes feeding it and those it feeds.
-        self.waiting = tuple(len({self.producer[v] for v in p.edge_fed}) for p in self.nodes)
+        self.all_once = all(p.once for p in nodes)
         self.levels = self._levels() if self.all_once else ()
         self.capable: set[Any] = set()  # runner capabilities already checked (RUN-09)
-        self.async_leaves = tuple(
-            p.name for p in self.nodes if isinstance(p.node, FunctionNode) and p.is_async
-        )
-        self.foreign = tuple(
-            p.node for p in self.nodes if not isinstance(p.node, (FunctionNode, GraphNode))
-        )
-        self.graph_nodes = tuple(p.graph_node for p in self.nodes if p.graph_node is not None)
+        self.async_leaves = tuple([p.name for p in nodes if p.leaf and p.is_async])
+        self.graph_nodes = tuple([p.graph_node for p in nodes if p.graph_node is not None])
+        self.foreign = tuple([p.node for p in nodes if not p.leaf and p.graph_node is None])
         self.has_cycles = structure.has_cycles
-        self.all_indices = tuple(range(len(self.nodes)))
+        self.all_indices = tuple(range(len(nodes)))
         self.outputs = structure.outputs
-        self.internal = frozenset(
-            v for v in structure.producers if structure.input_order.get(v) != "seed"
-        )
+        order = structure.input_order
+        self.internal = frozenset([v for v in structure.producers if order.get(v) != "seed"])
 
     def _mark_once(self) -> None:
         """``once`` for every node no cycle, gate or gate target can reach (iteratively)."""
@@ -200,20 +223,23 @@ class Plan:
         and in node order within a superstep: the schedule the general readiness rules
         produce when nothing is bypassed or addressed.
         """
+        nodes = self.nodes
         waiting = list(self.waiting)
-        level = [0] * len(self.nodes)
-        frontier = [p.index for p in self.nodes if not waiting[p.index]]
+        level = [0] * len(nodes)
+        frontier = [i for i, w in enumerate(waiting) if not w]
         while frontier:
             i = frontier.pop()
-            for c in self.nodes[i].consumers:
-                level[c] = max(level[c], level[i] + 1)
+            after = level[i] + 1
+            for c in nodes[i].consumers:
+                if level[c] < after:
+                    level[c] = after
                 waiting[c] -= 1
                 if not waiting[c]:
                     frontier.append(c)
-        groups: dict[int, list[NodePlan]] = {}
-        for p in self.nodes:
-            groups.setdefault(level[p.index], []).append(p)
-        return tuple(tuple(groups[k]) for k in sorted(groups))
+        groups: list[list[NodePlan]] = [[] for _ in range(max(level, default=-1) + 1)]
+        for p, k in zip(nodes, level):
+            groups[k].append(p)
+        return tuple([tuple(g) for g in groups])
 
 
 def plan_of(graph: Graph) -> Plan:

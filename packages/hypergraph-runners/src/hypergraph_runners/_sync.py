@@ -171,7 +171,7 @@ class SyncRunner(BaseRunner):
                     if em is not None:
                         em.send(em.node_start(ex, p))
                     try:
-                        if p.caller is not None:
+                        if p.leaf:
                             outputs = run_sync_leaf(p, kwargs)
                         else:
                             outputs = self._execute_graph_node(ctx, ex, p, kwargs)
