@@ -26,7 +26,7 @@ from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_async
 from ._emitter import Emitter, observe_item, observe_node, observe_run_end
 from ._events import Processor, QueueFeed, make_emitter
-from ._inputs import Prepared, prepare_nested
+from ._inputs import Prepared
 from ._leaf import NodeFailure, cancelled_by_body, run_sync_leaf, unpack
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, first_failure, request_for
@@ -502,14 +502,14 @@ class AsyncRunner(BaseRunner):
         graph = gn.graph
         if request.items is None:
             assert request.values is not None
-            prepared = prepare_nested(graph, request.values)
+            prepared = request.prepare(graph, request.values)
             child = scope.child(gn.name)
             return [await self._run_graph(ctx, graph, prepared, None, child, new_run_id())]
         results: list[RunResult | None] = [None] * request.count
 
         async def run_item(i: int, values: dict[str, Any]) -> bool:
             child = scope.child(f"{gn.name}[{i}]")
-            prepared = prepare_nested(graph, values)
+            prepared = request.prepare(graph, values)
             work = self._run_graph(ctx, graph, prepared, None, child, new_run_id())
             em = ctx.emitter
             n = request.count

@@ -17,7 +17,7 @@ changed are examined again, so a chain of n nodes costs O(n) readiness checks in
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from hypergraph_graph import Graph
@@ -37,6 +37,9 @@ from ._leaf import DECISION, NodeFailure
 from ._plan import NodePlan, Plan
 
 __all__ = ["Done", "Execution", "Scope", "WarnOnce"]
+
+#: The versions of a run with a fixed schedule: every value is written once (version 1).
+_ALL_FIRST: dict[str, int] = {}
 
 Done = tuple[NodePlan, dict[str, Any], tuple[int, ...]]
 """A finished node of a superstep: its plan, its outputs and the input versions it consumed."""
@@ -121,32 +124,35 @@ class Execution:
         self.scope = scope
         self.run_id = run_id
         self.max_iterations = max_iterations
-        values = dict(prepared.values)
-        self.values = values
-        self.versions = dict.fromkeys(values, 1)
+        self.values = dict(prepared.values)
         self.bound = graph.inputs.bound
         self.addressed = prepared.addressed
         self.bypassed = prepared.bypassed
-        self.ports = addressed_ports(plan, prepared.addressed) if prepared.addressed else {}
-        # Per node: the input versions it consumed at its last execution (``None``: never
-        # ran; ``()`` for a node that runs at most once) and what that execution produced.
-        self.last: list[tuple[int, ...] | None] = [None] * len(plan.nodes)
+        # Per node: what its latest execution produced (``None``: never ran).
         self.outputs_of: list[dict[str, Any] | None] = [None] * len(plan.nodes)
-        # An acyclic, gate-free graph with nothing bypassed or addressed has a fixed schedule:
-        # its supersteps come from the plan, and readiness needs no checks at all.
-        static = plan.all_once and not prepared.bypassed and not prepared.addressed
-        self.schedule = iter(plan.levels) if static else None
-        self.pending = set() if static else set(plan.all_indices)
-        self.waiting = list(plan.waiting) if static else []
+        self.nested: dict[str, Any] = {}
+        self.error: BaseException | None = None
+        self.failed_path: str | None = None
         self.cycle_steps = 0
+        # An acyclic, gate-free graph with nothing bypassed or addressed has a fixed schedule:
+        # its supersteps come from the plan, readiness needs no checks at all, and every value
+        # has version 1, so the state below is all it needs (this is the common nested run).
+        if plan.all_once and not prepared.bypassed and not prepared.addressed:
+            self.schedule: Iterator[Sequence[NodePlan]] | None = iter(plan.levels)
+            self.versions = _ALL_FIRST
+            return
+        self.schedule = None
+        self.versions = dict.fromkeys(self.values, 1)
+        self.ports = addressed_ports(plan, prepared.addressed) if prepared.addressed else {}
+        # Per node, the input versions it consumed at its last execution (``None``: never
+        # ran; ``()`` for a node that runs at most once).
+        self.last: list[tuple[int, ...] | None] = [None] * len(plan.nodes)
+        self.pending = set(plan.all_indices)
         # Gates: gate index -> the targets its latest decision activated; per node, how many
         # times it was activated, and the count it had seen when it last ran.
         self.decisions: dict[int, frozenset[int]] = {}
         self.activation = [0] * len(plan.nodes) if plan.has_gates else []
         self.seen = [0] * len(plan.nodes) if plan.has_gates else []
-        self.nested: dict[str, Any] = {}
-        self.error: BaseException | None = None
-        self.failed_path: str | None = None
 
     @property
     def state(self) -> GraphState:
@@ -156,11 +162,14 @@ class Execution:
         per-node records the core keeps instead of building one record per execution.
         """
         versions = self.versions
+        if versions is _ALL_FIRST:  # a fixed schedule writes every value once
+            versions = dict.fromkeys(self.values, 1)
         executions = {}
         for p in self.plan.nodes:
             outputs = self.outputs_of[p.index]
             if outputs is not None:
-                consumed = self.last[p.index] or tuple(versions.get(n, 0) for n in p.inputs)
+                last = None if self.schedule is not None else self.last[p.index]
+                consumed = last or tuple(versions.get(n, 0) for n in p.inputs)
                 executions[p.name] = NodeExecution(p.name, dict(zip(p.inputs, consumed)), outputs)
         return GraphState(self.values, versions, executions)
 
@@ -228,6 +237,7 @@ class Execution:
 
     def first_ready(self) -> list[NodePlan]:
         """Dataflow: the nodes fed by no other node."""
+        self.waiting = list(self.plan.waiting)
         return [p for p in self.plan.nodes if not self.waiting[p.index]]
 
     def finished(self, p: NodePlan, outputs: dict[str, Any]) -> list[NodePlan]:
@@ -303,14 +313,11 @@ class Execution:
             self._check_conflicts(done)
         values, versions = self.values, self.versions
         if self.schedule is not None:
-            # A fixed schedule: every output is new, nothing needs re-examining.
-            last, outputs_of = self.last, self.outputs_of
-            for p, outputs, consumed in done:
-                last[p.index] = consumed
+            # A fixed schedule: every output is new (version 1), nothing needs re-examining.
+            outputs_of = self.outputs_of
+            for p, outputs, _ in done:
                 outputs_of[p.index] = outputs
-                for name, value in outputs.items():
-                    values[name] = value
-                    versions[name] = 1
+                values.update(outputs)
             return
         consumers = self.plan.consumers
         pending = self.pending
@@ -407,9 +414,9 @@ class Execution:
         if select is None:
             out = {k: values[k] for k in self.plan.outputs if k in values}
             if nested:
-                for p in self.plan.nodes:
-                    if p.name in nested:
-                        out.setdefault(p.name, nested[p.name])
+                for name in self.plan.graph_node_names:
+                    if name in nested:
+                        out.setdefault(name, nested[name])
             return out
         out = {}
         missing = []

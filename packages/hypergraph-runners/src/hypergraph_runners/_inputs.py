@@ -19,7 +19,7 @@ from hypergraph_types._format import did_you_mean, fmt_names, message, quote
 
 from ._plan import Plan, plan_of
 
-__all__ = ["Prepared", "addressed_ports", "prepare", "prepare_nested"]
+__all__ = ["NO_BYPASS", "Prepared", "addressed_ports", "prepare", "prepare_nested"]
 
 
 class Prepared:
@@ -44,14 +44,14 @@ class Prepared:
         self.bypassed = bypassed
 
 
-_NO_BYPASS: frozenset[int] = frozenset()
+NO_BYPASS: frozenset[int] = frozenset()
 
 
 def prepare_nested(graph: Graph, values: dict[str, Any]) -> Prepared:
     """Split a nested run's values; the parent validated them already."""
     plan = plan_of(graph)
     addressed: dict[str, dict[str, Any]] = {}
-    bypassed = _NO_BYPASS
+    bypassed = NO_BYPASS
     internal = plan.internal
     for key in values:
         if "." in key:
@@ -173,7 +173,7 @@ def _check_unknown(
         if name in plan.by_name and plan.by_name[name].graph_node is not None:
             hints.append(f"{quote(name)} is a graph node: address its inputs as '{name}.<input>'")
     hints.append(f"Valid inputs: {fmt_names(valid)}")
-    missing = _missing_names(graph, plan, plain, addressed, _NO_BYPASS)
+    missing = _missing_names(graph, plan, plain, addressed, NO_BYPASS)
     if missing[0] or missing[1]:
         hints.append(f"Missing inputs: {fmt_names([*missing[0], *missing[1]])}")
     raise UnknownInputError(
@@ -190,7 +190,7 @@ def _check_unknown(
 def _bypassed(plan: Plan, plain: Mapping[str, Any], warn: bool) -> frozenset[int]:
     internal = [k for k in plain if k in plan.internal]
     if not internal:
-        return _NO_BYPASS
+        return NO_BYPASS
     bypassed: set[int] = set()
     for key in internal:
         for index in plan.producers[key]:

@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING, Any
 from hypergraph_types import InvalidInputError, RunResult, RunStatus
 
 from ._capabilities import covers
+from ._inputs import NO_BYPASS, Prepared, prepare_nested
 from ._leaf import NodeFailure
 from ._mapping import count_items, item_values, mapped_lists
 
 if TYPE_CHECKING:
+    from hypergraph_graph import Graph
+
     from ._base import BaseRunner
     from ._core import Execution
     from ._plan import NodePlan
@@ -29,16 +32,29 @@ class NestedRequest:
     Attributes:
         values: For an unmapped node, the nested run's values (inner names).
         items: For a mapped node, a lazy iterator of per-item values; ``count`` of them.
+        plain: No addressed value was merged in, so the values hold only inner graph inputs:
+            nothing to split or bypass (``prepare``).
     """
 
-    __slots__ = ("count", "items", "values")
+    __slots__ = ("count", "items", "plain", "values")
 
     def __init__(
-        self, values: dict[str, Any] | None, items: Iterator[dict[str, Any]] | None, count: int
+        self,
+        values: dict[str, Any] | None,
+        items: Iterator[dict[str, Any]] | None,
+        count: int,
+        plain: bool,
     ) -> None:
         self.values = values
         self.items = items
         self.count = count
+        self.plain = plain
+
+    def prepare(self, graph: Graph, values: dict[str, Any]) -> Prepared:
+        """One nested run's ``Prepared`` values (the parent validated them already)."""
+        if self.plain:
+            return Prepared(values, {}, NO_BYPASS)
+        return prepare_nested(graph, values)
 
 
 def request_for(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> NestedRequest:
@@ -49,13 +65,16 @@ def request_for(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> NestedReq
     gn = p.graph_node
     assert gn is not None
     inner_in = p.inner_in
-    inner = {inner_in[k]: v for k, v in kwargs.items()}
-    addressed = ex.addressed.get(p.name)
+    # ``kwargs`` is the node's own fresh dict (``Execution.inputs_of``): reused when no port
+    # is renamed.
+    inner = {inner_in[k]: v for k, v in kwargs.items()} if p.renamed_in else kwargs
+    addressed = ex.addressed.get(p.name) if ex.addressed else None
     if addressed:
         inner.update(addressed)
+    if not p.mapped:
+        return NestedRequest(inner, None, 1, not addressed)
     config = gn.map_config
-    if config is None:
-        return NestedRequest(inner, None, 1)
+    assert config is not None
     params, mode = config
     mapped = [inner_in[name] for name in params]
     for current, name in zip(params, mapped):
@@ -68,15 +87,15 @@ def request_for(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> NestedReq
         raise NodeFailure(exc) from None
     broadcast = {k: v for k, v in inner.items() if k not in lists}
     items = ({**broadcast, **item} for item in item_values(lists, mode))
-    return NestedRequest(None, items, count_items(lists, mode))
+    return NestedRequest(None, items, count_items(lists, mode), not addressed)
 
 
 def choose_runner(parent: BaseRunner, p: NodePlan) -> BaseRunner:
     """NEST-03: the override, else the parent if it can run the inner graph, else AsyncRunner."""
+    if p.runner is not None:
+        return p.runner  # type: ignore[no-any-return]
     gn = p.graph_node
     assert gn is not None
-    if gn.runner is not None:
-        return gn.runner  # type: ignore[no-any-return]
     caps = parent.capabilities
     inherits = p.inherits.get(caps)
     if inherits is None:
@@ -90,9 +109,7 @@ def choose_runner(parent: BaseRunner, p: NodePlan) -> BaseRunner:
 
 def nested_outputs(p: NodePlan, results: Sequence[RunResult | None]) -> dict[str, Any]:
     """The GraphNode's outputs from its completed nested result(s), under current names."""
-    gn = p.graph_node
-    assert gn is not None
-    if gn.map_config is None:
+    if not p.mapped:
         values = results[0].values if results[0] is not None else {}
         return {current: values[inner] for inner, current in p.inner_out if inner in values}
     return {
@@ -111,14 +128,14 @@ def first_failure(results: Sequence[RunResult | None]) -> tuple[int, RunResult] 
 
 def finish(ex: Execution, p: NodePlan, results: Sequence[RunResult | None]) -> dict[str, Any]:
     """Record the nested result(s) (NEST-04) and return the outputs, or fail the node."""
-    gn = p.graph_node
-    assert gn is not None
-    mapped = gn.map_config is not None
+    mapped = p.mapped
     ex.nested[p.name] = list(results) if mapped else results[0]
+    if not mapped and results[0] is not None and results[0].status is RunStatus.COMPLETED:
+        return nested_outputs(p, results)
     failure = first_failure(results)
     if failure is not None:
         i, r = failure
         assert r.error is not None
-        path = r.failed_node or ex.scope.prefix + (f"{gn.name}[{i}]" if mapped else gn.name)
+        path = r.failed_node or ex.scope.prefix + (f"{p.name}[{i}]" if mapped else p.name)
         raise NodeFailure(r.error, path, nested=True)
     return nested_outputs(p, results)

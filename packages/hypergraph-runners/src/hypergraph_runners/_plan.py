@@ -37,6 +37,12 @@ class NodePlan:
         caller: For a FunctionNode that is not ``simple``, the function applying its call
             convention to ``{current input name: value}``.
         graph_node: The node if it is a GraphNode, else ``None``.
+        inner_in, inner_out: For a GraphNode, port name -> inner input name, and
+            ``(inner output, port name)`` pairs.
+        renamed_in: For a GraphNode, some port is named differently from its inner input.
+        mapped: For a GraphNode, it has ``map_over``.
+        runner: For a GraphNode, its runner override (NEST-03) or ``None``.
+        inherits: For a GraphNode, per parent capabilities: can the parent run the inner graph.
         gate: The node if it is a gate (route / ifelse), else ``None``.
         targets: For a gate, the indices of the nodes it may choose.
         controllers: The indices of the gates that may choose this node: it runs only while
@@ -64,10 +70,13 @@ class NodePlan:
         "is_async",
         "is_generator",
         "leaf",
+        "mapped",
         "name",
         "node",
         "once",
         "outputs",
+        "renamed_in",
+        "runner",
         "simple",
         "targets",
     )
@@ -118,6 +127,9 @@ class NodePlan:
         self.inner_in: dict[str, str] = _NO_PORTS
         self.inner_out: tuple[tuple[str, str], ...] = ()
         self.inherits: dict[Any, bool] = _NO_PORTS  # type: ignore[assignment]
+        self.renamed_in = False
+        self.mapped = False
+        self.runner: Any = None
         if self.graph_node is not None:
             gn = self.graph_node
             self.inner_in = dict(zip(gn.inputs, gn.map_inputs_to_params(dict.fromkeys(gn.inputs))))
@@ -126,6 +138,9 @@ class NodePlan:
                 for inner in gn.graph.outputs
             )
             self.inherits = {}
+            self.renamed_in = any(k != v for k, v in self.inner_in.items())
+            self.mapped = gn.map_config is not None
+            self.runner = gn.runner
 
     def call(self, kwargs: dict[str, Any]) -> Any:
         """Call the FunctionNode's body with its resolved inputs (current names)."""
@@ -149,7 +164,7 @@ class Plan:
         consumers: Value name -> indices of the nodes consuming it, in node order.
         async_leaves: Names of the async FunctionNodes at this graph's own level.
         foreign: Nodes of a class the core cannot execute.
-        graph_nodes: The GraphNodes of this level.
+        graph_nodes: The GraphNodes of this level (``graph_node_names``: their names).
     """
 
     def __init__(self, graph: Graph) -> None:
@@ -196,6 +211,7 @@ class Plan:
         self.capable: set[Any] = set()  # runner capabilities already checked (RUN-09)
         self.async_leaves = tuple([p.name for p in nodes if p.leaf and p.is_async])
         self.graph_nodes = tuple([p.graph_node for p in nodes if p.graph_node is not None])
+        self.graph_node_names = tuple([gn.name for gn in self.graph_nodes])
         self.foreign = tuple([p.node for p in nodes if not p.leaf and p.graph_node is None])
         self.has_cycles = structure.has_cycles
         self.all_indices = tuple(range(len(nodes)))

