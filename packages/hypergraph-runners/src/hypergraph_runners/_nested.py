@@ -111,7 +111,11 @@ def nested_outputs(p: NodePlan, results: Sequence[RunResult | None]) -> dict[str
     """The GraphNode's outputs from its completed nested result(s), under current names."""
     if not p.mapped:
         values = results[0].values if results[0] is not None else {}
-        return {current: values[inner] for inner, current in p.inner_out if inner in values}
+        outputs = {}
+        for inner, current in p.inner_out:  # a loop: cheaper than a comprehension on 3.11
+            if inner in values:
+                outputs[current] = values[inner]
+        return outputs
     return {
         current: [r.values.get(inner) if r is not None else None for r in results]
         for inner, current in p.inner_out
