@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import random
 import re
+import warnings
 
 import msgspec
 import pytest
@@ -99,6 +102,34 @@ def test_generated_run_ids_differ_per_instance() -> None:
     ids = [completed().run_id for _ in range(2000)]
     assert len(set(ids)) == len(ids)
     assert all(RUN_ID.fullmatch(i) for i in ids)
+
+
+def test_run_ids_do_not_follow_the_global_random_seed() -> None:
+    # Users seed `random` for reproducibility; run ids must stay unique anyway.
+    random.seed(1234)
+    first = completed().run_id
+    random.seed(1234)
+    assert completed().run_id != first
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_does_not_repeat_the_parents_run_ids() -> None:
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():  # 3.12+ warns about forking a process that has threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: report its next ids, then leave without running pytest's exit
+        try:
+            os.write(write_end, " ".join(completed().run_id for _ in range(50)).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    parent_ids = {completed().run_id for _ in range(50)}
+    with os.fdopen(read_end) as pipe:
+        child_ids = set(pipe.read().split())
+    os.waitpid(pid, 0)
+    assert len(child_ids) == 50
+    assert not parent_ids & child_ids
 
 
 def test_explicit_run_id_is_kept() -> None:

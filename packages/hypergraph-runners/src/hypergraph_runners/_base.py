@@ -126,7 +126,7 @@ class BaseRunner(abc.ABC):
         """Keyword shorthand takes graph inputs only; anything else is a Python TypeError."""
         if not inputs:
             return
-        known = set(graph.inputs.all) | plan_of(graph).internal
+        known = plan_of(graph).known
         for key in inputs:
             if key in known or "." in key or "/" in key:
                 continue

@@ -9,7 +9,7 @@ same work for a nested run, whose values the parent already checked.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from hypergraph_graph import Graph, GraphNode
@@ -161,11 +161,11 @@ def _resolve_address(graph: Graph, address: str, key: str) -> None:
 def _check_unknown(
     graph: Graph, plan: Plan, plain: Mapping[str, Any], addressed: Mapping[str, Any]
 ) -> None:
-    valid = graph.inputs.all
-    known = set(valid) | plan.internal
+    known = plan.known
     unknown = [k for k in plain if k not in known]
     if not unknown:
         return
+    valid = graph.inputs.all
     hints: list[str | None] = []
     for name in unknown:
         hint = did_you_mean(name, [*valid, *sorted(plan.internal)])
@@ -270,6 +270,10 @@ def _missing_names(
     bypassed: frozenset[int],
 ) -> tuple[list[str], list[str]]:
     spec = graph.inputs
+    absent = [n for n in spec.required if n not in plain]
+    absent_seeds = [n for n in spec.seeds if n not in plain]
+    if not absent and not absent_seeds:
+        return absent, absent_seeds  # the common case: every input was given
     covered = addressed_ports(plan, addressed) if addressed else {}
 
     def needed(name: str) -> bool:
@@ -278,10 +282,7 @@ def _missing_names(
             for i in plan.consumers.get(name, ())
         )
 
-    def missing(names: Iterable[str]) -> list[str]:
-        return [n for n in names if n not in plain and needed(n)]
-
-    return missing(spec.required), missing(spec.seeds)
+    return [n for n in absent if needed(n)], [n for n in absent_seeds if needed(n)]
 
 
 def _check_missing(

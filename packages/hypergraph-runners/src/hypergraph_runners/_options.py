@@ -54,6 +54,8 @@ def merge_values(values: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
                 f"values keys must be str, got {key!r} ({type(key).__name__}). "
                 "How to fix: use input names as keys."
             )
+    if not kwargs:
+        return merged
     both = sorted(set(merged) & set(kwargs))
     if both:
         raise InvalidInputError(
