@@ -131,3 +131,49 @@ def test_the_plan_is_compiled_once_per_structure(monkeypatch: pytest.MonkeyPatch
         SyncRunner().run(graph, {"x0": 1})
     SyncRunner().run(graph.bind(x0=2))  # bind shares the compiled structure
     assert len(built) == 1
+
+
+def nest(depth: int) -> Graph:
+    graph = Graph([first], name="level0")
+    for level in range(1, depth + 1):
+        graph = Graph([graph.as_node()], name=f"level{level}")
+    return graph
+
+
+@pytest.mark.parametrize("runner", ["sync", "async"])
+def test_each_nested_level_costs_one_fixed_schedule_run(
+    monkeypatch: pytest.MonkeyPatch, runner: str
+) -> None:
+    """A level is one nested run with one superstep: no readiness checks, no validation."""
+    from hypergraph_runners import _inputs
+
+    counts = []
+    for depth in (5, 10):
+        counter = Counter()
+        for name in ("_is_ready", "inputs_of", "next_superstep", "commit", "__init__"):
+            counter.wrap(monkeypatch, name)
+        validated: list[Graph] = []
+        original = _inputs._check_missing
+
+        def counting(graph: Graph, *args: object) -> None:
+            validated.append(graph)
+            original(graph, *args)
+
+        monkeypatch.setattr(_inputs, "_check_missing", counting)
+        graph = nest(depth)
+        if runner == "sync":
+            result = SyncRunner().run(graph, {"x": 1})
+        else:
+            result = asyncio.run(AsyncRunner().run(graph, {"x": 1}))
+        assert result["a"] == 2
+        assert len(validated) == 1, "nested runs must not validate their values again"
+        assert counter.calls.get("_is_ready", 0) == 0
+        counts.append(counter.calls)
+        monkeypatch.undo()
+    per_level = {k: (counts[1][k] - counts[0][k]) / 5 for k in counts[1]}
+    # One Execution, one node's inputs, one commit per level; the sync driver also asks for
+    # the next superstep twice (the one superstep, then the end). Dataflow asks for none.
+    expected = {"__init__": 1, "inputs_of": 1, "commit": 1}
+    if runner == "sync":
+        expected["next_superstep"] = 2
+    assert per_level == expected
