@@ -26,12 +26,13 @@ class RunStatus(enum.Enum):
 # seeded from the OS and reseeded in every forked child (workers never share a sequence).
 # One per run, nested runs included, so it must be cheap: ~2x faster than ``os.urandom``.
 _ids = random.Random()
-os.register_at_fork(after_in_child=_ids.seed)
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
+    os.register_at_fork(after_in_child=_ids.seed)
 _bits = _ids.getrandbits
 
 
 def new_run_id() -> str:
-    """``"run-"`` and 12 random lowercase hex characters (48 random bits, like ``uuid4``'s)."""
+    """``"run-"`` and 12 random lowercase hex characters (48 random bits)."""
     return "run-" + _bits(48).to_bytes(6, "big").hex()  # "%012x" formatting costs 2x more
 
 
