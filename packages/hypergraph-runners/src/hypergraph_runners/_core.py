@@ -38,7 +38,8 @@ from ._plan import NodePlan, Plan
 
 __all__ = ["Done", "Execution", "Scope", "WarnOnce"]
 
-#: The versions of a run with a fixed schedule: every value is written once (version 1).
+#: ``versions`` of a run with a fixed schedule, which keeps none: every value is written once,
+#: at version 1, and ``Execution.state`` derives them. Never written.
 _ALL_FIRST: dict[str, int] = {}
 
 Done = tuple[NodePlan, dict[str, Any], tuple[int, ...]]
@@ -161,14 +162,13 @@ class Execution:
         Values and versions are the live dicts; ``node_executions`` is assembled from the
         per-node records the core keeps instead of building one record per execution.
         """
-        versions = self.versions
-        if versions is _ALL_FIRST:  # a fixed schedule writes every value once
-            versions = dict.fromkeys(self.values, 1)
+        fixed = self.schedule is not None  # every value written once: all at version 1
+        versions = dict.fromkeys(self.values, 1) if fixed else self.versions
         executions = {}
         for p in self.plan.nodes:
             outputs = self.outputs_of[p.index]
             if outputs is not None:
-                last = None if self.schedule is not None else self.last[p.index]
+                last = None if fixed else self.last[p.index]
                 consumed = last or tuple(versions.get(n, 0) for n in p.inputs)
                 executions[p.name] = NodeExecution(p.name, dict(zip(p.inputs, consumed)), outputs)
         return GraphState(self.values, versions, executions)
