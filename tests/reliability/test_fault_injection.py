@@ -50,6 +50,7 @@ from hypergraph_types import (
     RunResult,
     RunStatus,
 )
+from support import Tally, pool_threads
 
 
 def _load_strategies() -> Any:
@@ -558,10 +559,6 @@ def nothing_unraisable() -> Iterator[None]:
 # --- the invariants ------------------------------------------------------------------------------
 
 
-def pool_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("hypergraph-")]
-
-
 def hypergraph_notes(exc: BaseException) -> list[str]:
     return [n for n in getattr(exc, "__notes__", []) if n.startswith("hypergraph:")]
 
@@ -839,19 +836,6 @@ def test_the_oracle_sees_a_fault_free_plan() -> None:
 # and under AsyncRunner with a def sibling thread and in a map at max_concurrency=1. Here:
 # async siblings and an async generator sibling, a nested graph, SyncRunner's map, the
 # cross-runner private loop, and a map whose sibling items run in threads.
-
-
-class Tally:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.counts: Counter[str] = Counter()
-
-    def hit(self, key: str) -> None:
-        with self.lock:
-            self.counts[key] += 1
-
-    def __getitem__(self, key: str) -> int:
-        return self.counts[key]
 
 
 def test_keyboard_interrupt_cancels_async_siblings_under_async_runner() -> None:

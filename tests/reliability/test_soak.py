@@ -39,15 +39,12 @@ from hypergraph_types import (
     RunResult,
     RunStatus,
 )
+from support import pool_threads
 
 KiB = 1024
 MiB = 1024 * KiB
 DEADLINE = 120  # generous: a full-size soak under tracemalloc on a 2-core machine
 KINDS = ("sync", "async-def", "async-async")
-
-
-def pool_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("hypergraph-")]
 
 
 def run_with(kind: str, graph: Graph, values: dict[str, Any], **options: Any) -> RunResult:

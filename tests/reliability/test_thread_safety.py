@@ -21,36 +21,11 @@ from typing import Any
 from hypergraph_graph import Graph, node
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_types import RunResult, RunStatus
+from support import pool_threads, run_in_threads
 
 THREADS = 8
 RUNS = 200
 DEADLINE = 10
-
-
-def pool_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("hypergraph-")]
-
-
-def run_in_threads(n: int, target: Callable[[int], Any]) -> list[Any]:
-    """``target(i)`` in ``n`` threads; the first exception is re-raised; results by index."""
-    results: list[Any] = [None] * n
-    errors: list[BaseException] = []
-
-    def wrap(i: int) -> None:
-        try:
-            results[i] = target(i)
-        except BaseException as exc:  # handed to the test thread below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=wrap, args=(i,), name=f"test-{i}") for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads), "a thread did not finish"
-    if errors:
-        raise errors[0]
-    return results
 
 
 def run_ids(result: RunResult) -> list[str]:

@@ -10,25 +10,14 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from hypergraph_graph import FunctionNode, Graph, node
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_types import InvalidInputError, RunResult, RunStatus
-
-T = TypeVar("T")
-
-DEADLINE = 10  # seconds: a deadlock fails the test long before pytest-timeout fires
-
-
-async def within(aw: Awaitable[T]) -> T:
-    return await asyncio.wait_for(aw, DEADLINE)
-
-
-def pool_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("hypergraph-")]
+from support import pool_threads, within
 
 
 class InFlight:

@@ -10,27 +10,16 @@ import asyncio
 import gc
 import logging
 import threading
-from collections.abc import Awaitable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
-from hypergraph_graph import FunctionNode, Graph, node
+from hypergraph_graph import FunctionNode, Graph, HyperNode, node
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_types import NodeCancelledError, RunResult, RunStatus
-
-T = TypeVar("T")
-
-DEADLINE = 10
-
-
-async def within(aw: Awaitable[T]) -> T:
-    return await asyncio.wait_for(aw, DEADLINE)
-
-
-def pool_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("hypergraph-")]
+from support import Tally, pool_threads, within
 
 
 def only_this_task() -> bool:
@@ -39,19 +28,6 @@ def only_this_task() -> bool:
 
 class Interrupt(BaseException):
     """A private BaseException: stands in for Ctrl-C inside an async test (RELIABILITY 4.1)."""
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.counts: dict[str, int] = {}
-
-    def hit(self, key: str) -> None:
-        with self.lock:
-            self.counts[key] = self.counts.get(key, 0) + 1
-
-    def __getitem__(self, key: str) -> int:
-        return self.counts.get(key, 0)
 
 
 def notes(exc: BaseException) -> list[str]:
@@ -95,7 +71,7 @@ def asyncio_errors() -> Iterator[list[logging.LogRecord]]:
 # -- F2 / C6: a node fails while siblings are in flight ---------------------------------------
 
 
-def failing_with_long_sibling(err: Exception, c: Counter) -> Graph:
+def failing_with_long_sibling(err: Exception, c: Tally) -> Graph:
     entered = asyncio.Event()
 
     @node(output_name="long")
@@ -129,7 +105,7 @@ def failing_with_long_sibling(err: Exception, c: Counter) -> Graph:
 
 
 async def test_failure_cancels_long_async_sibling_and_is_returned() -> None:
-    c = Counter()
+    c = Tally()
     err = ValueError("service returned 503")
     r = await within(AsyncRunner().run(failing_with_long_sibling(err, c), {"x": 1}))
     assert r.status is RunStatus.FAILED
@@ -146,7 +122,7 @@ async def test_failure_cancels_long_async_sibling_and_is_returned() -> None:
 
 
 async def test_failure_cancels_long_async_sibling_and_is_raised() -> None:
-    c = Counter()
+    c = Tally()
     err = ValueError("service returned 503")
     with pytest.raises(ValueError) as info:
         await within(
@@ -161,7 +137,7 @@ async def test_failure_cancels_long_async_sibling_and_is_raised() -> None:
 
 
 async def test_failure_in_nested_graph_cancels_outer_sibling() -> None:
-    c = Counter()
+    c = Tally()
     err = KeyError("inner")
     entered = asyncio.Event()
 
@@ -192,7 +168,7 @@ async def test_failure_in_nested_graph_cancels_outer_sibling() -> None:
 
 
 async def test_failure_in_mapped_nested_item_cancels_other_items() -> None:
-    c = Counter()
+    c = Tally()
     entered = asyncio.Event()
     errors: dict[int, Exception] = {}
 
@@ -270,7 +246,7 @@ async def test_several_failures_raise_mode_raises_earliest() -> None:
 async def test_thread_siblings_are_settled_before_run_returns() -> None:
     """A def sibling running in a thread cannot be cancelled: run() waits for it."""
     loop = asyncio.get_running_loop()
-    c = Counter()
+    c = Tally()
     thread_in = asyncio.Event()
     release = threading.Event()
     err = ValueError("boom")
@@ -324,7 +300,7 @@ async def test_thread_submissions_not_started_are_cancelled() -> None:
     """Without a limit the pool has 32 threads: 32 bodies block, the 33rd submission waits
     in the queue and must never start once a sibling has failed (F2)."""
     loop = asyncio.get_running_loop()
-    c = Counter()
+    c = Tally()
     all_in = asyncio.Event()
     release = threading.Event()
     err = ValueError("boom")
@@ -364,12 +340,13 @@ async def test_thread_submissions_not_started_are_cancelled() -> None:
     assert pool_threads() == []
 
 
-async def test_failing_settled_thread_leaves_no_asyncio_error_log() -> None:
-    """Nothing unraisable or logged (RELIABILITY I8, §4.1) when a settled thread fails."""
+def settled_thread_failure(err: Exception) -> tuple[HyperNode, HyperNode, HyperNode]:
+    """``a`` fails with ``err`` once the thread node ``t`` is running; the run then stops,
+    and ``t`` fails (KeyError) only after the stop, while it is being settled. Call from the
+    test's running loop."""
     loop = asyncio.get_running_loop()
     thread_in = asyncio.Event()
     release = threading.Event()
-    err = ValueError("a failed")
 
     @node(output_name="a")
     async def a(x: int) -> int:
@@ -392,6 +369,13 @@ async def test_failing_settled_thread_leaves_no_asyncio_error_log() -> None:
         release.wait(5)
         raise KeyError("t failed while being settled")
 
+    return a, watcher, t
+
+
+async def test_failing_settled_thread_leaves_no_asyncio_error_log() -> None:
+    """Nothing unraisable or logged (RELIABILITY I8, §4.1) when a settled thread fails."""
+    err = ValueError("a failed")
+    a, watcher, t = settled_thread_failure(err)
     with asyncio_errors() as records:
         r = await within(AsyncRunner().run(Graph([a, watcher, t]), {"x": 1}))
         assert r.error is err
@@ -404,32 +388,8 @@ async def test_failing_settled_thread_is_named_as_also_failed(thread_first: bool
     """C6 step 3: awaiting the running thread futures, 'any other exception is recorded as
     an extra failure'. It failed after the stop, so it is only named, never reported, even
     when it is earlier in node order (``thread_first``)."""
-    loop = asyncio.get_running_loop()
-    thread_in = asyncio.Event()
-    release = threading.Event()
     err = ValueError("a failed")
-
-    @node(output_name="a")
-    async def a(x: int) -> int:
-        await thread_in.wait()
-        raise err
-
-    @node(output_name="w")
-    async def watcher(x: int) -> int:
-        try:
-            await never()
-            return x
-        except asyncio.CancelledError:
-            await after_cancellation_landed()
-            release.set()
-            raise
-
-    @node(output_name="t")
-    def t(x: int) -> int:
-        loop.call_soon_threadsafe(thread_in.set)
-        release.wait(5)
-        raise KeyError("t failed while being settled")
-
+    a, watcher, t = settled_thread_failure(err)
     nodes = [t, watcher, a] if thread_first else [a, watcher, t]
     r = await within(AsyncRunner().run(Graph(nodes), {"x": 1}))
     assert r.error is err
@@ -439,7 +399,7 @@ async def test_failing_settled_thread_is_named_as_also_failed(thread_first: bool
 
 
 async def test_async_generator_sibling_is_closed_before_run_returns() -> None:
-    c = Counter()
+    c = Tally()
     yielded = asyncio.Event()
     err = ValueError("boom")
 
@@ -478,7 +438,7 @@ async def test_sync_generator_sibling_in_thread_stops_and_closes() -> None:
     """A sync generator being drained in a thread stops at its next item and is closed,
     and nothing is left for asyncio to log (RELIABILITY I4, I5, I8)."""
     loop = asyncio.get_running_loop()
-    c = Counter()
+    c = Tally()
     first = asyncio.Event()
     release = threading.Event()
     err = ValueError("boom")
@@ -551,7 +511,7 @@ async def test_generator_cleanup_error_never_replaces_the_failure() -> None:
 # -- F3 / F8 / §4.12: cancellation from outside ------------------------------------------------
 
 
-def hanging_graph(c: Counter, on_enter: Any = None) -> Graph:
+def hanging_graph(c: Tally, on_enter: Any = None) -> Graph:
     """An async node hangs; a def sibling blocks in a thread until the async node is cancelled."""
     release = threading.Event()
 
@@ -591,7 +551,7 @@ def hanging_graph(c: Counter, on_enter: Any = None) -> Graph:
 async def test_caller_timeout_cancels_the_run() -> None:
     """asyncio.timeout() around run(): the running node observes cancellation, the caller
     gets TimeoutError, no result exists, every node was settled and closed (F8)."""
-    c = Counter()
+    c = Tally()
     holder: list[Any] = []
 
     def expire_now() -> None:  # deterministic: the deadline passes once the node is inside
@@ -616,7 +576,7 @@ async def test_caller_timeout_settles_a_lone_thread_body() -> None:
     """The only node is a def body in a thread when the deadline passes: run() waits for the
     thread (it cannot be cancelled) and only then raises TimeoutError."""
     loop = asyncio.get_running_loop()
-    c = Counter()
+    c = Tally()
     holder: list[Any] = []
     release = threading.Event()
 
@@ -649,7 +609,7 @@ async def test_caller_timeout_settles_a_lone_thread_body() -> None:
 
 @pytest.mark.parametrize("mode", ["continue", "raise"])
 async def test_caller_wait_for_timeout_cancels_the_run(mode: str) -> None:
-    c = Counter()
+    c = Tally()
     graph = hanging_graph(c)
     result: RunResult | None = None
     with pytest.raises(TimeoutError):
@@ -665,7 +625,7 @@ async def test_caller_wait_for_timeout_cancels_the_run(mode: str) -> None:
 
 
 async def test_caller_timeout_reaches_nested_and_mapped_nodes() -> None:
-    c = Counter()
+    c = Tally()
     holder: list[Any] = []
     inside = 0
 
@@ -693,7 +653,7 @@ async def test_caller_timeout_reaches_nested_and_mapped_nodes() -> None:
 
 @pytest.mark.parametrize("mode", ["continue", "raise"])
 async def test_external_cancel_propagates_and_is_not_swallowed(mode: str) -> None:
-    c = Counter()
+    c = Tally()
     entered = asyncio.Event()
     graph = hanging_graph(c, entered.set)
     seen: dict[str, Any] = {}
@@ -720,7 +680,7 @@ async def test_external_cancel_propagates_and_is_not_swallowed(mode: str) -> Non
 
 
 async def test_external_cancel_of_map_propagates() -> None:
-    c = Counter()
+    c = Tally()
     entered = asyncio.Event()
 
     @node(output_name="y")
@@ -804,7 +764,7 @@ async def test_caller_timeout_wins_over_generator_cleanup_error(siblings: bool) 
 async def test_cancel_during_cleanup_still_waits_for_threads() -> None:
     """C7: cleanup keeps awaiting children even if cancelled again."""
     loop = asyncio.get_running_loop()
-    c = Counter()
+    c = Tally()
     thread_in = asyncio.Event()
     release = threading.Event()
 
@@ -926,7 +886,7 @@ def test_sync_runner_node_raising_cancelled_error_is_a_failure() -> None:
 async def test_private_base_exception_propagates_unchanged(
     kind: str, where: str, mode: str
 ) -> None:
-    c = Counter()
+    c = Tally()
     boom = Interrupt("stop everything")
     sibling_in = asyncio.Event()
 
@@ -985,7 +945,7 @@ async def test_private_base_exception_propagates_unchanged(
 
 @pytest.mark.parametrize("kind", ["async", "sync"])
 async def test_private_base_exception_stops_map(kind: str) -> None:
-    c = Counter()
+    c = Tally()
     boom = Interrupt()
 
     if kind == "async":
@@ -1027,7 +987,7 @@ async def test_private_base_exception_stops_map(kind: str) -> None:
 # -- real KeyboardInterrupt: plain def tests (RELIABILITY 4.1, 4.5) --------------------------
 
 
-def ki_graph(c: Counter, exc: type[BaseException] = KeyboardInterrupt) -> Graph:
+def ki_graph(c: Tally, exc: type[BaseException] = KeyboardInterrupt) -> Graph:
     sibling_in = threading.Event()
 
     @node(output_name="a")
@@ -1056,7 +1016,7 @@ def ki_graph(c: Counter, exc: type[BaseException] = KeyboardInterrupt) -> Graph:
 
 @pytest.mark.parametrize("mode", ["continue", "raise"])
 def test_keyboard_interrupt_under_sync_runner(mode: str) -> None:
-    c = Counter()
+    c = Tally()
 
     @node(output_name="a")
     def interrupted(x: int) -> int:
@@ -1087,7 +1047,7 @@ def test_keyboard_interrupt_under_sync_runner(mode: str) -> None:
 @pytest.mark.parametrize("exc", [KeyboardInterrupt, SystemExit])
 @pytest.mark.parametrize("mode", ["continue", "raise"])
 def test_keyboard_interrupt_under_async_runner(mode: str, exc: type[BaseException]) -> None:
-    c = Counter()
+    c = Tally()
     with pytest.raises(exc):
         asyncio.run(AsyncRunner().run(ki_graph(c, exc), {"x": 1}, error_handling=mode))
     assert c["ki.enter"] == 1
@@ -1107,7 +1067,7 @@ def test_keyboard_interrupt_alone_under_async_runner() -> None:
 
 
 def test_keyboard_interrupt_in_async_runner_map() -> None:
-    c = Counter()
+    c = Tally()
 
     @node(output_name="y")
     def work(x: int) -> int:

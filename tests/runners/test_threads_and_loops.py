@@ -8,48 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from hypergraph_graph import FunctionNode, Graph, node
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_types import IncompatibleRunnerError, InvalidInputError, RunResult, RunStatus
-
-T = TypeVar("T")
-
-DEADLINE = 10
-
-
-async def within(aw: Awaitable[T]) -> T:
-    return await asyncio.wait_for(aw, DEADLINE)
-
-
-def pool_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("hypergraph-")]
-
-
-def run_in_threads(n: int, target: Callable[[int], Any]) -> list[Any]:
-    """Run ``target(i)`` in ``n`` threads; re-raise the first exception; results by index."""
-    results: list[Any] = [None] * n
-    errors: list[BaseException] = []
-
-    def wrap(i: int) -> None:
-        try:
-            results[i] = target(i)
-        except BaseException as exc:  # handed to the test thread below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=wrap, args=(i,), name=f"test-{i}") for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not any(t.is_alive() for t in threads), "a thread did not finish"
-    if errors:
-        raise errors[0]
-    return results
+from support import pool_threads, run_in_threads, within
 
 
 def flat(result: RunResult) -> dict[str, Any]:
@@ -128,7 +95,7 @@ def test_async_runner_reused_across_event_loops_and_threads() -> None:
         barrier.wait()
         return asyncio.run(use(runner, graph, 10 * (i + 1)))
 
-    for i, (r, items) in enumerate(run_in_threads(2, in_thread)):
+    for i, (r, items) in enumerate(run_in_threads(2, in_thread, join_timeout=30)):
         check(r, items, 10 * (i + 1))
     assert pool_threads() == []
 
@@ -194,7 +161,7 @@ def test_sync_runner_and_fresh_graph_shared_by_eight_threads() -> None:
         return out
 
     run_ids = []
-    for per_thread in run_in_threads(8, work):
+    for per_thread in run_in_threads(8, work, join_timeout=30):
         assert len(per_thread) == runs
         for a, b, label, r in per_thread:
             assert r.status is RunStatus.COMPLETED, r.error
@@ -235,7 +202,7 @@ def test_async_runner_and_fresh_graph_shared_by_four_threads() -> None:
         return asyncio.run(main())
 
     ids = []
-    for per_thread in run_in_threads(4, work):
+    for per_thread in run_in_threads(4, work, join_timeout=30):
         for a, r in per_thread:
             assert r.values == {"s": a + 1, "p": 2 * (a + 1)}
             ids.append(r.run_id)
@@ -454,7 +421,7 @@ def test_sync_runner_cross_runner_graph_shared_by_threads() -> None:
         barrier.wait()
         return [runner.run(graph, {"x": t * 10 + i})["e"] for i in range(10)]
 
-    for t, values in enumerate(run_in_threads(4, work)):
+    for t, values in enumerate(run_in_threads(4, work, join_timeout=30)):
         assert values == [(x + 1) * 10 + 5 - (x + 1) for x in range(t * 10, t * 10 + 10)]
     assert len(seen["inner_async"]) == 4  # asyncio.run in each calling thread
     assert pool_threads() == []
