@@ -1,6 +1,6 @@
 """Fault injection on random DAGs: the invariants I1-I11 of RELIABILITY §4.4.
 
-Hypothesis draws a graph *spec* (``tests/runners/strategies.py``, loaded by file path), a
+Hypothesis draws a graph *spec* (``tests/shared/strategies.py``), a
 target node and a fault, a runner, a shape and the options; each example
 then runs the same plan twice, once per ``error_handling`` mode, on freshly built graphs.
 Node bodies are built here (not by ``strategies.build``) so they can carry the fault and the
@@ -23,7 +23,6 @@ because asyncio lets Ctrl-C escape the loop itself (RELIABILITY §4.1).
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import inspect
 import logging
 import re
@@ -33,13 +32,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
+import strategies as S
 from hypergraph_graph import Graph, HyperNode, node
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_types import (
@@ -51,23 +50,6 @@ from hypergraph_types import (
     RunStatus,
 )
 from support import Tally, pool_threads
-
-
-def _load_strategies() -> Any:
-    """``tests/runners/strategies.py`` by path: the tests directory is not on ``sys.path``."""
-    name = "_hypergraph_runner_strategies"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = Path(__file__).parent.parent / "runners" / "strategies.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-S = _load_strategies()
 
 DEADLINE = 10
 EXAMPLES = max(10, settings.default.max_examples // 2)

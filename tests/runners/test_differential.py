@@ -8,36 +8,18 @@ time, and Hypothesis never meets pytest-asyncio.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import itertools
-import sys
 import threading
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import strategies as S
 from hypergraph_graph import Graph
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_types import IncompatibleRunnerError, RunResult, RunStatus
-
-
-def _load_strategies():
-    """Load ``strategies.py`` by path: the tests directory is not on ``sys.path``."""
-    name = "_hypergraph_runner_strategies"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("strategies.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-S = _load_strategies()
 
 # The profile (dev / ci: 100, slow: 1000) scales every test; the heavier ones run fewer.
 EXAMPLES = settings.default.max_examples

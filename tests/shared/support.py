@@ -2,7 +2,7 @@
 
 Only the standard library is imported, so every package's tests can use this module with
 nothing but that package installed (scripts/isolation). ``tests/shared`` is on pytest's
-``pythonpath`` for this module alone; test files themselves are imported in importlib mode.
+``pythonpath`` (with ``strategies``); test files themselves are imported in importlib mode.
 """
 
 from __future__ import annotations

@@ -12,8 +12,7 @@ position weights make a swapped or miswired edge change the answer. Generator ki
 list through ``as_number``). Contiguous blocks of nodes can be wrapped in nested graphs ``g0``
 (outermost) ... ``g2``.
 
-This module is loaded by file path from the test modules (pytest runs with
-``--import-mode=importlib``, so the tests directory is not on ``sys.path``).
+Test modules import it as ``strategies`` (``tests/shared`` is on pytest's ``pythonpath``).
 """
 
 from __future__ import annotations
