@@ -49,7 +49,7 @@ from hypergraph_types import (
     RunResult,
     RunStatus,
 )
-from support import Tally, pool_threads
+from support import Tally, hypergraph_notes, pool_threads
 
 DEADLINE = 10
 EXAMPLES = max(10, settings.default.max_examples // 2)
@@ -539,10 +539,6 @@ def nothing_unraisable() -> Iterator[None]:
 
 
 # --- the invariants ------------------------------------------------------------------------------
-
-
-def hypergraph_notes(exc: BaseException) -> list[str]:
-    return [n for n in getattr(exc, "__notes__", []) if n.startswith("hypergraph:")]
 
 
 def flat(spec: Any, values: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import pytest
 from hypergraph_graph import FunctionNode, Graph, HyperNode, node
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_types import NodeCancelledError, RunResult, RunStatus
-from support import Tally, pool_threads, within
+from support import Tally, hypergraph_notes, pool_threads, within
 
 
 def only_this_task() -> bool:
@@ -28,14 +28,6 @@ def only_this_task() -> bool:
 
 class Interrupt(BaseException):
     """A private BaseException: stands in for Ctrl-C inside an async test (RELIABILITY 4.1)."""
-
-
-def notes(exc: BaseException) -> list[str]:
-    return list(getattr(exc, "__notes__", []))
-
-
-def hypergraph_notes(exc: BaseException) -> list[str]:
-    return [n for n in notes(exc) if n.startswith("hypergraph:")]
 
 
 async def never() -> None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import warnings
 
 import pytest
@@ -19,6 +18,7 @@ from hypergraph_types import (
     RunStatus,
     UnknownInputError,
 )
+from support import Calls
 
 RUNNERS = ["sync", "async"]
 MODES = ["continue", "raise"]
@@ -35,19 +35,6 @@ def run_map(kind: str, graph: Graph, values=None, **kwargs) -> list[RunResult]:
     if kind == "sync":
         return SyncRunner().map(graph, values, **kwargs)
     return asyncio.run(asyncio.wait_for(AsyncRunner().map(graph, values, **kwargs), 30))
-
-
-class Calls:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.items: list[object] = []
-
-    def add(self, item: object) -> None:
-        with self._lock:
-            self.items.append(item)
-
-    def __len__(self) -> int:
-        return len(self.items)
 
 
 def rag_graph(calls: Calls | None = None) -> Graph:

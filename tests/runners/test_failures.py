@@ -7,6 +7,7 @@ import pytest
 from hypergraph_graph import Graph, node
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_types import HypergraphError, RunFailedError, RunResult, RunStatus
+from support import hypergraph_notes
 
 
 class Boom(BaseException):
@@ -35,10 +36,6 @@ def chain(calls: list[str], raised: list[BaseException], make_error=None) -> Gra
         return z
 
     return Graph([a, b, c])
-
-
-def hypergraph_notes(err: BaseException) -> list[str]:
-    return [n for n in getattr(err, "__notes__", []) if n.startswith("hypergraph:")]
 
 
 # -- F1 / F9: the FAILED result --------------------------------------------------------------

@@ -21,6 +21,7 @@ from hypergraph_types import (
     RunStatus,
     UnknownInputError,
 )
+from support import Calls, hypergraph_notes
 
 RUNNERS = ["sync", "async"]
 MODES = ["continue", "raise"]
@@ -41,25 +42,6 @@ def run_once(kind: str, graph: Graph, values=None, **kwargs) -> RunResult:
     if kind == "sync":
         return SyncRunner().run(graph, values, **kwargs)
     return asyncio.run(asyncio.wait_for(AsyncRunner().run(graph, values, **kwargs), 30))
-
-
-def notes_of(exc: BaseException) -> list[str]:
-    return [n for n in getattr(exc, "__notes__", []) if n.startswith("hypergraph:")]
-
-
-class Calls:
-    """A thread-safe log of node calls (def bodies run in worker threads under AsyncRunner)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.items: list[object] = []
-
-    def add(self, item: object) -> None:
-        with self._lock:
-            self.items.append(item)
-
-    def __len__(self) -> int:
-        return len(self.items)
 
 
 def pair_graph(calls: Calls | None = None) -> Graph:
@@ -353,7 +335,7 @@ def test_continue_mode_one_failing_item_leaves_the_others_untouched(kind, limit)
     assert failed.error is raised[3]
     assert failed.failed_node == "check"
     assert failed.values == {"a": 1003}  # partial values: the completed node only
-    notes = notes_of(failed.error)
+    notes = hypergraph_notes(failed.error)
     assert len(notes) == 1
     assert "map item 3" in notes[0]
     assert "'check'" in notes[0]
@@ -374,7 +356,7 @@ def test_continue_mode_several_failures_each_keep_their_own_error(kind) -> None:
     ]
     for i in (0, 4, 5):
         assert results[i].error is raised[i]
-        (note,) = notes_of(raised[i])
+        (note,) = hypergraph_notes(raised[i])
         assert f"map item {i}" in note
 
 
@@ -394,7 +376,7 @@ def test_raise_mode_sync_runner_stops_at_the_failing_item() -> None:
     assert info.value is raised[3]
     assert 6 not in raised
     assert calls.items == [0, 1, 2, 3]
-    (note,) = notes_of(info.value)
+    (note,) = hypergraph_notes(info.value)
     assert "map item 3" in note
 
 
@@ -436,7 +418,7 @@ def test_raise_mode_async_runner_hands_out_no_item_at_or_after_k_plus_w(workers,
         )
     assert info.value is raised[0]
     assert len(raised) == 1
-    (note,) = notes_of(info.value)
+    (note,) = hypergraph_notes(info.value)
     assert f"map item {fail_at}" in note
     assert fail_at in log["started"]
     assert max(log["started"]) < fail_at + workers
@@ -472,7 +454,7 @@ def test_raise_mode_async_runner_settles_threaded_items() -> None:
             max_concurrency=4,
             error_handling="raise",
         )
-    assert "map item 5" in notes_of(info.value)[0]
+    assert "map item 5" in hypergraph_notes(info.value)[0]
     assert counts["entered"] == counts["exited"]  # every started thread body was settled
     # (No k + W bound here: thread completions race with the failure being recorded.)
     assert len(started) < 200
@@ -499,7 +481,7 @@ def test_raise_mode_async_runner_raises_the_lowest_index_failure(workers) -> Non
             error_handling="raise",
         )
     assert info.value is raised[2]
-    assert "map item 2" in notes_of(info.value)[0]
+    assert "map item 2" in hypergraph_notes(info.value)[0]
 
 
 @pytest.mark.parametrize("kind", RUNNERS)

@@ -18,6 +18,7 @@ from hypergraph_types import (
     RunResult,
     RunStatus,
 )
+from support import Calls, hypergraph_notes
 
 RUNNERS = ["sync", "async"]
 
@@ -33,10 +34,6 @@ def arun(graph: Graph, values=None, **kwargs) -> RunResult:
     return asyncio.run(asyncio.wait_for(AsyncRunner().run(graph, values, **kwargs), 30))
 
 
-def notes_of(exc: BaseException) -> list[str]:
-    return [n for n in getattr(exc, "__notes__", []) if n.startswith("hypergraph:")]
-
-
 def flat(result: RunResult) -> dict:
     """The values without nested ``RunResult``s (or lists of them)."""
 
@@ -46,19 +43,6 @@ def flat(result: RunResult) -> dict:
         )
 
     return {k: v for k, v in result.values.items() if not nested(v)}
-
-
-class Calls:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.items: list[object] = []
-
-    def add(self, item: object) -> None:
-        with self._lock:
-            self.items.append(item)
-
-    def __len__(self) -> int:
-        return len(self.items)
 
 
 # --- building blocks -----------------------------------------------------------------------
@@ -250,7 +234,7 @@ def test_failed_nested_result_is_kept_in_partial_values(kind) -> None:
     assert "b" not in r.values
     assert "after" not in r.values
     assert r.values["side"] == -1
-    (note,) = notes_of(r.error)
+    (note,) = hypergraph_notes(r.error)
     assert "'inner.boom'" in note
 
 
@@ -267,7 +251,7 @@ def test_failed_graph_node_raise_mode_raises_the_same_object(kind) -> None:
     with pytest.raises(LookupError) as info:
         run(kind, outer, {"x": 1}, error_handling="raise")
     assert info.value is raised[0]
-    assert len(notes_of(info.value)) == 1
+    assert len(hypergraph_notes(info.value)) == 1
 
 
 # --- renamed ports (NODE-06, §4.8) ------------------------------------------------------------
@@ -480,7 +464,7 @@ def test_first_failing_item_fails_the_graph_node(kind) -> None:
     assert r.status is RunStatus.FAILED
     assert r.error is raised[1]
     assert r.failed_node == "inner[1].boom"
-    (note,) = notes_of(r.error)
+    (note,) = hypergraph_notes(r.error)
     assert "inner[1].boom" in note
     assert "map item" not in note  # not a runner.map item
     assert "y" not in r.values
@@ -530,7 +514,7 @@ def test_async_mapped_graph_node_reports_the_lowest_index_failure() -> None:
     r = arun(outer, {"x": list(range(6))})
     assert r.error is raised[1]
     assert r.failed_node == "inner[1].boom"
-    assert "inner[1].boom" in notes_of(r.error)[0]
+    assert "inner[1].boom" in hypergraph_notes(r.error)[0]
 
 
 def test_async_mapped_graph_node_lowest_index_wins_when_several_fail() -> None:
@@ -573,7 +557,7 @@ def test_failing_item_inside_runner_map_keeps_both_paths(kind) -> None:
     ]
     assert results[1].error is raised[2]
     assert results[1].failed_node == "inner[1].boom"
-    (note,) = notes_of(raised[2])
+    (note,) = hypergraph_notes(raised[2])
     assert "inner[1].boom" in note
     assert "map item 1" in note
 
@@ -626,7 +610,7 @@ def test_infinite_loop_in_nested_graph_names_the_graph_node_path(kind) -> None:
     assert r.failed_node == "loop"
     assert r.values["loop"].status is RunStatus.FAILED
     assert r.values["loop"].error is r.error
-    (note,) = notes_of(r.error)
+    (note,) = hypergraph_notes(r.error)
     assert "'loop'" in note
 
 
@@ -637,7 +621,7 @@ def test_infinite_loop_two_levels_down(kind) -> None:
     r = run(kind, Graph([mid.as_node()]), {"start": 0, "limit": 10**6}, max_iterations=5)
     assert isinstance(r.error, InfiniteLoopError)
     assert r.failed_node == "mid.loop"
-    (note,) = notes_of(r.error)
+    (note,) = hypergraph_notes(r.error)
     assert "mid.loop" in note
     with pytest.raises(InfiniteLoopError) as info:
         run(
@@ -685,7 +669,7 @@ def test_failure_three_levels_down_keeps_identity_and_path(kind) -> None:
     assert type(r.error) is ValueError
     assert str(r.error) == "deep failure"
     assert r.failed_node == "a.b.c"
-    (note,) = notes_of(r.error)  # exactly one note, added by the innermost run
+    (note,) = hypergraph_notes(r.error)  # exactly one note, added by the innermost run
     assert "'a.b.c'" in note
     # the failed nested results are nested too, all with the same error object
     assert r.values["a"].status is RunStatus.FAILED
@@ -694,7 +678,7 @@ def test_failure_three_levels_down_keeps_identity_and_path(kind) -> None:
     with pytest.raises(ValueError) as info:
         run(kind, deep_failure_graph(raised), {"x": 1}, error_handling="raise")
     assert info.value is raised[-1]
-    assert len(notes_of(info.value)) == 1
+    assert len(hypergraph_notes(info.value)) == 1
     assert info.value.__context__ is None
 
 
@@ -704,7 +688,7 @@ def test_failure_in_a_mapped_middle_level_carries_the_item_index(kind) -> None:
     r = run(kind, deep_failure_graph(raised, mapped_middle=True), {"x": [0, 1, 2]})
     assert r.error is raised[0]
     assert r.failed_node == "a.b[1].c"
-    (note,) = notes_of(r.error)
+    (note,) = hypergraph_notes(r.error)
     assert "a.b[1].c" in note
 
 
@@ -1039,4 +1023,4 @@ def test_nested_failure_under_delegation_keeps_identity(kind) -> None:
     r = run(kind, outer, {"x": 1})
     assert r.error is raised[0]
     assert r.failed_node == "inner.boom"
-    assert len(notes_of(r.error)) == 1
+    assert len(hypergraph_notes(r.error)) == 1

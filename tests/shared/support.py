@@ -13,7 +13,15 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-__all__ = ["DEADLINE", "Tally", "pool_threads", "run_in_threads", "within"]
+__all__ = [
+    "DEADLINE",
+    "Calls",
+    "Tally",
+    "hypergraph_notes",
+    "pool_threads",
+    "run_in_threads",
+    "within",
+]
 
 T = TypeVar("T")
 
@@ -66,3 +74,23 @@ class Tally:
 
     def __getitem__(self, key: str) -> int:
         return self.counts[key]
+
+
+class Calls:
+    """A thread-safe log of node calls (def bodies run in worker threads under AsyncRunner)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.items: list[object] = []
+
+    def add(self, item: object) -> None:
+        with self._lock:
+            self.items.append(item)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def hypergraph_notes(exc: BaseException) -> list[str]:
+    """The notes the runners added to ``exc`` (they start with ``hypergraph:``)."""
+    return [n for n in getattr(exc, "__notes__", []) if n.startswith("hypergraph:")]
