@@ -301,6 +301,17 @@ class AsyncRunner(BaseRunner):
         """
         ready = ex.first_ready()
         running: dict[asyncio.Task[dict[str, Any]], NodePlan] = {}
+        # Completed tasks arrive here through a done callback, so each completion costs O(1):
+        # ``asyncio.wait(running)`` would register on every running task at every wake-up,
+        # which is quadratic in the fan-out width when a limit keeps most of them waiting.
+        completed: list[asyncio.Task[dict[str, Any]]] = []
+        wake: list[asyncio.Future[None]] = []
+
+        def on_done(task: asyncio.Task[dict[str, Any]]) -> None:
+            completed.append(task)
+            if wake and not wake[0].done():
+                wake[0].set_result(None)
+
         while ready or running:
             if len(ready) == 1 and not running:
                 p = ready.pop()
@@ -316,14 +327,18 @@ class AsyncRunner(BaseRunner):
                 continue
             for p in ready:
                 task = asyncio.create_task(self._sibling(ctx, ex, p, ex.inputs_of(p)[0]))
+                task.add_done_callback(on_done)
                 running[task] = p
             ready = []
             try:
-                finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                if not completed:
+                    wake[:] = [asyncio.get_running_loop().create_future()]
+                    await wake[0]
             except BaseException:
                 await _stop_all(running)
                 raise
-            outcomes = [(running.pop(t), t) for t in finished]
+            outcomes = [(running.pop(t), t) for t in completed]
+            completed.clear()
             outcomes.sort(key=lambda item: item[0].index)
             errors = [t.exception() for _, t in outcomes]  # retrieves every one of them
             escaped = next((e for e in errors if e and not isinstance(e, NodeFailure)), None)
@@ -404,13 +419,23 @@ class AsyncRunner(BaseRunner):
     async def _sibling(
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
-        """A node run as one of several tasks of a superstep, cancelled if a sibling fails."""
+        """A node run as one of several tasks of a superstep, cancelled if a sibling fails.
+
+        A ``def`` body that had started in a thread is settled, not abandoned: if it then
+        failed, that failure is named (``late``); if it finished normally, its outputs are
+        kept, as any sibling's that completed before the stop. (Only a sibling task may do
+        this: its cancellation comes from the run stopping, and the caller's own
+        cancellation still propagates from the task that awaits the siblings.)
+        """
         try:
             return await self._execute(ctx, ex, p, kwargs)
         except asyncio.CancelledError as cancel:
             late = getattr(cancel, "late_failure", None)
             if late is not None:
                 raise late from None
+            settled = getattr(cancel, "settled", None)
+            if settled is not None and p.leaf:
+                return settled[0]  # type: ignore[no-any-return]
             raise
 
     def _execute(
@@ -482,13 +507,13 @@ class AsyncRunner(BaseRunner):
         from ._sync import SyncRunner
 
         if runner.capabilities.returns_coroutine:
-            return await run_foreign_async(runner, gn, request)
+            return await run_foreign_async(runner, gn, request, scope, ctx.max_iterations)
 
         def body(stop: threading.Event) -> list[RunResult | None]:
             if isinstance(runner, SyncRunner):
                 sub = Context(ctx.max_iterations, stop, ctx.emitter)
                 return runner._nested(sub, gn, scope, request)
-            return run_foreign_sync(runner, gn, request)
+            return run_foreign_sync(runner, gn, request, scope, ctx.max_iterations)
 
         if ctx.limiter is None:
             return await in_thread(ctx, body)

@@ -41,6 +41,8 @@ __all__ = ["Done", "Execution", "Scope", "WarnOnce"]
 #: ``versions`` of a run with a fixed schedule, which keeps none: every value is written once,
 #: at version 1, and ``Execution.state`` derives them. Never written.
 _ALL_FIRST: dict[str, int] = {}
+#: ``ports`` of a run without addressed values. Never written.
+_NO_PORTS: dict[int, frozenset[str]] = {}
 
 Done = tuple[NodePlan, dict[str, Any], tuple[int, ...]]
 """A finished node of a superstep: its plan, its outputs and the input versions it consumed."""
@@ -95,6 +97,7 @@ class Execution:
         "error",
         "failed_path",
         "graph",
+        "holes",
         "last",
         "max_iterations",
         "nested",
@@ -135,16 +138,21 @@ class Execution:
         self.error: BaseException | None = None
         self.failed_path: str | None = None
         self.cycle_steps = 0
+        # A nested graph may not produce every output of its GraphNode (a gate chose END, a
+        # user runner's result lacks one): set when that happens, so a fixed schedule or the
+        # dataflow skips the consumers of what is missing, as the general readiness rules do.
+        self.holes = False
         # An acyclic, gate-free graph with nothing bypassed or addressed has a fixed schedule:
         # its supersteps come from the plan, readiness needs no checks at all, and every value
         # has version 1, so the state below is all it needs (this is the common nested run).
         if plan.all_once and not prepared.bypassed and not prepared.addressed:
             self.schedule: Iterator[Sequence[NodePlan]] | None = iter(plan.levels)
             self.versions = _ALL_FIRST
+            self.ports = _NO_PORTS
             return
         self.schedule = None
         self.versions = dict.fromkeys(self.values, 1)
-        self.ports = addressed_ports(plan, prepared.addressed) if prepared.addressed else {}
+        self.ports = addressed_ports(plan, prepared.addressed) if prepared.addressed else _NO_PORTS
         # Per node, the input versions it consumed at its last execution (``None``: never
         # ran; ``()`` for a node that runs at most once).
         self.last: list[tuple[int, ...] | None] = [None] * len(plan.nodes)
@@ -206,6 +214,8 @@ class Execution:
     def next_superstep(self) -> Sequence[NodePlan]:
         """The ready nodes in node order; raises ``InfiniteLoopError`` when the budget is spent."""
         if self.schedule is not None:
+            if self.holes:
+                return self._runnable_level()
             return next(self.schedule, ())
         pending = self.pending
         if self.bypassed:
@@ -228,6 +238,19 @@ class Execution:
                 break
         return ready
 
+    def _runnable_level(self) -> Sequence[NodePlan]:
+        """A fixed schedule's next level without the nodes a missing value keeps from running.
+
+        Such a node never runs (its producer wrote nothing for it), so its own consumers
+        are dropped in later levels the same way; a level left empty is skipped.
+        """
+        values = self.values
+        for level in self.schedule:  # type: ignore[union-attr]
+            runnable = [p for p in level if all(n in values for n in p.edge_fed)]
+            if runnable:
+                return runnable
+        return ()
+
     # -- dataflow (acyclic graphs under AsyncRunner, RUN-06) ----------------------------------
 
     @property
@@ -248,37 +271,58 @@ class Execution:
         """
         self.commit(((p, outputs, ()),))
         waiting = self.waiting
+        nodes = self.plan.nodes
         newly = []
+        if self.holes and len(outputs) != len(p.outputs):
+            for c in p.consumers:
+                if any(n not in self.values for n in nodes[c].edge_fed if n in p.outputs):
+                    waiting[c] = -1  # it never runs: below zero, the count never reaches 0
         for c in p.consumers:
             waiting[c] -= 1
             if not waiting[c]:
-                newly.append(self.plan.nodes[c])
+                newly.append(nodes[c])
         return newly
 
     def _gated(self, ready: list[NodePlan]) -> list[NodePlan]:
-        """Drop gate targets no gate has decided for (issue 9 run-time rules).
+        """Drop gate targets no gate has decided for (the routing rules in docs/spec-gates.md).
 
-        A gate about to re-run first loses its previous decision, so its targets wait for the
-        new one (a loop "increment until count >= 3" ends at 3, not 4). Only gates that do
-        run lose theirs; since a gate may itself be a target, that set is found by iterating
-        to a fixed point (bounded: it only matters for gates that choose gates).
+        A gate that runs in this superstep first loses its previous decision, so its targets
+        wait for the new one (a loop "increment until count >= 3" ends at 3, not 4). Which
+        gates run depends on which targets survive, since a gate may itself be a target:
+        ``running(clearing)`` (the gates that survive when the gates in ``clearing`` have
+        lost their decisions) shrinks as ``clearing`` grows, so iterating it from the empty
+        set gives an increasing sequence (even steps) below a decreasing one (odd steps).
+        Both settle within (number of gates + 1) steps. When they meet, that is the answer;
+        when they do not (gates choosing each other, all ready at once), the smaller set
+        loses its decisions: the decisions in force at the start of the superstep stand for
+        the gates caught in that circle. Nothing here depends on the non-gate nodes that
+        happen to be ready, so unrelated nodes never change which nodes run.
         """
         decisions = self.decisions
-        clearing: set[int] = set()
-        survivors = ready
-        for _ in range(len(ready) + 1):
-            survivors = [
+
+        def survivors_of(clearing: frozenset[int]) -> list[NodePlan]:
+            return [
                 p
                 for p in ready
                 if not p.controllers
                 or any(g not in clearing and p.index in decisions.get(g, ()) for g in p.controllers)
             ]
-            running_gates = {p.index for p in survivors if p.gate is not None}
-            if running_gates == clearing:
+
+        def running(clearing: frozenset[int]) -> frozenset[int]:
+            return frozenset([p.index for p in survivors_of(clearing) if p.gate is not None])
+
+        low: frozenset[int] = frozenset()  # even steps: increasing
+        high = running(low)  # odd steps: decreasing
+        while True:
+            nxt_low = running(high)
+            nxt_high = running(nxt_low)
+            if nxt_low == low and nxt_high == high:
                 break
-            clearing = running_gates
-        for g in clearing:
-            decisions.pop(g, None)
+            low, high = nxt_low, nxt_high
+        survivors = survivors_of(low)
+        for p in survivors:
+            if p.gate is not None:
+                decisions.pop(p.index, None)  # a gate that runs decides anew
         return survivors
 
     # -- inputs ----------------------------------------------------------------------------
@@ -287,8 +331,9 @@ class Execution:
         """Resolved inputs (state, then binding; defaults are left to the node) and versions."""
         values = self.values
         kwargs: dict[str, Any] = {}
-        if p.once and not p.free:
+        if p.once and not p.free and p.index not in self.ports:
             # Every input is edge-fed and already final: no lookups elsewhere, no versions.
+            # (Not for a GraphNode with addressed ports: those may run before their producer.)
             # (Plain loops here and in ``_selected``: on Python 3.11 a comprehension costs a
             # function call, as much as the whole loop for a node's few inputs.)
             for name in p.inputs:
@@ -322,6 +367,8 @@ class Execution:
             for p, outputs, _ in done:
                 outputs_of[p.index] = outputs
                 values.update(outputs)
+                if p.graph_node is not None and len(outputs) != len(p.outputs):
+                    self.holes = True  # its nested run left an output unwritten
             return
         consumers = self.plan.consumers
         pending = self.pending

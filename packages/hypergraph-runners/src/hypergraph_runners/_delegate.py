@@ -1,14 +1,18 @@
 """Delegating a nested graph to a runner that is not built in (NEST-06, last paragraph).
 
 Such a runner is invoked through its public ``run()`` (awaited if its capabilities say it
-returns a coroutine), once per item of a mapped GraphNode, stopping at the first failure; its
-``RunResult`` is used as the nested result.
+returns a coroutine) with the caller's ``max_iterations``, once per item of a mapped GraphNode,
+stopping at the first failure; its ``RunResult`` is used as the nested result. A failed one is
+located like a built-in nested run's: its ``failed_node`` becomes the full node path
+(``inner[1].f``), and an error without a hypergraph note gets the one naming that path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterator
 from typing import TYPE_CHECKING, Any, cast
+
+import msgspec
 
 from hypergraph_types import RunResult, RunStatus
 
@@ -18,6 +22,7 @@ if TYPE_CHECKING:
     from hypergraph_graph import GraphNode
 
     from ._base import BaseRunner
+    from ._core import Scope
     from ._nested import NestedRequest
 
 __all__ = ["items_of", "run_foreign_async", "run_foreign_sync"]
@@ -30,13 +35,30 @@ def items_of(request: NestedRequest) -> Iterator[dict[str, Any]]:
     return request.items
 
 
+def located(result: RunResult, scope: Scope, segment: str) -> RunResult:
+    """A foreign runner's result with its failure located in the parent's node paths."""
+    if result.status is not RunStatus.FAILED:
+        return result
+    where = scope.prefix + segment
+    path = f"{where}.{result.failed_node}" if result.failed_node else where
+    error = result.error
+    notes = getattr(error, "__notes__", ())
+    if error is not None and not any(str(n).startswith("hypergraph: ") for n in notes):
+        error.add_note(scope.note(f"node {path!r}"))
+    return msgspec.structs.replace(result, failed_node=path)
+
+
+def _segment(gn: GraphNode, request: NestedRequest, i: int) -> str:
+    return gn.name if request.items is None else f"{gn.name}[{i}]"
+
+
 def run_foreign_sync(
-    runner: BaseRunner, gn: GraphNode, request: NestedRequest
+    runner: BaseRunner, gn: GraphNode, request: NestedRequest, scope: Scope, max_iterations: int
 ) -> list[RunResult | None]:
     """Call ``runner.run`` per item from synchronous code."""
     results: list[RunResult | None] = [None] * request.count
     for i, values in enumerate(items_of(request)):
-        outcome = runner.run(gn.graph, values)
+        outcome = runner.run(gn.graph, values, max_iterations=max_iterations)
         if runner.capabilities.returns_coroutine:
             pending = cast("Awaitable[RunResult]", outcome)
 
@@ -46,20 +68,21 @@ def run_foreign_sync(
             result = run_private_loop(wait)
         else:
             result = cast("RunResult", outcome)
-        results[i] = result
+        result = results[i] = located(result, scope, _segment(gn, request, i))
         if result.status is RunStatus.FAILED:
             break
     return results
 
 
 async def run_foreign_async(
-    runner: BaseRunner, gn: GraphNode, request: NestedRequest
+    runner: BaseRunner, gn: GraphNode, request: NestedRequest, scope: Scope, max_iterations: int
 ) -> list[RunResult | None]:
     """Await ``runner.run`` per item (only for runners that return coroutines)."""
     results: list[RunResult | None] = [None] * request.count
     for i, values in enumerate(items_of(request)):
-        result = await cast("Awaitable[RunResult]", runner.run(gn.graph, values))
-        results[i] = result
+        outcome = runner.run(gn.graph, values, max_iterations=max_iterations)
+        result = await cast("Awaitable[RunResult]", outcome)
+        result = results[i] = located(result, scope, _segment(gn, request, i))
         if result.status is RunStatus.FAILED:
             break
     return results

@@ -107,6 +107,10 @@ def _check_addresses(
         _resolve_address(graph, address, key)
         head, _, rest = address.partition(".")
         addressed.setdefault(head, {})[rest] = value
+    for head, values in addressed.items():
+        gn = plan_of(graph).by_name[head].graph_node
+        assert gn is not None  # resolved above
+        _check_addressed_cover(gn.graph, values, f"{head}.")
     return addressed
 
 
@@ -191,23 +195,7 @@ def _bypassed(plan: Plan, plain: Mapping[str, Any], warn: bool) -> frozenset[int
     internal = [k for k in plain if k in plan.internal]
     if not internal:
         return NO_BYPASS
-    bypassed: set[int] = set()
-    for key in internal:
-        for index in plan.producers[key]:
-            producer = plan.nodes[index]
-            supplied = [o for o in producer.outputs if o in plain]
-            if len(supplied) != len(producer.outputs):
-                raise InvalidInputError(
-                    message(
-                        f"Values cover only some outputs of node {producer.name!r}",
-                        [
-                            f"outputs of {producer.name!r}: {fmt_names(producer.outputs)}",
-                            f"supplied: {fmt_names(supplied)}",
-                        ],
-                        "supply all of them to skip the node, or none to let it run",
-                    )
-                )
-            bypassed.add(index)
+    bypassed = _covered_producers(plan, internal, plain, "")
     if warn:
         pairs = ", ".join(
             f"{k!r} (from node {', '.join(repr(plan.nodes[i].name) for i in plan.producers[k])})"
@@ -220,6 +208,56 @@ def _bypassed(plan: Plan, plain: Mapping[str, Any], warn: bool) -> frozenset[int
             stacklevel=5,
         )
     return frozenset(bypassed)
+
+
+def _covered_producers(
+    plan: Plan, internal: list[str], given: Mapping[str, Any], prefix: str
+) -> set[int]:
+    """The producers bypassed by values given for ``internal`` names; each must be covered.
+
+    A value for some outputs of a node but not all is an ``InvalidInputError``: the node
+    could neither run (its outputs are partly given) nor be skipped (some are missing).
+    ``prefix`` is the address of a nested graph (``"rag."``) whose values these are.
+    """
+    bypassed: set[int] = set()
+    for key in internal:
+        for index in plan.producers[key]:
+            producer = plan.nodes[index]
+            supplied = [o for o in producer.outputs if o in given]
+            if len(supplied) != len(producer.outputs):
+                name = prefix + producer.name
+                raise InvalidInputError(
+                    message(
+                        f"Values cover only some outputs of node {name!r}",
+                        [
+                            f"outputs of {name!r}: "
+                            f"{fmt_names([prefix + o for o in producer.outputs])}",
+                            f"supplied: {fmt_names([prefix + o for o in supplied])}",
+                        ],
+                        "supply all of them to skip the node, or none to let it run",
+                    )
+                )
+            bypassed.add(index)
+    return bypassed
+
+
+def _check_addressed_cover(graph: Graph, addressed: Mapping[str, Any], prefix: str) -> None:
+    """Addressed values follow the bypass rule inside their nested graph, at every depth."""
+    plan = plan_of(graph)
+    deeper: dict[str, dict[str, Any]] = {}
+    internal = []
+    for key, value in addressed.items():
+        if "." in key:
+            head, _, rest = key.partition(".")
+            deeper.setdefault(head, {})[rest] = value
+        elif key in plan.internal:
+            internal.append(key)
+    if internal:
+        _covered_producers(plan, internal, addressed, prefix)
+    for head, values in deeper.items():
+        gn = plan.by_name[head].graph_node
+        assert gn is not None  # resolved by _resolve_address
+        _check_addressed_cover(gn.graph, values, f"{prefix}{head}.")
 
 
 def port_covered(gn: GraphNode, port: str, addressed: Mapping[str, Any]) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hypergraph_types import InvalidInputError, RunResult, RunStatus
+from hypergraph_types import RunResult, RunStatus
 
 from ._capabilities import covers
 from ._inputs import NO_BYPASS, Prepared, prepare_nested
@@ -82,8 +82,9 @@ def request_for(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> NestedReq
             inner[name] = gn.get_default_for(current)
     try:
         lists = mapped_lists(inner, mapped, mode, f"in GraphNode {ex.scope.prefix + gn.name!r}")
-    except (TypeError, InvalidInputError) as exc:
-        # Known only at run time (the values may be produced upstream): a node failure.
+    except Exception as exc:
+        # Known only at run time (the values may be produced upstream): a node failure,
+        # whether the value is not a sequence or its own ``__iter__``/``__len__`` raised.
         raise NodeFailure(exc) from None
     broadcast = {k: v for k, v in inner.items() if k not in lists}
     items = ({**broadcast, **item} for item in item_values(lists, mode))

@@ -212,7 +212,7 @@ class SyncRunner(BaseRunner):
                     )
                 )
             else:
-                results = run_foreign_sync(runner, gn, request)
+                results = run_foreign_sync(runner, gn, request, ex.scope, ctx.max_iterations)
         return finish(ex, p, results)
 
     def _nested(

@@ -97,7 +97,9 @@ async def in_thread(ctx: AsyncContext, fn: Callable[..., T], *args: Any) -> T:
     ``stop`` is a ``threading.Event`` set when the awaiting task is cancelled, so a sync
     generator being drained stops at its next item. A submission that had not started is
     cancelled; one that had is waited for. If it then failed on its own, its ``NodeFailure``
-    rides on the re-raised ``CancelledError`` as ``late_failure`` so the superstep can name it.
+    rides on the re-raised ``CancelledError`` as ``late_failure`` so the superstep can name it;
+    if it finished normally, its return value rides along as ``settled`` (a one-item tuple),
+    so a sibling stopped by another node's failure keeps what it computed (P10).
     """
     stop = threading.Event()
     future = ctx.pool().submit(fn, *args, stop)
@@ -110,6 +112,8 @@ async def in_thread(ctx: AsyncContext, fn: Callable[..., T], *args: Any) -> T:
             if isinstance(outcome, NodeFailure):
                 outcome.late = True
                 cancel.late_failure = outcome  # type: ignore[attr-defined]
+            elif outcome is None and not future.cancelled():
+                cancel.settled = (future.result(),)  # type: ignore[attr-defined]
         raise
 
 
