@@ -32,7 +32,7 @@ from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, first_failure, request_for
 from ._options import check_limit
 from ._plan import NodePlan, plan_of
-from ._tasks import in_thread, settle, wait_all, work_pool
+from ._tasks import Completions, Started, in_thread, settle, start, wait_all, work_pool
 
 __all__ = ["AsyncRunner"]
 
@@ -49,7 +49,7 @@ def _being_cancelled() -> bool:
     return task is not None and task.cancelling() > 0
 
 
-async def _stop_all(running: dict[asyncio.Task[Any], Any]) -> None:
+async def _stop_all(running: dict[Started, Any]) -> None:
     """Cancel every running task and wait for all of them (settling threads)."""
     for task in running:
         task.cancel()
@@ -300,18 +300,8 @@ class AsyncRunner(BaseRunner):
         a lone ready node is awaited in place, so a chain creates no tasks at all.
         """
         ready = ex.first_ready()
-        running: dict[asyncio.Task[dict[str, Any]], NodePlan] = {}
-        # Completed tasks arrive here through a done callback, so each completion costs O(1):
-        # ``asyncio.wait(running)`` would register on every running task at every wake-up,
-        # which is quadratic in the fan-out width when a limit keeps most of them waiting.
-        completed: list[asyncio.Task[dict[str, Any]]] = []
-        wake: list[asyncio.Future[None]] = []
-
-        def on_done(task: asyncio.Task[dict[str, Any]]) -> None:
-            completed.append(task)
-            if wake and not wake[0].done():
-                wake[0].set_result(None)
-
+        running: dict[Started, NodePlan] = {}
+        completions = Completions()
         while ready or running:
             if len(ready) == 1 and not running:
                 p = ready.pop()
@@ -325,20 +315,18 @@ class AsyncRunner(BaseRunner):
                     return
                 ready = ex.finished(p, outputs)
                 continue
+            # Each ready node starts at once; one that finishes without suspending needs no
+            # task, and its outcome arrives when a task's would, so siblings fail, finish
+            # and get cancelled exactly as if every node had a task.
             for p in ready:
-                task = asyncio.create_task(self._sibling(ctx, ex, p, ex.inputs_of(p)[0]))
-                task.add_done_callback(on_done)
-                running[task] = p
+                running[completions.watch(start(self._sibling(ctx, ex, p, ex.inputs_of(p)[0])))] = p
             ready = []
             try:
-                if not completed:
-                    wake[:] = [asyncio.get_running_loop().create_future()]
-                    await wake[0]
+                completed = await completions.wait()
             except BaseException:
                 await _stop_all(running)
                 raise
             outcomes = [(running.pop(t), t) for t in completed]
-            completed.clear()
             outcomes.sort(key=lambda item: item[0].index)
             errors = [t.exception() for _, t in outcomes]  # retrieves every one of them
             escaped = next((e for e in errors if e and not isinstance(e, NodeFailure)), None)
@@ -360,7 +348,7 @@ class AsyncRunner(BaseRunner):
     async def _stop_dataflow(
         self,
         ex: Execution,
-        running: dict[asyncio.Task[dict[str, Any]], NodePlan],
+        running: dict[Started, NodePlan],
         failures: list[tuple[NodePlan, NodeFailure]],
     ) -> None:
         """After a failure: cancel and settle the rest, keep what succeeded, report (C6)."""
@@ -395,9 +383,9 @@ class AsyncRunner(BaseRunner):
                 return [], [(p, failure)]
             return [(p, outputs, versions)], []
         resolved = [ex.inputs_of(p) for p in batch]
+        # No task for a body that finishes in its first step (``start``).
         tasks = [
-            asyncio.create_task(self._sibling(ctx, ex, p, kwargs))
-            for p, (kwargs, _) in zip(batch, resolved)
+            start(self._sibling(ctx, ex, p, kwargs)) for p, (kwargs, _) in zip(batch, resolved)
         ]
         await settle(tasks)
         done: list[Done] = []
@@ -442,6 +430,8 @@ class AsyncRunner(BaseRunner):
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> Coroutine[Any, Any, dict[str, Any]]:
         """One node's execution; between its events when the call has event processors."""
+        if p.leaf and ctx.limiter is None and ctx.emitter is None:
+            return self._leaf(ctx, p, kwargs)  # one coroutine fewer on the common path
         work = self._execute_node(ctx, ex, p, kwargs)
         if ctx.emitter is not None:
             return observe_node(ctx.emitter, ex, p, work)
