@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
+import time
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import aclosing
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph_graph import Graph, GraphNode
 from hypergraph_types import (
@@ -21,18 +30,22 @@ from hypergraph_types import (
 from hypergraph_types._result import new_run_id
 
 from ._base import BaseRunner
+
+if TYPE_CHECKING:
+    from ._sync import SyncRunner
+from ._chain import Chained, run_sync_chain
 from ._context import AsyncContext, Context
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_async
 from ._emitter import Emitter, observe_item, observe_node, observe_run_end
 from ._events import Processor, QueueFeed, make_emitter
 from ._inputs import Prepared
-from ._leaf import NodeFailure, cancelled_by_body, run_sync_leaf, unpack
+from ._leaf import NodeFailure, StopRequested, cancelled_by_body, run_sync_leaf, unpack
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, first_failure, request_for
 from ._options import check_limit
-from ._plan import NodePlan, plan_of
-from ._tasks import Completions, Started, in_thread, settle, start, wait_all, work_pool
+from ._plan import NodePlan, plan_of, sync_only
+from ._tasks import Chunks, Completions, Started, in_thread, settle, start, wait_all, work_pool
 
 __all__ = ["AsyncRunner"]
 
@@ -55,6 +68,25 @@ async def _stop_all(running: dict[Started, Any]) -> None:
         task.cancel()
     if running and await wait_all(running):
         raise asyncio.CancelledError
+
+
+def absorb(
+    ex: Execution, p: NodePlan, outputs: dict[str, Any]
+) -> tuple[list[NodePlan], tuple[NodePlan, NodeFailure] | None]:
+    """Dataflow: apply a finished node's outputs, and those of the nodes chained after it.
+
+    Returns the nodes that became ready (without the ones the thread already ran) and the
+    chained node that failed, if any (``_chain``).
+    """
+    newly = ex.finished(p, outputs)
+    if type(outputs) is not Chained:
+        return newly, None
+    ran = {q.index for q, _ in outputs.more}
+    if outputs.failure is not None:
+        ran.add(outputs.failure[0].index)
+    for q, out in outputs.more:
+        newly.extend(ex.finished(q, out))
+    return [c for c in newly if c.index not in ran], outputs.failure
 
 
 class AsyncRunner(BaseRunner):
@@ -161,19 +193,41 @@ class AsyncRunner(BaseRunner):
         base = call.prepared
         warn = WarnOnce()
 
-        async def run_item(i: int, item: dict[str, Any]) -> bool:
+        def item(i: int, values: dict[str, Any]) -> tuple[Prepared, Scope]:
             run_id = new_run_id()
-            prepared = Prepared({**base.values, **item}, base.addressed, base.bypassed)
-            scope = Scope("", run_id, i)
-            work = self._run_graph(ctx, call.graph, prepared, call.select, scope, run_id, warn)
+            prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
+            return prepared, Scope("", run_id, i)
+
+        async def run_item(i: int, values: dict[str, Any]) -> bool:
+            prepared, scope = item(i, values)
+            work = self._run_graph(
+                ctx, call.graph, prepared, call.select, scope, scope.run_id, warn
+            )
             result = await (work if em is None else observe_item(em, scope, "", i, count, work))
             results[i] = result
             return result.status is RunStatus.FAILED
 
+        def run_sync_item(sub: Context, i: int, values: dict[str, Any]) -> RunResult:
+            prepared, scope = item(i, values)
+            return self._sync_driver()._run_graph(
+                sub, call.graph, prepared, None, scope, scope.run_id
+            )
+
+        # A graph of def nodes only runs whole items in worker threads, chunks of them per
+        # trip; not with a select (its warning belongs on the caller's line, in this thread).
+        whole = call.select is None and self._whole_items(ctx, call.graph)
         try:
             if em is not None:
                 await em.asend(em.map_start(ctx.run_id, call.graph.name, count))
-            await work_pool(item_values(call.lists, call.mode), count, limit, run_item, call.raise_)
+            await self._fan_out(
+                ctx,
+                item_values(call.lists, call.mode),
+                count,
+                run_item,
+                call.raise_,
+                run_sync_item if whole else None,
+                results,
+            )
             if em is not None:
                 await em.asend(em.map_end(ctx.run_id, results))
         except BaseException as exc:
@@ -313,7 +367,10 @@ class AsyncRunner(BaseRunner):
                         raise asyncio.CancelledError from None  # the caller's cancel wins
                     ex.fail_node(p, failure)
                     return
-                ready = ex.finished(p, outputs)
+                ready, failed = absorb(ex, p, outputs)
+                if failed is not None:
+                    ex.fail_node(*failed)
+                    return
                 continue
             # Each ready node starts at once; one that finishes without suspending needs no
             # task, and its outcome arrives when a task's would, so siblings fail, finish
@@ -336,7 +393,10 @@ class AsyncRunner(BaseRunner):
             failures: list[tuple[NodePlan, NodeFailure]] = []
             for (p, task), exc in zip(outcomes, errors):
                 if exc is None:
-                    ready.extend(ex.finished(p, task.result()))
+                    newly, failed = absorb(ex, p, task.result())
+                    ready.extend(newly)
+                    if failed is not None:
+                        failures.append(failed)
                 else:
                     assert isinstance(exc, NodeFailure)
                     failures.append((p, exc))
@@ -358,7 +418,10 @@ class AsyncRunner(BaseRunner):
                 continue
             exc = task.exception()
             if exc is None:
-                ex.finished(p, task.result())
+                _, failed = absorb(ex, p, task.result())
+                if failed is not None:
+                    failed[1].late = True  # it failed after the stop: named, never reported
+                    failures.append(failed)
             elif isinstance(exc, NodeFailure):
                 exc.late = True  # it failed after the stop: named, never reported
                 failures.append((p, exc))
@@ -431,7 +494,7 @@ class AsyncRunner(BaseRunner):
     ) -> Coroutine[Any, Any, dict[str, Any]]:
         """One node's execution; between its events when the call has event processors."""
         if p.leaf and ctx.limiter is None and ctx.emitter is None:
-            return self._leaf(ctx, p, kwargs)  # one coroutine fewer on the common path
+            return self._leaf(ctx, ex, p, kwargs)  # one coroutine fewer on the common path
         work = self._execute_node(ctx, ex, p, kwargs)
         if ctx.emitter is not None:
             return observe_node(ctx.emitter, ex, p, work)
@@ -444,14 +507,19 @@ class AsyncRunner(BaseRunner):
             return await self._execute_graph_node(ctx, ex, p, kwargs)
         limiter = ctx.limiter
         if limiter is None:
-            return await self._leaf(ctx, p, kwargs)
+            return await self._leaf(ctx, ex, p, kwargs)
         async with limiter:
-            return await self._leaf(ctx, p, kwargs)
+            return await self._leaf(ctx, ex, p, kwargs)
 
-    async def _leaf(self, ctx: AsyncContext, p: NodePlan, kwargs: dict[str, Any]) -> dict[str, Any]:
+    async def _leaf(
+        self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
         if not p.is_async:
             if self._inline:
                 return run_sync_leaf(p, kwargs)
+            if ex.dataflow and ctx.emitter is None:
+                # The def nodes only this one feeds follow it in the same thread (_chain).
+                return await in_thread(ctx, run_sync_chain, ex, p, kwargs)
             return await in_thread(ctx, run_sync_leaf, p, kwargs)
         try:
             if p.is_generator:
@@ -532,8 +600,88 @@ class AsyncRunner(BaseRunner):
             results[i] = result
             return result.status is RunStatus.FAILED
 
-        await work_pool(request.items, request.count, ctx.limit, run_item, True)
+        def run_sync_item(sub: Context, i: int, values: dict[str, Any]) -> RunResult:
+            child = scope.child(f"{gn.name}[{i}]")
+            prepared = request.prepare(graph, values)
+            return self._sync_driver()._run_graph(sub, graph, prepared, None, child, new_run_id())
+
+        whole = self._whole_items(ctx, graph)
+        await self._fan_out(
+            ctx,
+            request.items,
+            request.count,
+            run_item,
+            True,
+            run_sync_item if whole else None,
+            results,
+        )
         return results
+
+    # -- map items ------------------------------------------------------------------------
+
+    def _whole_items(self, ctx: AsyncContext, graph: Graph) -> bool:
+        """Items of this graph run whole under the sync driver in worker threads.
+
+        Only for graphs of ``def`` nodes at every level (``sync_only``), when bodies go to
+        threads at all (not ``sync_nodes="inline"``) and the call has no event processors
+        (their events need the loop): then one thread trip carries one item, or a chunk of
+        items, instead of one trip per node.
+        """
+        return not self._inline and ctx.emitter is None and sync_only(graph)
+
+    @staticmethod
+    def _sync_driver() -> SyncRunner:
+        from ._sync import SyncRunner
+
+        return SyncRunner()
+
+    async def _fan_out(
+        self,
+        ctx: AsyncContext,
+        items: Iterator[dict[str, Any]],
+        count: int,
+        run_item: Callable[[int, dict[str, Any]], Awaitable[bool]],
+        stop_on_failure: bool,
+        run_sync_item: Callable[[Context, int, dict[str, Any]], RunResult] | None,
+        results: list[RunResult | None],
+    ) -> None:
+        """Every item through the worker pool: one task each, or chunks in worker threads."""
+        if run_sync_item is None:
+            await work_pool(items, count, ctx.limit, run_item, stop_on_failure)
+            return
+        sizes = Chunks()
+
+        def body(chunk: list[tuple[int, dict[str, Any]]], stop: threading.Event) -> Any:
+            sub = Context(ctx.max_iterations, stop, None)
+            done: list[tuple[int, RunResult]] = []
+            began = time.perf_counter()
+            for i, values in chunk:
+                if stop.is_set():
+                    break
+                try:
+                    result = run_sync_item(sub, i, values)
+                except StopRequested:
+                    break  # the call is stopping: this item did not finish
+                done.append((i, result))
+                if stop_on_failure and result.status is RunStatus.FAILED:
+                    break
+            return done, time.perf_counter() - began
+
+        async def run_chunk(chunk: list[tuple[int, dict[str, Any]]]) -> bool:
+            if ctx.limiter is None:
+                done, seconds = await in_thread(ctx, body, chunk)
+            else:
+                async with ctx.limiter:  # a thread runs one body at a time: one permit
+                    done, seconds = await in_thread(ctx, body, chunk)
+            sizes.took(len(done), seconds)
+            failed = False
+            for i, result in done:
+                results[i] = result
+                failed = failed or result.status is RunStatus.FAILED
+            return failed
+
+        # As many workers as threads: each keeps one thread busy with chunk after chunk.
+        await work_pool(items, count, ctx.pool_size, run_item, stop_on_failure, run_chunk, sizes)
 
     async def _nested_on_private_loop(
         self,

@@ -17,7 +17,8 @@ changed are examined again, so a chain of n nodes costs O(n) readiness checks in
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Sequence
+from collections import ChainMap
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from hypergraph_graph import Graph
@@ -283,6 +284,23 @@ class Execution:
                 newly.append(nodes[c])
         return newly
 
+    def followers(self, q: NodePlan, finished: dict[int, int]) -> list[NodePlan]:
+        """Dataflow, from a worker thread: the consumers ``q`` was the last one to feed.
+
+        ``finished`` counts, per node, its producers that the calling thread has run but the
+        loop has not yet applied (``finished``); it is updated here. Only the loop writes
+        ``waiting``, and a node counted ready here is never ready for the loop before this
+        thread's outputs are applied, so the two never start the same node.
+        """
+        waiting = self.waiting
+        nodes = self.plan.nodes
+        ready = []
+        for c in q.consumers:
+            n = finished[c] = finished.get(c, 0) + 1
+            if waiting[c] == n:
+                ready.append(nodes[c])
+        return ready
+
     def _gated(self, ready: list[NodePlan]) -> list[NodePlan]:
         """Drop gate targets no gate has decided for (the routing rules in docs/spec-gates.md).
 
@@ -327,9 +345,15 @@ class Execution:
 
     # -- inputs ----------------------------------------------------------------------------
 
-    def inputs_of(self, p: NodePlan) -> tuple[dict[str, Any], tuple[int, ...]]:
-        """Resolved inputs (state, then binding; defaults are left to the node) and versions."""
-        values = self.values
+    def inputs_of(
+        self, p: NodePlan, local: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], tuple[int, ...]]:
+        """Resolved inputs (state, then binding; defaults are left to the node) and versions.
+
+        ``local``: outputs a worker thread produced but the loop has not applied yet, read
+        before the state (dataflow chains, ``_chain``).
+        """
+        values: Mapping[str, Any] = self.values if local is None else ChainMap(local, self.values)
         kwargs: dict[str, Any] = {}
         if p.once and not p.free and p.index not in self.ports:
             # Every input is edge-fed and already final: no lookups elsewhere, no versions.

@@ -13,7 +13,7 @@ from hypergraph_graph import FunctionNode, GateNode, Graph, GraphNode, HyperNode
 
 from ._leaf import Caller, is_simple, make_caller
 
-__all__ = ["NodePlan", "Plan", "plan_of"]
+__all__ = ["NodePlan", "Plan", "plan_of", "sync_only"]
 
 
 class NodePlan:
@@ -212,6 +212,7 @@ class Plan:
         self.all_once = all(p.once for p in nodes)
         self.levels = self._levels() if self.all_once else ()
         self.capable: set[Any] = set()  # runner capabilities already checked (RUN-09)
+        self.sync_only: bool | None = None  # computed on demand by ``sync_only``
         self.async_leaves = tuple([p.name for p in nodes if p.leaf and p.is_async])
         self.graph_nodes = tuple([p.graph_node for p in nodes if p.graph_node is not None])
         self.graph_node_names = tuple([gn.name for gn in self.graph_nodes])
@@ -262,6 +263,23 @@ class Plan:
         for p, k in zip(nodes, level):
             groups[k].append(p)
         return tuple([tuple(g) for g in groups])
+
+
+def sync_only(graph: Graph) -> bool:
+    """True if every node at every level is a ``def`` FunctionNode (gates included).
+
+    Such a graph can run whole in one worker thread under the sync driver, which is how
+    ``AsyncRunner`` runs map items of it (one thread trip per item or chunk of items).
+    A nested graph with a runner override does not count (its runner decides).
+    """
+    plan = plan_of(graph)
+    known = plan.sync_only
+    if known is None:
+        known = not plan.async_leaves and not plan.foreign
+        for gn in plan.graph_nodes:
+            known = known and gn.runner is None and sync_only(gn.graph)
+        plan.sync_only = known
+    return known
 
 
 def plan_of(graph: Graph) -> Plan:

@@ -1,0 +1,83 @@
+"""One thread trip per run of sync work: ``def`` nodes that follow each other in a worker thread.
+
+Under ``AsyncRunner`` a ``def`` body runs in a worker thread, and going from the event loop to
+a thread and back costs far more than a trivial body (~100-150 us against ~1 us). In the
+dataflow (acyclic graphs), when a ``def`` node finishes in its thread and it was the last
+producer of exactly one node, and that node is a ``def`` FunctionNode too, the thread runs it
+next instead of returning to the loop: a chain of ``def`` nodes costs one trip. The thread
+never decides for the loop: it reads the loop's readiness counts, runs only nodes the loop
+cannot start before this thread's outputs are applied, and hands everything back in order
+(``Chained``), so the loop applies the outputs, starts the rest and sees one completion.
+
+Where it stops, and why:
+- several nodes became ready at once: the loop starts them, so they can run concurrently;
+- the next node is async, a GraphNode (or anything but a ``def`` FunctionNode): the loop runs it;
+- ``stop`` is set (the run is stopping): at the next node boundary;
+- a chained node failed: its failure travels back with what finished before it.
+Event processors need the loop for each node's events, so a call with processors does not
+chain (each ``def`` node is its own trip, as before).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from ._leaf import NodeFailure, run_sync_leaf
+
+if TYPE_CHECKING:
+    from ._core import Execution
+    from ._plan import NodePlan
+
+__all__ = ["Chained", "run_sync_chain"]
+
+
+class Chained(dict[str, Any]):
+    """The first node's outputs, plus the nodes the same thread ran after it.
+
+    Attributes:
+        more: ``(node, outputs)`` of the nodes run after the first one, in the order they ran.
+        failure: The chained node that failed and its failure, or ``None``.
+    """
+
+    __slots__ = ("failure", "more")
+
+    def __init__(
+        self,
+        outputs: dict[str, Any],
+        more: list[tuple[NodePlan, dict[str, Any]]],
+        failure: tuple[NodePlan, NodeFailure] | None,
+    ) -> None:
+        super().__init__(outputs)
+        self.more = more
+        self.failure = failure
+
+
+def run_sync_chain(
+    ex: Execution, p: NodePlan, kwargs: dict[str, Any], stop: threading.Event
+) -> dict[str, Any]:
+    """Run ``p`` (a failure raises as from ``run_sync_leaf``), then the nodes only it fed."""
+    outputs = run_sync_leaf(p, kwargs, stop)
+    more: list[tuple[NodePlan, dict[str, Any]]] = []
+    local: dict[str, Any] | None = None
+    finished: dict[int, int] = {}
+    q = p
+    while not stop.is_set():
+        ready = ex.followers(q, finished)
+        if len(ready) != 1:
+            break
+        c = ready[0]
+        if not c.leaf or c.is_async or c.gate is not None:
+            break
+        if local is None:
+            local = dict(outputs)
+        try:
+            out = run_sync_leaf(c, ex.inputs_of(c, local)[0], stop)
+        except NodeFailure as failure:
+            return Chained(outputs, more, (c, failure))
+        more.append((c, out))
+        local.update(out)
+        q = c
+    if not more:
+        return outputs
+    return Chained(outputs, more, None)

@@ -1,0 +1,226 @@
+"""``def`` nodes under AsyncRunner: one thread trip per run of sync work, not one per node.
+
+A chain of ``def`` nodes runs in the thread its first node went to; the items of a map over a
+graph of ``def`` nodes run whole in worker threads, chunks of them per trip. These tests count
+trips (never time) and check that failures, fan-outs, cancellation and limits behave as when
+every node made its own trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from hypergraph_graph import FunctionNode, Graph, node
+from hypergraph_runners import AsyncRunner, SyncRunner
+from hypergraph_types import RunStatus
+from support import Calls
+
+
+def chain(n: int, fail_at: int | None = None, log: Calls | None = None) -> Graph:
+    def make(i: int) -> FunctionNode:
+        def body(v: int) -> int:
+            if log is not None:
+                log.add((i, threading.current_thread().name))
+            if i == fail_at:
+                raise ValueError(f"node {i}")
+            return v + 1
+
+        return FunctionNode(body, name=f"f{i}", output_name=f"x{i + 1}").with_inputs(v=f"x{i}")
+
+    return Graph([make(i) for i in range(n)])
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every loop-to-thread trip the AsyncRunner makes (the function sent to the thread)."""
+    import hypergraph_runners._async as async_module
+
+    sent: list[Any] = []
+    real = async_module.in_thread
+
+    async def counting(ctx: Any, fn: Any, *args: Any) -> Any:
+        sent.append(fn)
+        return await real(ctx, fn, *args)
+
+    monkeypatch.setattr(async_module, "in_thread", counting)
+    return sent
+
+
+@pytest.mark.parametrize("n", [1, 10, 200])
+def test_a_chain_of_def_nodes_is_one_trip(trips: list[Any], n: int) -> None:
+    log = Calls()
+    r = asyncio.run(AsyncRunner().run(chain(n, log=log), {"x0": 0}))
+    assert r[f"x{n}"] == n
+    assert len(trips) == 1
+    assert len({name for _, name in log.items}) == 1  # every node ran in the same thread
+
+
+def test_a_failure_inside_a_chain_is_the_runs_failure(trips: list[Any]) -> None:
+    graph = chain(6, fail_at=3)
+    r = asyncio.run(AsyncRunner().run(graph, {"x0": 0}))
+    reference = SyncRunner().run(graph, {"x0": 0})
+    assert r.status is reference.status is RunStatus.FAILED
+    assert r.failed_node == reference.failed_node == "f3"
+    assert r.values == reference.values == {"x1": 1, "x2": 2, "x3": 3}
+    assert str(r.error) == "node 3"
+    assert len(trips) == 1
+    with pytest.raises(ValueError, match="node 3"):
+        asyncio.run(AsyncRunner().run(graph, {"x0": 0}, error_handling="raise"))
+
+
+def test_a_fan_out_returns_to_the_loop_so_branches_run_concurrently(trips: list[Any]) -> None:
+    barrier = threading.Barrier(2, timeout=5)
+
+    @node(output_name="a")
+    def start(x: int) -> int:
+        return x
+
+    @node(output_name="b")
+    def left(a: int) -> int:
+        barrier.wait()  # only passes if right runs at the same time
+        return a + 1
+
+    @node(output_name="c")
+    def right(a: int) -> int:
+        barrier.wait()
+        return a + 2
+
+    @node(output_name="d")
+    def join(b: int, c: int) -> int:
+        return b + c
+
+    r = asyncio.run(AsyncRunner().run(Graph([start, left, right, join]), {"x": 1}))
+    assert r["d"] == 5
+    # start (1 trip), left and right (1 each); join follows the branch that finished last
+    # if the loop had applied the other one by then, else it is a trip of its own.
+    assert 3 <= len(trips) <= 4
+
+
+def test_async_nodes_and_nested_graphs_still_go_through_the_loop(trips: list[Any]) -> None:
+    @node(output_name="a")
+    def one(x: int) -> int:
+        return x + 1
+
+    @node(output_name="b")
+    async def two(a: int) -> int:
+        return a * 2
+
+    @node(output_name="c")
+    def three(b: int) -> int:
+        return b + 1
+
+    inner = Graph([three], name="inner").as_node()
+
+    @node(output_name="d")
+    def four(c: int) -> int:
+        return c * 10
+
+    r = asyncio.run(AsyncRunner().run(Graph([one, two, inner, four]), {"x": 1}))
+    assert r["d"] == 50
+    assert len(trips) == 3  # one, three (inside the nested run), four
+
+
+def test_a_cancelled_chain_stops_at_the_next_node_boundary() -> None:
+    entered = threading.Event()
+    release = threading.Event()
+    log = Calls()
+
+    @node(output_name="a")
+    def first(x: int) -> int:
+        log.add("first")
+        entered.set()
+        release.wait(10)
+        return x
+
+    @node(output_name="b")
+    def second(a: int) -> int:
+        log.add("second")
+        return a
+
+    async def main() -> None:
+        task = asyncio.create_task(AsyncRunner().run(Graph([first, second]), {"x": 1}))
+        await asyncio.to_thread(entered.wait, 10)
+        task.cancel()
+        await asyncio.sleep(0.05)
+        release.set()  # first finishes; the chain must not go on to second
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert log.items == ["first"]
+
+
+def test_events_keep_one_node_per_trip_and_their_order(trips: list[Any]) -> None:
+    from hypergraph_runners import EventProcessor
+
+    seen: list[str] = []
+
+    class Names(EventProcessor):
+        def on_event(self, event: Any) -> None:
+            name = getattr(event, "node_name", None)
+            if name is not None:
+                seen.append(f"{type(event).__name__}:{name}")
+
+    r = asyncio.run(AsyncRunner().run(chain(3), {"x0": 0}, event_processors=[Names()]))
+    assert r["x3"] == 3
+    starts_and_ends = [s for s in seen if s.startswith(("NodeStart", "NodeEnd"))]
+    assert starts_and_ends == [
+        f"{kind}Event:f{i}" for i in range(3) for kind in ("NodeStart", "NodeEnd")
+    ]
+    assert len(trips) == 3
+
+
+# --- map -----------------------------------------------------------------------------------------
+
+
+@node(output_name="a")
+def add(x: int) -> int:
+    return x + 1
+
+
+@node(output_name="b")
+def double(a: int) -> int:
+    if a == 13:
+        raise ValueError("thirteen")
+    return a * 2
+
+
+def test_map_items_of_def_nodes_run_whole_in_few_trips(trips: list[Any]) -> None:
+    graph = Graph([add, double])
+    n = 500
+    results = asyncio.run(AsyncRunner().map(graph, {"x": list(range(n))}, map_over="x"))
+    reference = SyncRunner().map(graph, {"x": list(range(n))}, map_over="x")
+    assert [r.status for r in results] == [r.status for r in reference]
+    assert [r.values for r in results] == [r.values for r in reference]
+    assert [r.failed_node for r in results] == [r.failed_node for r in reference]
+    assert results[12].status is RunStatus.FAILED
+    assert len(trips) < n  # at most one per item; chunks make it fewer
+
+
+def test_map_raise_mode_stops_at_the_first_failed_item(trips: list[Any]) -> None:
+    graph = Graph([add, double])
+    with pytest.raises(ValueError, match="thirteen"):
+        asyncio.run(
+            AsyncRunner().map(graph, {"x": list(range(200))}, map_over="x", error_handling="raise")
+        )
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_mapped_graph_node_of_def_nodes_runs_whole_items(trips: list[Any], limit: int) -> None:
+    inner = Graph([add], name="inner").as_node().map_over("x")
+
+    @node(output_name="total")
+    def total(a: list[int]) -> int:
+        return sum(a)
+
+    n = 300
+    r = asyncio.run(
+        AsyncRunner().run(Graph([inner, total]), {"x": list(range(n))}, max_concurrency=limit)
+    )
+    assert r["total"] == sum(range(1, n + 1))
+    assert len(r["inner"]) == n
+    assert len(trips) < n
