@@ -213,9 +213,8 @@ class GraphNode(HyperNode):
 
     @property
     def output_annotation(self) -> dict[str, Any]:
-        """Current output name -> type, for outputs whose inner producer reports one."""
-        types = {o: self.get_output_type(o) for o in self.outputs}
-        return {o: t for o, t in types.items() if t is not None}
+        """Current output name -> type for every output, ``None`` where no type is known."""
+        return {o: self.get_output_type(o) for o in self.outputs}
 
     def map_inputs_to_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
         inner = self._inner_in
