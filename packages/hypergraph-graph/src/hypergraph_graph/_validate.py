@@ -136,7 +136,7 @@ def _gate_targets(s: Structure) -> list[str]:
             if target == name:
                 problems.append(
                     message(
-                        f"Gate {quote(name)} targets itself",
+                        f"Gate {quote(name)} cannot target itself",
                         [f"targets: {', '.join(map(str, n.targets))}"],
                         "a gate cannot choose itself; route to the node that should run next",
                     )
