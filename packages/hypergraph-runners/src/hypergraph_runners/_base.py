@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from hypergraph_graph import Graph
 from hypergraph_types import InvalidInputError, RunnerCapabilities, RunResult
-from hypergraph_types._format import did_you_mean, fmt_names, message, quote
+from hypergraph_types._format import Suggester, fmt_names, message, quote
 
 from ._capabilities import check_capabilities
 from ._inputs import Prepared, prepare
@@ -127,12 +127,14 @@ class BaseRunner(abc.ABC):
         if not inputs:
             return
         known = plan_of(graph).known
+        pool: Suggester | None = None  # built on the first unknown keyword only
         for key in inputs:
             if key in known or "." in key or "/" in key:
                 continue
             runner = type(self).__name__
             options = _OPTIONS[method]
-            hint = did_you_mean(key, [*options, *known])
+            pool = pool or Suggester([*options, *known])
+            hint = pool.did_you_mean(key)
             extra = (
                 f"{runner} has no {quote(key)}; AsyncRunner takes max_concurrency"
                 if key == "max_concurrency"
