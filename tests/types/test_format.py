@@ -16,8 +16,10 @@ from hypergraph_types._format import (
     fmt_names,
     message,
     quote,
+    short_repr,
     suggest,
 )
+from support import HugeRepr, UnprintableRepr
 
 # --- quote -------------------------------------------------------------------------------
 
@@ -218,3 +220,22 @@ def test_suggest_equals_difflib_on_pools_it_searches_exhaustively(
 ) -> None:
     pool = [c for c in dict.fromkeys(candidates) if c != name]
     assert suggest(name, candidates) == difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
+
+
+# --- short_repr (issue 13 case 11) ---------------------------------------------------------
+
+
+def test_short_repr_keeps_short_values_exactly() -> None:
+    assert short_repr("abc") == "'abc'"
+    assert short_repr([1, 2]) == "[1, 2]"
+
+
+def test_short_repr_cuts_a_long_repr_and_says_how_long_it_was() -> None:
+    text = short_repr(HugeRepr())
+    assert text == "x" * 200 + "... (5,000,000 characters)"
+    assert short_repr(HugeRepr(), limit=10).startswith("x" * 10 + "...")
+
+
+def test_short_repr_and_quote_never_raise() -> None:
+    assert short_repr(UnprintableRepr()) == "<UnprintableRepr object: repr() failed>"
+    assert quote(UnprintableRepr()) == "<UnprintableRepr object: str() failed>"

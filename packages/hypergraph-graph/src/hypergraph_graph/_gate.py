@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
 from hypergraph_types import GraphConfigError
-from hypergraph_types._format import did_you_mean, message, quote
+from hypergraph_types._format import did_you_mean, message, quote, short_repr
 
 from ._function import FunctionNode
 from ._introspect import target_function
@@ -50,11 +50,11 @@ class END(metaclass=_EndType):
 
 
 def _label(target: object) -> str:
-    return "END" if target is END else repr(target)
+    return "END" if target is END else short_repr(target)
 
 
 def _config_error(gate: str, what: str, fix: str, details: Sequence[str] = ()) -> GraphConfigError:
-    return GraphConfigError(message(f"Gate {gate!r}: {what}", details, fix))
+    return GraphConfigError(message(f"Gate {quote(gate)}: {what}", details, fix))
 
 
 class GateNode(FunctionNode):
@@ -150,7 +150,7 @@ def _normalise_targets(
         items = list(targets)
     else:
         raise TypeError(
-            f"Gate {gate!r}: targets must be a list of node names (or END) or a dict "
+            f"Gate {quote(gate)}: targets must be a list of node names (or END) or a dict "
             f"name -> description, got {type(targets).__name__}. "
             "How to fix: e.g. targets=['retrieve', END]."
         )
@@ -171,7 +171,7 @@ def _normalise_targets(
             )
         if t is not END and not isinstance(t, str):
             raise TypeError(
-                f"Gate {gate!r}: targets must be node names (str) or END, got {t!r}. "
+                f"Gate {quote(gate)}: targets must be node names (str) or END, got {_label(t)}. "
                 "How to fix: list node names."
             )
     return unique, descriptions

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from hypergraph_types import GraphConfigError, RunnerCapabilities
-from hypergraph_types._format import did_you_mean, fmt_names, message, quote
+from hypergraph_types._format import did_you_mean, fmt_names, message, quote, short_repr
 
 from ._node import HyperNode
 
@@ -68,7 +68,7 @@ class GraphNode(HyperNode):
             if ch in name:
                 raise GraphConfigError(
                     message(
-                        f"Invalid GraphNode name {name!r}: it contains {ch!r}",
+                        f"Invalid GraphNode name {short_repr(name)}: it contains {ch!r}",
                         ["Reserved characters: '.' and '/' (they separate nested addresses)"],
                         "choose a name without '.' or '/'",
                     )
@@ -150,7 +150,7 @@ class GraphNode(HyperNode):
         if mode not in _MODES:
             raise GraphConfigError(
                 message(
-                    f"Unknown map mode {mode!r} for GraphNode '{self.name}'",
+                    f"Unknown map mode {short_repr(mode)} for GraphNode '{self.name}'",
                     ["Valid modes: 'zip', 'product'"],
                     "use mode='zip' (pair items) or mode='product' (every combination)",
                 )

@@ -13,17 +13,49 @@ import heapq
 from collections import Counter
 from collections.abc import Iterable
 
-__all__ = ["Suggester", "did_you_mean", "fmt_names", "message", "quote", "suggest"]
+__all__ = [
+    "Suggester",
+    "did_you_mean",
+    "fmt_names",
+    "message",
+    "quote",
+    "short_repr",
+    "suggest",
+]
 
 _MAX_NAME = 100
+_MAX_VALUE = 200
+
+
+def _unprintable(value: object, how: str) -> str:
+    return f"<{type(value).__name__} object: {how} failed>"
 
 
 def quote(name: object) -> str:
     """Quote a name as ``'name'``, shortening names longer than 100 characters."""
-    text = str(name)
+    try:
+        text = str(name)
+    except Exception:  # a user object in place of a name: the message must still be built
+        return _unprintable(name, "str()")
     if len(text) > _MAX_NAME:
         text = text[:_MAX_NAME] + "..."
     return f"'{text}'"
+
+
+def short_repr(value: object, limit: int = _MAX_VALUE) -> str:
+    """``repr(value)`` for a message: at most ``limit`` characters, and it never raises.
+
+    Every user value a message shows goes through here, so a value with a multi-megabyte
+    ``repr`` gives a short message, and one whose ``repr`` raises still gives the intended
+    error rather than the ``repr``'s exception.
+    """
+    try:
+        text = repr(value)
+    except Exception:
+        return _unprintable(value, "repr()")
+    if len(text) > limit:
+        return f"{text[:limit]}... ({len(text):,} characters)"
+    return text
 
 
 def fmt_names(names: Iterable[object]) -> str:
