@@ -89,16 +89,7 @@ class GateNode(FunctionNode):
         rename_inputs: Mapping[str, str] | None,
         cache: bool,
     ) -> None:
-        target = target_function(func) if callable(func) else func
-        kind = None
-        if not callable(func):
-            pass  # FunctionNode reports a non-callable
-        elif inspect.iscoroutinefunction(target):
-            kind = "async"
-        elif inspect.isasyncgenfunction(target):
-            kind = "async (it is an async generator function)"
-        elif inspect.isgeneratorfunction(target):
-            kind = "a generator"
+        kind = _forbidden_kind(func) if callable(func) else None  # FunctionNode checks callable
         if kind is not None:
             raise TypeError(
                 message(
@@ -138,6 +129,18 @@ class GateNode(FunctionNode):
         return clone
 
 
+def _forbidden_kind(func: Callable[..., Any]) -> str | None:
+    """What makes ``func`` unfit for a gate (async, a generator), or ``None`` if nothing does."""
+    target = target_function(func)
+    if inspect.iscoroutinefunction(target):
+        return "async"
+    if inspect.isasyncgenfunction(target):
+        return "async (it is an async generator function)"
+    if inspect.isgeneratorfunction(target):
+        return "a generator"
+    return None
+
+
 def _normalise_targets(
     gate: str, targets: Any, fallback: Any = None
 ) -> tuple[list[Any], dict[Any, str]]:
@@ -161,8 +164,9 @@ def _normalise_targets(
             "list the nodes it may choose, e.g. ['a', END]",
         )
     # v1.3: the fallback is one of the targets even when not listed (so fallback=END allows END).
-    unique = list(dict.fromkeys([*items, fallback] if fallback is not None else items))
-    for t in unique:
+    if fallback is not None:
+        items.append(fallback)
+    for t in items:
         if t == "END" and t is not END:
             raise _config_error(
                 gate,
@@ -174,7 +178,7 @@ def _normalise_targets(
                 f"Gate {quote(gate)}: targets must be node names (str) or END, got {_label(t)}. "
                 "How to fix: list node names."
             )
-    return unique, descriptions
+    return list(dict.fromkeys(items)), descriptions
 
 
 class RouteNode(GateNode):
