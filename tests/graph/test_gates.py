@@ -267,6 +267,12 @@ def test_route_wrong_argument_types_are_type_errors(targets, kwargs):
         RouteNode(pick, targets, **kwargs)
 
 
+@pytest.mark.parametrize("target", [1, ["b"]], ids=["int", "unhashable-list"])
+def test_a_target_that_is_not_a_name_gets_the_gates_message(target):
+    with pytest.raises(TypeError, match="targets must be node names"):
+        RouteNode(pick, ["a", target])
+
+
 # --- ifelse / IfElseNode --------------------------------------------------------------------
 
 
