@@ -117,7 +117,7 @@ def test_route_decorator_builds_a_route_node_with_no_outputs():
     assert isinstance(choose, GateNode)
     assert isinstance(choose, FunctionNode)
     assert choose.name == "choose"
-    assert choose.targets == ("a", "b", END)
+    assert choose.targets == ["a", "b", END]  # a list, as in v1.3
     assert choose.descriptions == {}
     assert choose.multi_target is False
     assert choose.fallback is None
@@ -133,7 +133,7 @@ def test_route_node_class_matches_the_decorator():
     by_decorator = route(["a", END], fallback="a", name="chooser", rename_inputs={"x": "q"})(pick)
     for gate in (by_class, by_decorator):
         assert gate.name == "chooser"
-        assert gate.targets == ("a", END)
+        assert gate.targets == ["a", END]
         assert gate.fallback == "a"
         assert gate.inputs == ("q",)
         assert gate.outputs == ()
@@ -141,16 +141,16 @@ def test_route_node_class_matches_the_decorator():
 
 def test_route_targets_list_drops_duplicates_in_order():
     gate = RouteNode(pick, ["b", "a", "b", END, "a", END])
-    assert gate.targets == ("b", "a", END)
+    assert gate.targets == ["b", "a", END]
 
 
 def test_route_targets_tuple_is_accepted():
-    assert RouteNode(pick, ("a", "b")).targets == ("a", "b")
+    assert RouteNode(pick, ("a", "b")).targets == ["a", "b"]
 
 
 def test_route_targets_dict_keeps_descriptions():
     gate = RouteNode(pick, {"a": "retrieve more", "b": "answer now", END: "give up"})
-    assert gate.targets == ("a", "b", END)
+    assert gate.targets == ["a", "b", END]
     assert gate.descriptions == {"a": "retrieve more", "b": "answer now", END: "give up"}
 
 
@@ -170,7 +170,11 @@ def test_multi_target_and_fallback_are_kept():
         ({}, {}, "targets is empty"),
         (["a", "END"], {}, "the string 'END' is not a target"),
         ({"END": "stop"}, {}, "the string 'END' is not a target"),
-        (["a", "b"], {"fallback": "a", "multi_target": True}, "fallback cannot be combined"),
+        (
+            ["a", "b"],
+            {"fallback": "a", "multi_target": True},
+            "cannot have both fallback and multi_target",
+        ),
     ],
     ids=["empty-list", "empty-dict", "END-string", "END-string-dict", "fallback+multi"],
 )
@@ -184,10 +188,63 @@ def test_route_configuration_errors_are_value_errors(targets, kwargs, fragment):
         route(targets, **kwargs)(pick)
 
 
-def test_route_fallback_must_be_one_of_its_targets():
-    # Not in the issue text: the implementation rejects a fallback it could never honour.
-    with pytest.raises(GraphConfigError, match="fallback 'c' is not one of its targets"):
-        RouteNode(pick, ["a", "b"], fallback="c")
+def test_a_fallback_that_is_not_listed_joins_the_targets():
+    # v1.3 compatibility (issue 13 case 16): no error, the fallback becomes a target.
+    gate = RouteNode(pick, ["a"], fallback="default")
+    assert gate.targets == ["a", "default"]
+    assert gate.fallback == "default"
+    assert RouteNode(pick, ["a"], fallback=END).targets == ["a", END]
+    assert RouteNode(pick, ["a", "b"], fallback="a").targets == ["a", "b"]  # listed once
+
+    @node(output_name="d_out")
+    def default(x):
+        return x
+
+    graph = Graph([route(targets=["a"], fallback="default")(pick), a, default])
+    assert graph.nodes["pick"].targets == ["a", "default"]
+
+
+def test_targets_are_copied_with_the_gate():
+    gate = RouteNode(pick, ["a", END])
+    renamed = gate.with_name("other")
+    assert renamed.targets == gate.targets
+    assert renamed.targets is not gate.targets
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "phrase"),
+    [
+        (lambda: route(["a"])(async_pick), TypeError, "cannot be async"),
+        (lambda: route(["a"])(async_generator_pick), TypeError, "cannot be async"),
+        (lambda: route(["a"])(generator_pick), TypeError, "cannot be a generator"),
+        (lambda: ifelse("a", "b")(generator_pick), TypeError, "cannot be a generator"),
+        (lambda: route([])(pick), GraphConfigError, "at least one target"),
+        (lambda: route(["a", "END"])(pick), GraphConfigError, "'END' as a string target"),
+        (
+            lambda: route(["a"], fallback="a", multi_target=True)(pick),
+            GraphConfigError,
+            "cannot have both fallback and multi_target",
+        ),
+        (lambda: Graph([RouteNode(pick, ["pick", END])]), GraphConfigError, "cannot target itself"),
+    ],
+    ids=[
+        "async",
+        "async-gen",
+        "gen",
+        "ifelse-gen",
+        "empty",
+        "END-string",
+        "fallback+multi",
+        "self",
+    ],
+)
+def test_v1_3_messages_keep_their_phrases_in_the_recipe(build, error, phrase):
+    """Code written for the original v1.3 gates matches on these phrases (issue 13 case 16)."""
+    with pytest.raises(error) as excinfo:
+        build()
+    text = str(excinfo.value)
+    assert phrase in text
+    assert "How to fix" in text
 
 
 @pytest.mark.parametrize(
@@ -210,6 +267,12 @@ def test_route_wrong_argument_types_are_type_errors(targets, kwargs):
         RouteNode(pick, targets, **kwargs)
 
 
+@pytest.mark.parametrize("target", [1, ["b"]], ids=["int", "unhashable-list"])
+def test_a_target_that_is_not_a_name_gets_the_gates_message(target):
+    with pytest.raises(TypeError, match="targets must be node names"):
+        RouteNode(pick, ["a", target])
+
+
 # --- ifelse / IfElseNode --------------------------------------------------------------------
 
 
@@ -222,7 +285,7 @@ def test_ifelse_decorator_builds_an_ifelse_node():
     assert isinstance(big, GateNode)
     assert big.when_true == "a"
     assert big.when_false is END
-    assert big.targets == ("a", END)
+    assert big.targets == ["a", END]
     assert big.multi_target is False
     assert big.outputs == ()
     assert big.inputs == ("x",)
@@ -292,7 +355,7 @@ def test_with_inputs_renames_a_gate_and_keeps_its_routing():
     assert renamed is not gate
     assert renamed.inputs == ("query",)
     assert gate.inputs == ("x",)
-    assert renamed.targets == ("a", END)
+    assert renamed.targets == ["a", END]
     assert renamed.descriptions == {"a": "go", END: "stop"}
     assert renamed.fallback == "a"
 
@@ -373,9 +436,9 @@ def test_end_is_always_a_valid_target():
 
 def test_a_gate_cannot_target_itself():
     gate = RouteNode(pick, ["again", END], name="again")
-    with pytest.raises(GraphConfigError, match="Gate 'again' targets itself"):
+    with pytest.raises(GraphConfigError, match="Gate 'again' cannot target itself"):
         Graph([gate])
-    with pytest.raises(GraphConfigError, match="targets itself"):
+    with pytest.raises(GraphConfigError, match="cannot target itself"):
         Graph([IfElseNode(is_big, "loop", "a", name="loop"), a])
 
 
@@ -384,7 +447,7 @@ def test_target_problems_are_reported_together():
         Graph([RouteNode(pick, ["pick", "nowhere"]), a])
     text = str(excinfo.value)
     assert text.startswith("2 problems found")
-    assert "targets itself" in text
+    assert "cannot target itself" in text
     assert "targets unknown node 'nowhere'" in text
 
 

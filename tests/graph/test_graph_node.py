@@ -238,7 +238,8 @@ def test_output_types() -> None:
     assert gn.get_output_type("y") is int
     assert gn.get_output_type("untyped_out") is None
     assert gn.get_output_type("nope") is None
-    assert gn.output_annotation == {"y": int, "z": int}
+    # Every output is listed; an untyped one maps to None (NODE-05, issue 13 case 17).
+    assert gn.output_annotation == {"y": int, "z": int, "untyped_out": None}
 
 
 def test_output_types_follow_renamed_outputs() -> None:

@@ -7,13 +7,17 @@ fails here long before a benchmark would notice.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import difflib
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from hypergraph_graph import FunctionNode, Graph, node
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_runners._core import Execution
+from hypergraph_types import UnknownInputError
+from hypergraph_types._format import _SHORTLIST
 
 
 def chain(n: int, *, looped_head: bool = False) -> Graph:
@@ -221,3 +225,32 @@ def test_dataflow_scheduling_work_is_linear_in_the_fan_out_width(
         per_node.append(work["watched"] / n)
     assert per_node[1] <= per_node[0] + 1
     assert per_node[1] <= 4
+
+
+def test_did_you_mean_for_many_typos_does_bounded_work(
+    run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """400 typos against 4,000 inputs: comparisons per typo are bounded, not per input
+    (issue 13 case 14; was 4,000 comparisons per typo, twice, ~40 s)."""
+    params = [f"param_{i:04d}" for i in range(4_000)]
+    ns: dict[str, object] = {}
+    exec(f"def wide({', '.join(params)}):\n    return 0", ns)
+    graph = Graph([FunctionNode(ns["wide"], output_name="out")])  # type: ignore[arg-type]
+    typos = [p[:-1] for p in params[::10]]  # 'param_012' from 'param_0120'
+    compared = 0
+    original = difflib.SequenceMatcher.set_seq1
+
+    def counted(matcher: difflib.SequenceMatcher[str], a: str) -> None:
+        nonlocal compared
+        compared += 1
+        original(matcher, a)
+
+    monkeypatch.setattr(difflib.SequenceMatcher, "set_seq1", counted)
+    with pytest.raises(UnknownInputError) as excinfo:
+        run(graph, dict.fromkeys(typos, 1))
+    # Two searches per typo (the message's hints and the error's suggestions), each bounded.
+    assert compared <= 2 * len(typos) * (_SHORTLIST + 1)
+    assert set(excinfo.value.suggestions) == set(typos)
+    for typo, match in excinfo.value.suggestions.items():
+        # As close as the input the typo came from (one dropped character: ratio 18/19).
+        assert difflib.SequenceMatcher(None, match, typo).ratio() >= 18 / 19

@@ -377,15 +377,35 @@ def test_end_from_one_gate_does_not_veto_another_gates_decision(run, calls):
     assert sorted(calls) == ["a", "go", "stop"]
 
 
-def test_end_is_accepted_even_when_not_listed(run, calls):
+def test_end_fails_a_route_that_does_not_list_it(run, calls):
+    """v1.3 compatibility (issue 13 case 16): END is a valid decision only where it is a target."""
+
     @route(targets=["a"])
     def choose(x):
         calls.append("choose")
         return END
 
     result = run(two_targets(calls, choose, only_a=True), x=1)
-    assert result.status is RunStatus.COMPLETED
+    assert result.status is RunStatus.FAILED
+    assert result.failed_node == "choose"
+    assert type(result.error) is ValueError
+    assert "Gate 'choose' returned invalid target END" in str(result.error)
+    assert "add END to the route's targets" in str(result.error)
     assert calls == ["choose"]
+
+
+def test_a_fallback_that_is_not_listed_runs_on_none(run, calls):
+    """v1.3: ``@route(targets=["a"], fallback="b")`` adds ``b`` to the targets, no error."""
+
+    @route(targets=["a"], fallback="b")
+    def choose(x):
+        calls.append("choose")
+        return None
+
+    result = run(two_targets(calls, choose), x=1)
+    assert result.status is RunStatus.COMPLETED
+    assert result.values == {"b_out": "b:1"}
+    assert calls == ["choose", "b"]
 
 
 def test_none_selects_the_fallback(run, calls):
@@ -431,8 +451,9 @@ def test_fallback_end_runs_nothing(run, calls):
         ([], {}),
         (("a", "b", "a"), {"a_out": "a:1", "b_out": "b:1"}),
         ([END, "a"], {"a_out": "a:1"}),
+        (None, {}),
     ],
-    ids=["both", "one", "empty", "tuple-with-duplicate", "END-in-list"],
+    ids=["both", "one", "empty", "tuple-with-duplicate", "END-in-list", "None"],
 )
 def test_multi_target_runs_every_chosen_target(run, calls, decision, expected):
     @route(targets=["a", "b", END], multi_target=True)
@@ -453,14 +474,14 @@ def test_multi_target_runs_every_chosen_target(run, calls, decision, expected):
 @pytest.mark.parametrize(
     ("multi_target", "decision", "error", "fragment"),
     [
-        (False, "c", ValueError, "chose 'c', which is not one of its targets"),
-        (False, 5, ValueError, "chose 5, which is not one of its targets"),
-        (False, ["a"], TypeError, "returned a list, but it chooses a single target"),
-        (False, ("a",), TypeError, "returned a tuple, but it chooses a single target"),
-        (False, {"a"}, TypeError, "returned a set, but it chooses a single target"),
-        (True, "a", TypeError, "has multi_target=True and must return a list"),
-        (True, None, TypeError, "has multi_target=True and must return a list"),
-        (True, ["a", "c"], ValueError, "chose 'c', which is not one of its targets"),
+        (False, "c", ValueError, "returned invalid target 'c', which is not one of its targets"),
+        (False, 5, ValueError, "returned invalid target 5, which is not one of its targets"),
+        (False, ["a"], TypeError, "multi_target=False but returned a list"),
+        (False, ("a",), TypeError, "multi_target=False but returned a tuple"),
+        (False, {"a"}, TypeError, "multi_target=False but returned a set"),
+        (True, "a", TypeError, "multi_target=True but returned str"),
+        (True, {"a"}, TypeError, "multi_target=True but returned set"),
+        (True, ["a", "c"], ValueError, "returned invalid target 'c'"),
     ],
     ids=[
         "not-a-target",
@@ -469,7 +490,7 @@ def test_multi_target_runs_every_chosen_target(run, calls, decision, expected):
         "tuple-from-single",
         "set-from-single",
         "str-from-multi",
-        "None-from-multi",
+        "set-from-multi",
         "unknown-in-list",
     ],
 )
@@ -498,7 +519,7 @@ def test_invalid_decision_is_raised_with_error_handling_raise(run, calls):
     def choose(x):
         return "c"
 
-    with pytest.raises(ValueError, match="Gate 'choose' chose 'c'"):
+    with pytest.raises(ValueError, match="Gate 'choose' returned invalid target 'c'"):
         run(two_targets(calls, choose), x=1, error_handling="raise")
     assert calls == []
 

@@ -15,8 +15,12 @@ from typing import Any, TypeVar
 
 __all__ = [
     "DEADLINE",
+    "MESSAGE_LIMIT",
     "Calls",
+    "HugeRepr",
     "Tally",
+    "UnprintableRepr",
+    "assert_short_message",
     "hypergraph_notes",
     "pool_threads",
     "run_in_threads",
@@ -94,3 +98,30 @@ class Calls:
 def hypergraph_notes(exc: BaseException) -> list[str]:
     """The notes the runners added to ``exc`` (they start with ``hypergraph:``)."""
     return [n for n in getattr(exc, "__notes__", []) if n.startswith("hypergraph:")]
+
+
+#: Characters: a message shows a value in at most a few hundred (issue 13 case 11).
+MESSAGE_LIMIT = 2_000
+
+
+class HugeRepr:
+    """A value whose ``repr`` is five megabytes long (hashable: it can be a key)."""
+
+    def __repr__(self) -> str:
+        return "x" * 5_000_000
+
+
+class UnprintableRepr:
+    """A value whose ``repr`` (and ``str``) raises."""
+
+    def __repr__(self) -> str:
+        raise RuntimeError("repr exploded")
+
+    __str__ = __repr__
+
+
+def assert_short_message(error: BaseException) -> None:
+    """``error``'s message is short and was built without the value's failing ``repr``."""
+    text = str(error)
+    assert len(text) < MESSAGE_LIMIT, f"message of {len(text):,} characters"
+    assert "repr exploded" not in text

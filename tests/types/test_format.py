@@ -5,8 +5,21 @@ from __future__ import annotations
 import difflib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from hypergraph_types._format import did_you_mean, fmt_names, message, quote, suggest
+from hypergraph_types._format import (
+    _EXHAUSTIVE,
+    _SHORTLIST,
+    Suggester,
+    did_you_mean,
+    fmt_names,
+    message,
+    quote,
+    short_repr,
+    suggest,
+)
+from support import HugeRepr, UnprintableRepr
 
 # --- quote -------------------------------------------------------------------------------
 
@@ -144,3 +157,85 @@ def test_message_without_fix_has_no_how_to_fix() -> None:
 def test_message_accepts_generators() -> None:
     text = message("What", (d for d in ["a", "b"]), (f for f in ["x", "y"]))
     assert text.splitlines() == ["What", "  -> a", "  -> b", "How to fix:", "  - x", "  - y"]
+
+
+# --- did-you-mean cost (issue 13 case 14): comparisons counted, never time ---------------
+
+
+class ComparisonCounter:
+    """Counts ``SequenceMatcher.set_seq1`` calls: one per candidate compared with a name."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        original = difflib.SequenceMatcher.set_seq1
+
+        def counted(matcher: difflib.SequenceMatcher[str], a: str) -> None:
+            self.count += 1
+            original(matcher, a)
+
+        monkeypatch.setattr(difflib.SequenceMatcher, "set_seq1", counted)
+
+
+def dropped_characters(names: list[str], count: int) -> list[str]:
+    """``count`` distinct typos, each one of ``names`` with one character dropped."""
+    typos: dict[str, None] = {}
+    for i, name in enumerate(names * 2):
+        typo = name[: i % len(name)] + name[i % len(name) + 1 :]
+        if typo not in names:
+            typos[typo] = None
+        if len(typos) == count:
+            break
+    return list(typos)
+
+
+def test_suggestions_against_a_large_pool_do_bounded_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [f"param_{i:04d}" for i in range(4_000)]
+    typos = dropped_characters(names[::7], 400)
+    assert len(typos) == 400
+    counter = ComparisonCounter(monkeypatch)
+    pool = Suggester(names)
+    found = {typo: pool.suggest(typo) for typo in typos}
+    # Exhaustive search compares every typo with every name: 1,600,000 comparisons.
+    assert counter.count <= len(typos) * (_SHORTLIST + 1)
+    for typo, matches in found.items():
+        assert 1 <= len(matches) <= 3
+        assert all(m in names for m in matches)
+        # As close as the name the typo came from (a dropped character: ratio 18/19).
+        best = difflib.SequenceMatcher(None, matches[0], typo).ratio()
+        assert best >= 2 * len(typo) / (2 * len(typo) + 1)
+
+
+def test_did_you_mean_on_a_large_pool_finds_the_intended_name() -> None:
+    names = [f"param_{i:04d}" for i in range(4_000)] + ["temperature"]
+    assert did_you_mean("temprature", names) == "Did you mean 'temperature'?"
+    assert did_you_mean("zzzzzz", names) is None
+
+
+@given(
+    name=st.text("abc_", min_size=1, max_size=8),
+    candidates=st.lists(st.text("abc_", min_size=1, max_size=8), max_size=_EXHAUSTIVE),
+)
+def test_suggest_equals_difflib_on_pools_it_searches_exhaustively(
+    name: str, candidates: list[str]
+) -> None:
+    pool = [c for c in dict.fromkeys(candidates) if c != name]
+    assert suggest(name, candidates) == difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
+
+
+# --- short_repr (issue 13 case 11) ---------------------------------------------------------
+
+
+def test_short_repr_keeps_short_values_exactly() -> None:
+    assert short_repr("abc") == "'abc'"
+    assert short_repr([1, 2]) == "[1, 2]"
+
+
+def test_short_repr_cuts_a_long_repr_and_says_how_long_it_was() -> None:
+    text = short_repr(HugeRepr())
+    assert text == "x" * 200 + "... (5,000,000 characters)"
+    assert short_repr(HugeRepr(), limit=10).startswith("x" * 10 + "...")
+
+
+def test_short_repr_and_quote_never_raise() -> None:
+    assert short_repr(UnprintableRepr()) == "<UnprintableRepr object: repr() failed>"
+    assert quote(UnprintableRepr()) == "<UnprintableRepr object: str() failed>"

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, overload
 
 from hypergraph_types import GraphConfigError, RenameError
-from hypergraph_types._format import did_you_mean, fmt_names, message
+from hypergraph_types._format import did_you_mean, fmt_names, message, short_repr
 
 from ._introspect import annotations_of, generator_item_type, source_hash, target_function
 from ._node import HyperNode
@@ -20,7 +20,7 @@ _P = inspect.Parameter
 
 
 def _type_label(tp: Any) -> str:
-    return tp.__qualname__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
+    return tp.__qualname__ if isinstance(tp, type) else short_repr(tp).replace("typing.", "")
 
 
 def _user_stacklevel() -> int:
@@ -62,13 +62,13 @@ def _output_names(output_name: Any, func_name: str) -> tuple[str, ...]:
         if repeated:
             raise GraphConfigError(
                 f"Repeated output name {fmt_names(repeated)} in function '{func_name}'\n"
-                f"  -> output_name={names!r}\n"
+                f"  -> output_name={short_repr(names)}\n"
                 "How to fix: give every output of the node a distinct name."
             )
         return names
     raise TypeError(
         f"output_name must be a str or a tuple of str, got {type(output_name).__name__} "
-        f"({output_name!r}) for function '{func_name}'. "
+        f"({short_repr(output_name)}) for function '{func_name}'. "
         "How to fix: pass output_name='name' or output_name=('first', 'second')."
     )
 
@@ -108,14 +108,14 @@ class FunctionNode(HyperNode):
             sig = inspect.signature(func)
         except (ValueError, TypeError) as exc:
             raise TypeError(
-                f"Cannot read the signature of {func!r}. "
+                f"Cannot read the signature of {short_repr(func)}. "
                 "How to fix: wrap it in a def with named parameters."
             ) from exc
         func_name = getattr(func, "__name__", None)
         if name is None:
             if not isinstance(func_name, str):
                 raise TypeError(
-                    f"{func!r} has no __name__. How to fix: pass name= to FunctionNode."
+                    f"{short_repr(func)} has no __name__. How to fix: pass name= to FunctionNode."
                 )
             name = func_name
         if not isinstance(name, str):

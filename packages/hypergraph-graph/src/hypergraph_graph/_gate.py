@@ -10,7 +10,12 @@ Example:
     ... def check(count: int) -> object:
     ...     return "increment" if count < 3 else END
     >>> check.targets
-    ('increment', END)
+    ['increment', END]
+
+Compatibility with the original v1.3 gates (issue 13 case 16): ``.targets`` is a list, a
+route's ``fallback`` joins its targets, ``END`` is a valid decision only where it is a
+target, and the messages keep the v1.3 wording ("cannot be async", "invalid target", ...)
+inside the three-part recipe.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ from __future__ import annotations
 import hashlib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 
 from hypergraph_types import GraphConfigError
-from hypergraph_types._format import message
+from hypergraph_types._format import did_you_mean, message, quote, short_repr
 
 from ._function import FunctionNode
 from ._introspect import target_function
@@ -45,18 +50,19 @@ class END(metaclass=_EndType):
 
 
 def _label(target: object) -> str:
-    return "END" if target is END else repr(target)
+    return "END" if target is END else short_repr(target)
 
 
 def _config_error(gate: str, what: str, fix: str, details: Sequence[str] = ()) -> GraphConfigError:
-    return GraphConfigError(message(f"Gate {gate!r}: {what}", details, fix))
+    return GraphConfigError(message(f"Gate {quote(gate)}: {what}", details, fix))
 
 
 class GateNode(FunctionNode):
     """Common base of gates: a sync function whose return value chooses the next node(s).
 
     Attributes:
-        targets: The node names (or ``END``) this gate may choose, duplicates removed.
+        targets: The node names (or ``END``) this gate may choose, duplicates removed, as a
+            list (v1.3 compatibility; treat it as read-only: the graph reads it when built).
         descriptions: Target -> description, when targets were given as a dict.
         multi_target: Whether a decision may name several targets (a list).
         fallback: For a route, the target used when the function returns ``None``.
@@ -71,7 +77,7 @@ class GateNode(FunctionNode):
             "How to fix: use RouteNode / @route or IfElseNode / @ifelse."
         )
 
-    targets: tuple[Any, ...]
+    targets: list[Any]
     descriptions: dict[Any, str]
     multi_target: bool
     fallback: Any
@@ -83,16 +89,15 @@ class GateNode(FunctionNode):
         rename_inputs: Mapping[str, str] | None,
         cache: bool,
     ) -> None:
-        target = target_function(func) if callable(func) else func
-        if callable(func) and (
-            inspect.iscoroutinefunction(target)
-            or inspect.isasyncgenfunction(target)
-            or inspect.isgeneratorfunction(target)
-        ):
+        kind = _forbidden_kind(func) if callable(func) else None  # FunctionNode checks callable
+        if kind is not None:
             raise TypeError(
-                f"Gate function {getattr(func, '__name__', func)!r} must be a plain sync "
-                "function (not async, not a generator). How to fix: make it a def that "
-                "returns its decision."
+                message(
+                    f"Gate function {quote(getattr(func, '__name__', type(func).__name__))} "
+                    f"cannot be {kind}",
+                    ["a gate must be a plain sync function: a def that returns its decision"],
+                    "make it a def; do async or streaming work in a node that feeds the gate",
+                )
             )
         FunctionNode.__init__(self, func, name, None, rename_inputs=rename_inputs, cache=cache)
 
@@ -117,8 +122,29 @@ class GateNode(FunctionNode):
         targets = ", ".join(_label(t) for t in self.targets)
         return f"{type(self).__name__}({label}, targets=[{targets}])"
 
+    def _copy(self) -> Self:
+        clone = super()._copy()
+        clone.targets = list(self.targets)  # a list: copies must not share it
+        clone.descriptions = dict(self.descriptions)
+        return clone
 
-def _normalise_targets(gate: str, targets: Any) -> tuple[tuple[Any, ...], dict[Any, str]]:
+
+def _forbidden_kind(func: Callable[..., Any]) -> str | None:
+    """What makes ``func`` unfit for a gate (async, a generator), or ``None`` if nothing does."""
+    target = target_function(func)
+    if inspect.iscoroutinefunction(target):
+        return "async"
+    if inspect.isasyncgenfunction(target):
+        return "async (it is an async generator function)"
+    if inspect.isgeneratorfunction(target):
+        return "a generator"
+    return None
+
+
+def _normalise_targets(
+    gate: str, targets: Any, fallback: Any = None
+) -> tuple[list[Any], dict[Any, str]]:
+    """Targets as a list without duplicates (plus ``fallback``, v1.3), and their descriptions."""
     if isinstance(targets, Mapping):
         descriptions = dict(targets)
         items = list(targets)
@@ -127,35 +153,40 @@ def _normalise_targets(gate: str, targets: Any) -> tuple[tuple[Any, ...], dict[A
         items = list(targets)
     else:
         raise TypeError(
-            f"Gate {gate!r}: targets must be a list of node names (or END) or a dict "
+            f"Gate {quote(gate)}: targets must be a list of node names (or END) or a dict "
             f"name -> description, got {type(targets).__name__}. "
             "How to fix: e.g. targets=['retrieve', END]."
         )
-    unique = tuple(dict.fromkeys(items))
-    if not unique:
+    if not items:
         raise _config_error(
-            gate, "targets is empty", "list the nodes it may choose, e.g. ['a', END]"
+            gate,
+            "targets is empty; a gate needs at least one target",
+            "list the nodes it may choose, e.g. ['a', END]",
         )
-    for t in unique:
+    # v1.3: the fallback is one of the targets even when not listed (so fallback=END allows END).
+    if fallback is not None:
+        items.append(fallback)
+    for t in items:
         if t == "END" and t is not END:
             raise _config_error(
                 gate,
-                "the string 'END' is not a target",
+                "uses 'END' as a string target; the string 'END' is not a target",
                 "use the END sentinel: from hypergraph import END",
             )
         if t is not END and not isinstance(t, str):
             raise TypeError(
-                f"Gate {gate!r}: targets must be node names (str) or END, got {t!r}. "
+                f"Gate {quote(gate)}: targets must be node names (str) or END, got {_label(t)}. "
                 "How to fix: list node names."
             )
-    return unique, descriptions
+    return list(dict.fromkeys(items)), descriptions
 
 
 class RouteNode(GateNode):
     """A gate whose function returns the name of the next node, ``END`` or ``None``.
 
-    With ``multi_target=True`` it returns a list of names (empty: nothing runs). ``None``
-    selects ``fallback`` if one is given, else nothing.
+    With ``multi_target=True`` it returns a list of names (empty or ``None``: nothing runs).
+    ``None`` selects ``fallback`` if one is given, else nothing; a ``fallback`` that is not
+    listed joins ``targets``.
     """
 
     def __init__(
@@ -172,21 +203,13 @@ class RouteNode(GateNode):
         label = str(name or getattr(func, "__name__", "route"))
         if not isinstance(multi_target, bool):
             raise TypeError(f"multi_target must be a bool, got {type(multi_target).__name__}")
-        self.targets, self.descriptions = _normalise_targets(label, targets)
-        if fallback is not None:
-            if multi_target:
-                raise _config_error(
-                    label,
-                    "fallback cannot be combined with multi_target=True",
-                    "return an explicit list instead of None, or drop fallback",
-                )
-            if fallback not in self.targets:
-                raise _config_error(
-                    label,
-                    f"fallback {_label(fallback)} is not one of its targets",
-                    "add it to targets, or choose a listed target",
-                    [f"targets: {', '.join(_label(t) for t in self.targets)}"],
-                )
+        self.targets, self.descriptions = _normalise_targets(label, targets, fallback)
+        if fallback is not None and multi_target:
+            raise _config_error(
+                label,
+                "cannot have both fallback and multi_target=True",
+                "return an explicit list instead of None (None runs nothing), or drop fallback",
+            )
         self.fallback = fallback
         self.multi_target = multi_target
         self._init_gate(func, name, rename_inputs, cache)
@@ -269,37 +292,58 @@ def decide(gate: GateNode, value: Any) -> tuple[str, ...]:
     Raises ``TypeError`` / ``ValueError`` naming the gate and its valid targets for an invalid
     decision; runners call this inside the node's capture boundary, so it fails the gate.
     """
-    valid = ", ".join(_label(t) for t in gate.targets)
+    name = quote(gate.name)
     if isinstance(gate, IfElseNode):
         if type(value) is not bool:
             raise TypeError(
-                f"Gate {gate.name!r} must return bool, got {type(value).__name__} ({value!r}). "
-                "How to fix: return True or False."
+                message(
+                    f"Gate {name} must return bool, got {type(value).__name__} ({_label(value)})",
+                    [f"True runs {_label(gate.when_true)}, False runs {_label(gate.when_false)}"],
+                    "return True or False",
+                )
             )
         chosen = gate.when_true if value else gate.when_false
         return () if chosen is END else (chosen,)
+    valid = f"Valid targets: {', '.join(_label(t) for t in gate.targets)}"
     if gate.multi_target:
-        if not isinstance(value, (list, tuple)):
+        if value is not None and not isinstance(value, (list, tuple)):
             raise TypeError(
-                f"Gate {gate.name!r} has multi_target=True and must return a list of targets, "
-                f"got {type(value).__name__} ({value!r}). Valid targets: {valid}. "
-                "How to fix: return a list, e.g. ['a', 'b'] (empty: nothing runs)."
+                message(
+                    f"Gate {name} has multi_target=True but returned {type(value).__name__} "
+                    f"({_label(value)})",
+                    [valid],
+                    "return a list of targets, e.g. ['a', 'b'] (an empty list or None runs "
+                    "nothing)",
+                )
             )
-        choices = list(value)
+        choices = list(value or ())
     else:
         if isinstance(value, (list, tuple, set, frozenset)):
             raise TypeError(
-                f"Gate {gate.name!r} returned a {type(value).__name__}, but it chooses a single "
-                f"target. Valid targets: {valid}. How to fix: return one name, or declare "
-                "the route with multi_target=True."
+                message(
+                    f"Gate {name} has multi_target=False but returned a {type(value).__name__}",
+                    [valid],
+                    "return one target name, or declare the route with multi_target=True",
+                )
             )
         if value is None:
             value = gate.fallback
         choices = [] if value is None else [value]
     for choice in choices:
-        if choice is not END and (not isinstance(choice, str) or choice not in gate.targets):
+        # END counts only where it is a target (v1.3): a route that never lists it cannot end.
+        if (choice is not END and not isinstance(choice, str)) or choice not in gate.targets:
             raise ValueError(
-                f"Gate {gate.name!r} chose {_label(choice)}, which is not one of its targets. "
-                f"Valid targets: {valid}. How to fix: return one of them."
+                message(
+                    f"Gate {name} returned invalid target {_label(choice)}, which is not one "
+                    "of its targets",
+                    [
+                        did_you_mean(choice, [t for t in gate.targets if t is not END])
+                        if isinstance(choice, str)
+                        else None,
+                        valid,
+                    ],
+                    "return one of them"
+                    + (", or add END to the route's targets" if choice is END else ""),
+                )
             )
     return tuple(dict.fromkeys(c for c in choices if c is not END))

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from hypergraph_types import GraphConfigError, RunnerCapabilities
-from hypergraph_types._format import did_you_mean, fmt_names, message, quote
+from hypergraph_types._format import did_you_mean, fmt_names, message, quote, short_repr
 
 from ._node import HyperNode
 
@@ -68,7 +68,7 @@ class GraphNode(HyperNode):
             if ch in name:
                 raise GraphConfigError(
                     message(
-                        f"Invalid GraphNode name {name!r}: it contains {ch!r}",
+                        f"Invalid GraphNode name {short_repr(name)}: it contains {ch!r}",
                         ["Reserved characters: '.' and '/' (they separate nested addresses)"],
                         "choose a name without '.' or '/'",
                     )
@@ -150,7 +150,7 @@ class GraphNode(HyperNode):
         if mode not in _MODES:
             raise GraphConfigError(
                 message(
-                    f"Unknown map mode {mode!r} for GraphNode '{self.name}'",
+                    f"Unknown map mode {short_repr(mode)} for GraphNode '{self.name}'",
                     ["Valid modes: 'zip', 'product'"],
                     "use mode='zip' (pair items) or mode='product' (every combination)",
                 )
@@ -213,9 +213,8 @@ class GraphNode(HyperNode):
 
     @property
     def output_annotation(self) -> dict[str, Any]:
-        """Current output name -> type, for outputs whose inner producer reports one."""
-        types = {o: self.get_output_type(o) for o in self.outputs}
-        return {o: t for o, t in types.items() if t is not None}
+        """Current output name -> type for every output, ``None`` where no type is known."""
+        return {o: self.get_output_type(o) for o in self.outputs}
 
     def map_inputs_to_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
         inner = self._inner_in

@@ -55,14 +55,26 @@ def annotations_of(func: Callable[..., Any], sig: inspect.Signature) -> dict[str
             continue
         if hints is not None and name in hints:
             result[name] = hints[name]
-        elif isinstance(raw, str):
-            try:
-                result[name] = eval(raw, globalns)  # PEP 563 string annotations
-            except Exception:
-                result[name] = typing.ForwardRef(raw)
         else:
-            result[name] = raw
+            result[name] = _evaluate(raw, globalns)
     return result
+
+
+def _evaluate(raw: Any, globalns: dict[str, Any]) -> Any:
+    """``raw`` evaluated until it is no longer a string; ``ForwardRef`` of the last string.
+
+    Under PEP 563 a quoted annotation is a string of a string (``"'Missing'"``): one ``eval``
+    yields the string ``'Missing'``, which is still an annotation to resolve, not a type.
+    """
+    while isinstance(raw, str):
+        try:
+            value = eval(raw, globalns)  # PEP 563 string annotations
+        except Exception:
+            return typing.ForwardRef(raw)
+        if value == raw:  # a string that evaluates to itself cannot make progress
+            return typing.ForwardRef(raw)
+        raw = value
+    return raw
 
 
 _ITERATOR_ORIGINS = {

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from hypergraph_types import RenameEntry, RenameError
-from hypergraph_types._format import did_you_mean, fmt_names, message, quote
+from hypergraph_types._format import did_you_mean, fmt_names, message, quote, short_repr
 
 __all__ = [
     "identifier_problem",
@@ -65,7 +65,7 @@ def merge_renames(
     for old, new in merged.items():
         if not isinstance(old, str) or not isinstance(new, str):
             raise TypeError(
-                f"{what} expects str -> str renames, got {old!r} -> {new!r} "
+                f"{what} expects str -> str renames, got {short_repr(old)} -> {short_repr(new)} "
                 f"({type(old).__name__} -> {type(new).__name__}). "
                 "How to fix: use strings for both the current and the new name."
             )
@@ -114,7 +114,7 @@ def plan_renames(
         raise RenameError(
             message(
                 f"Cannot rename {kind} of node '{node_name}': " + "; ".join(lines),
-                [*hints, f"{label}: {current!r}"],
+                [*hints, f"{label}: {short_repr(current)}"],
                 f"rename one of the current {kind} (renames compose: use the latest name)",
             )
         )
@@ -124,7 +124,7 @@ def plan_renames(
         raise RenameError(
             message(
                 f"Renaming {kind} of node '{node_name}' would duplicate {fmt_names(duplicated)}",
-                [f"{label}: {current!r}", f"Requested: {dict(renames)!r}"],
+                [f"{label}: {short_repr(current)}", f"Requested: {short_repr(dict(renames))}"],
                 f"choose new names that are not already {kind} of this node",
             )
         )

@@ -11,6 +11,8 @@ import typing
 import warnings
 from typing import Any
 
+from hypergraph_types._format import short_repr
+
 __all__ = ["is_compatible"]
 
 _UNION_TYPES = (typing.Union, types.UnionType)
@@ -34,7 +36,8 @@ def is_compatible(provided: Any, required: Any) -> bool:
     for tp in (p, r):
         if isinstance(tp, typing.ForwardRef):
             warnings.warn(
-                f"Unresolvable type hint {tp.__forward_arg__!r}; treating it as compatible. "
+                f"Unresolvable type hint {short_repr(tp.__forward_arg__)}; "
+                "treating it as compatible. "
                 "How to fix: import the type where the function is defined.",
                 UserWarning,
                 stacklevel=2,

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hypergraph_types import GraphConfigError
-from hypergraph_types._format import did_you_mean, fmt_names, message, quote
+from hypergraph_types._format import did_you_mean, fmt_names, message, quote, short_repr
 from hypergraph_types._sameness import is_same
 
 from ._gate import END, GateNode
@@ -42,7 +42,7 @@ def check_items(nodes: Iterable[Any]) -> list[HyperNode]:
         return items
     bad = [(i, item) for i, item in enumerate(items) if not isinstance(item, HyperNode)]
     if bad:
-        lines = [f"item #{i}: {item!r} ({type(item).__name__})" for i, item in bad]
+        lines = [f"item #{i}: {short_repr(item)} ({type(item).__name__})" for i, item in bad]
         raise TypeError(
             message(
                 f"Graph items must be nodes; {len(bad)} item(s) are not",
@@ -90,7 +90,7 @@ def _duplicate_names(items: Sequence[HyperNode], s: Structure) -> list[str]:
     return [
         message(
             f"Duplicate node name: {quote(name)}",
-            [f"node #{i + 1}: {n!r}" for i, n in enumerate(group)],
+            [f"node #{i + 1}: {short_repr(n)}" for i, n in enumerate(group)],
             "give each node a unique name, e.g. node.with_name('other'); "
             "list each node object once",
         )
@@ -136,7 +136,7 @@ def _gate_targets(s: Structure) -> list[str]:
             if target == name:
                 problems.append(
                     message(
-                        f"Gate {quote(name)} targets itself",
+                        f"Gate {quote(name)} cannot target itself",
                         [f"targets: {', '.join(map(str, n.targets))}"],
                         "a gate cannot choose itself; route to the node that should run next",
                     )
@@ -188,7 +188,7 @@ def _node_names(s: Structure) -> list[str]:
             reserved.append(
                 message(
                     f"Invalid node name {quote(name)}: {name} is reserved for routing",
-                    [f"node: {n!r}"],
+                    [f"node: {short_repr(n)}"],
                     f"rename the node, e.g. node.with_name('{name.lower()}_node')",
                 )
             )
@@ -213,7 +213,7 @@ def _node_names(s: Structure) -> list[str]:
                 invalid.append(
                     message(
                         f"Invalid node name {quote(name)}: {reason}",
-                        [f"node: {n!r}"],
+                        [f"node: {short_repr(n)}"],
                         "rename it with .with_name('valid_name') (lambdas need a name too)",
                     )
                 )
@@ -293,7 +293,7 @@ def _inconsistent_defaults(s: Structure) -> list[str]:
             first = values[0][1]
             if all(is_same(first, v) for _, v in values[1:]):
                 continue
-            details = [f"node {quote(name)} has default {v!r}" for name, v in values]
+            details = [f"node {quote(name)} has default {short_repr(v)}" for name, v in values]
         problems.append(
             message(
                 f"Inconsistent defaults for {quote(param)}",
@@ -342,4 +342,4 @@ def check_types(s: Structure) -> list[str]:
 
 
 def _type_name(tp: Any) -> str:
-    return tp.__name__ if isinstance(tp, type) else repr(tp)
+    return tp.__name__ if isinstance(tp, type) else short_repr(tp)

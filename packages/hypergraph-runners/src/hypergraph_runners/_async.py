@@ -27,6 +27,7 @@ from hypergraph_types import (
     RunResult,
     RunStatus,
 )
+from hypergraph_types._format import short_repr
 from hypergraph_types._result import new_run_id
 
 from ._base import BaseRunner
@@ -109,7 +110,7 @@ class AsyncRunner(BaseRunner):
     def __init__(self, *, sync_nodes: Literal["thread", "inline"] = "thread") -> None:
         if sync_nodes not in ("thread", "inline"):
             raise InvalidInputError(
-                f"Unknown sync_nodes {sync_nodes!r}\n"
+                f"Unknown sync_nodes {short_repr(sync_nodes)}\n"
                 "  -> allowed: 'thread' (a worker thread per sync body) or 'inline' (on the loop)\n"
                 "How to fix: pass sync_nodes='thread' or sync_nodes='inline'"
             )

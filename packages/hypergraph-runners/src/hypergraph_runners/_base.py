@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from hypergraph_graph import Graph
 from hypergraph_types import InvalidInputError, RunnerCapabilities, RunResult
-from hypergraph_types._format import did_you_mean, fmt_names, message, quote
+from hypergraph_types._format import Suggester, fmt_names, message, quote, short_repr
 
 from ._capabilities import check_capabilities
 from ._inputs import Prepared, prepare
@@ -127,12 +127,14 @@ class BaseRunner(abc.ABC):
         if not inputs:
             return
         known = plan_of(graph).known
+        pool: Suggester | None = None  # built on the first unknown keyword only
         for key in inputs:
             if key in known or "." in key or "/" in key:
                 continue
             runner = type(self).__name__
             options = _OPTIONS[method]
-            hint = did_you_mean(key, [*options, *known])
+            pool = pool or Suggester([*options, *known])
+            hint = pool.did_you_mean(key)
             extra = (
                 f"{runner} has no {quote(key)}; AsyncRunner takes max_concurrency"
                 if key == "max_concurrency"
@@ -164,7 +166,7 @@ class BaseRunner(abc.ABC):
         names = _map_over_names(map_over)
         if not isinstance(map_mode, str):
             raise TypeError(
-                f"map_mode must be 'zip' or 'product', got {map_mode!r}\n"
+                f"map_mode must be 'zip' or 'product', got {short_repr(map_mode)}\n"
                 "How to fix: pass map_mode='zip' (pair items) or map_mode='product'"
             )
         selected = check_select(select)
@@ -195,7 +197,7 @@ def _map_over_names(map_over: Any) -> list[str]:
     if isinstance(map_over, Sequence) and all(isinstance(n, str) for n in map_over):
         return list(map_over)
     raise TypeError(
-        f"map_over must be an input name or a sequence of input names, got {map_over!r}\n"
+        f"map_over must be an input name or a sequence of input names, got {short_repr(map_over)}\n"
         "How to fix: pass map_over='x' or map_over=['x', 'y']"
     )
 
@@ -214,7 +216,7 @@ def _check_map_names(names: list[str], mode: str, values: Mapping[str, Any]) -> 
         raise InvalidInputError(
             message(
                 f"map_over: {fmt_names(repeated)} listed twice",
-                [f"map_over: {names!r}"],
+                [f"map_over: {short_repr(names)}"],
                 "list each name once",
             )
         )
@@ -238,7 +240,7 @@ def _check_map_names(names: list[str], mode: str, values: Mapping[str, Any]) -> 
     if mode not in ("zip", "product"):
         raise InvalidInputError(
             message(
-                f"Unknown map_mode {mode!r}",
+                f"Unknown map_mode {short_repr(mode)}",
                 ["allowed: 'zip' (pair items) and 'product' (every combination)"],
                 "pass map_mode='zip' or map_mode='product'",
             )

@@ -30,7 +30,7 @@ from hypergraph_types import (
     RunResult,
     RunStatus,
 )
-from hypergraph_types._format import did_you_mean, fmt_names, message
+from hypergraph_types._format import Suggester, fmt_names, message
 from hypergraph_types._sameness import is_same
 
 from ._inputs import Prepared, addressed_ports
@@ -508,7 +508,8 @@ class Execution:
         if missing and warn is not None and warn.armed:
             warn.armed = False
             available = [*values, *nested]
-            hints = [did_you_mean(m, available) for m in missing]
+            pool = Suggester(available)
+            hints = [pool.did_you_mean(m) for m in missing]
             warnings.warn(
                 message(
                     f"Requested outputs not found: {fmt_names(missing)}",

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from hypergraph_types import AnyEvent
-from hypergraph_types._format import message
+from hypergraph_types._format import message, short_repr
 
 if TYPE_CHECKING:
     from ._emitter import Emitter
@@ -95,7 +95,7 @@ def make_emitter(
     to SyncRunner, ``ImportError`` for ``show_progress=True`` without rich installed.
     """
     if not isinstance(show_progress, bool):
-        raise TypeError(f"show_progress must be True or False, got {show_progress!r}")
+        raise TypeError(f"show_progress must be True or False, got {short_repr(show_progress)}")
     if processors is None:
         processors = ()
     elif isinstance(processors, (str, bytes)) or not isinstance(processors, Sequence):
@@ -113,7 +113,7 @@ def make_emitter(
         if not callable(on_event):
             raise TypeError(
                 message(
-                    f"{runner}: event processor {proc!r} has no on_event method",
+                    f"{runner}: event processor {short_repr(proc)} has no on_event method",
                     ["a processor is an object with on_event(event), like EventProcessor"],
                     "subclass EventProcessor (or AsyncEventProcessor) and define on_event",
                 )

@@ -15,7 +15,7 @@ from typing import Any
 from hypergraph_graph import Graph, GraphNode
 from hypergraph_types import InvalidInputError, UnknownInputError
 from hypergraph_types._errors import missing_input_error
-from hypergraph_types._format import did_you_mean, fmt_names, message, quote
+from hypergraph_types._format import Suggester, did_you_mean, fmt_names, message, quote
 
 from ._plan import Plan, plan_of
 
@@ -171,8 +171,9 @@ def _check_unknown(
         return
     valid = graph.inputs.all
     hints: list[str | None] = []
+    pool = Suggester([*valid, *sorted(plan.internal)])  # built once for every unknown name
     for name in unknown:
-        hint = did_you_mean(name, [*valid, *sorted(plan.internal)])
+        hint = pool.did_you_mean(name)
         hints.append(f"{quote(name)}: {hint}" if hint else None)
         if name in plan.by_name and plan.by_name[name].graph_node is not None:
             hints.append(f"{quote(name)} is a graph node: address its inputs as '{name}.<input>'")

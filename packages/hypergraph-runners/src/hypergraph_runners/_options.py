@@ -7,7 +7,7 @@ from typing import Any
 
 from hypergraph_graph import Graph, HyperNode
 from hypergraph_types import InvalidInputError
-from hypergraph_types._format import message
+from hypergraph_types._format import message, short_repr
 
 __all__ = [
     "DEFAULT_MAX_ITERATIONS",
@@ -51,7 +51,7 @@ def merge_values(values: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     for key in merged:
         if not isinstance(key, str):
             raise TypeError(
-                f"values keys must be str, got {key!r} ({type(key).__name__}). "
+                f"values keys must be str, got {short_repr(key)} ({type(key).__name__}). "
                 "How to fix: use input names as keys."
             )
     if not kwargs:
@@ -77,7 +77,7 @@ def check_select(select: Any) -> tuple[str, ...] | None:
     if isinstance(select, Sequence) and all(isinstance(s, str) for s in select):
         return tuple(select)
     raise TypeError(
-        f"select must be None, a str or a sequence of str, got {select!r}. "
+        f"select must be None, a str or a sequence of str, got {short_repr(select)}. "
         "How to fix: e.g. select=['answer']."
     )
 
@@ -88,13 +88,14 @@ def check_limit(name: str, value: Any, default: int | None) -> int | None:
         return default
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(
-            f"{name} must be None or an int >= 1, got {value!r} ({type(value).__name__})\n"
+            f"{name} must be None or an int >= 1, got {short_repr(value)} "
+            f"({type(value).__name__})\n"
             f"How to fix: pass {name}=None (the default) or a positive int such as 10"
         )
     if value < 1:
         raise InvalidInputError(
             message(
-                f"{name} must be >= 1, got {value}",
+                f"{name} must be >= 1, got {short_repr(value)}",
                 ["allowed: None or an int >= 1"],
                 f"pass {name}=None (the default) or a positive int",
             )
@@ -107,7 +108,7 @@ def check_error_handling(value: Any) -> bool:
     if value not in _ERROR_MODES or not isinstance(value, str):
         raise InvalidInputError(
             message(
-                f"Unknown error_handling {value!r}",
+                f"Unknown error_handling {short_repr(value)}",
                 ["allowed: 'continue' (return a FAILED result) or 'raise' (re-raise)"],
                 "pass error_handling='continue' or error_handling='raise'",
             )

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ._format import fmt_names, message, suggest
+from ._format import Suggester, fmt_names, message
 
 __all__ = [
     "ConflictError",
@@ -133,8 +133,9 @@ class UnknownInputError(InvalidInputError):
         self.unknown: list[str] = list(unknown)
         self.valid: list[str] = list(valid)
         self.suggestions: dict[str, str] = {}
+        pool = Suggester(self.valid)  # one index for every unknown name
         for name in self.unknown:
-            close = suggest(name, self.valid)
+            close = pool.suggest(name)
             if close:
                 self.suggestions[name] = close[0]
         self.message: str = message if message is not None else self._default_message()
