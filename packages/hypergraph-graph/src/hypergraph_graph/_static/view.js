@@ -46,7 +46,7 @@
 
   function layout() {
     const g = new dagre.graphlib.Graph({ compound: true, multigraph: true });
-    g.setGraph({ rankdir: data.direction, nodesep: 28, ranksep: 44, marginx: 20, marginy: 28 });
+    g.setGraph({ rankdir: data.direction, nodesep: 40, ranksep: 44, marginx: 20, marginy: 28 });
     for (const it of data.items) {
       if (!shown(it)) continue;
       if (expanded.has(it.id)) {
@@ -62,6 +62,7 @@
       if (it.parent !== null) g.setParent(it.id, it.parent);
     }
     const seen = new Set();
+    const loops = [];  // self edges: drawn as a loop beside the node, not laid out by dagre
     let n = 0;
     for (const l of data.links) {
       let u = visible(l.source), v = visible(l.target);
@@ -71,11 +72,17 @@
       const key = [u, v, l.kind, l.label].join("|");
       if (seen.has(key)) continue;
       seen.add(key);
+      if (u === v) { loops.push({ v: u, w: v, link: l }); continue; }
       const w = l.label ? l.label.length * CHAR + 8 : 0;
       g.setEdge(u, v, { link: l, width: w, height: l.label ? LINE : 0, labelpos: "c" }, "e" + n++);
     }
     dagre.layout(g);
-    return g;
+    return { g: g, loops: loops };
+  }
+
+  function loopPath(box) {
+    const x = box.x + box.width / 2, y = box.y;
+    return `M${x},${y - 8} C${x + 34},${y - 26} ${x + 34},${y + 26} ${x + 2},${y + 9}`;
   }
 
   function shape(it, box, parent) {
@@ -110,9 +117,10 @@
   }
 
   function render() {
-    const g = layout();
-    const size = g.graph();
-    const svg = el("svg", { width: size.width, height: size.height, viewBox: `0 0 ${size.width} ${size.height}` });
+    const laid = layout();
+    const g = laid.g;
+    const width = g.graph().width + 40, height = g.graph().height;  // room for self loops
+    const svg = el("svg", { width: width, height: height, viewBox: `0 0 ${width} ${height}` });
     const defs = el("defs", {}, svg);
     for (const kind of ["data", "control"]) {
       const m = el("marker", { id: "hg-arrow-" + kind, viewBox: "0 0 10 10", refX: 9, refY: 5,
@@ -144,14 +152,18 @@
       title.addEventListener("click", () => { expanded.delete(id); draw(); });
       el("title", {}, title).textContent = "click to close " + it.name;
     });
-    g.edges().forEach((e) => {
+    const drawn = g.edges().map((e) => {
       const edge = g.edge(e);
-      const l = edge.link;
       const d = edge.points.map((p, k) => (k ? "L" : "M") + p.x.toFixed(1) + "," + p.y.toFixed(1)).join(" ");
+      return { v: e.v, w: e.w, link: edge.link, d: d, edge: edge };
+    });
+    laid.loops.forEach((e) => drawn.push({ v: e.v, w: e.w, link: e.link, d: loopPath(g.node(e.v)), edge: null }));
+    drawn.forEach((e) => {
+      const l = e.link, d = e.d, edge = e.edge;
       const cls = `hg-edge hg-${l.kind}` + (l.cyclic ? " hg-cyclic" : "");
       el("path", { d: d, class: cls, "data-source": e.v, "data-target": e.w,
         "marker-end": `url(#hg-arrow-${l.kind})` }, edges);
-      if (l.label) {
+      if (l.label && edge) {
         const t = el("text", { x: edge.x, y: edge.y + 4, class: "hg-edge-label" }, edges);
         t.textContent = l.label;
       }
