@@ -166,3 +166,15 @@ def test_bad_options(
         GRAPHS["flat"]().to_mermaid(**options)  # type: ignore[arg-type]
     for fragment in fragments:
         assert fragment in str(info.value)
+
+
+def test_empty_graph_has_every_section() -> None:
+    lines = str(Graph([]).to_mermaid()).splitlines()
+    assert lines[:5] == [
+        "flowchart TD",
+        "    %% Inputs",
+        "    %% Nodes",
+        "    %% Edges",
+        "    %% Styling",
+    ]
+    assert not any(line.startswith("    class ") for line in lines)

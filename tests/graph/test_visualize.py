@@ -57,6 +57,7 @@ def browse(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess
 
 # case -> (graph, depth, visible nodes, edges, open nested graphs)
 SHAPES = {
+    "empty": ("empty", 0, 0, 0, 0),
     "flat": ("flat", 0, 5, 5, 0),
     "gated": ("gated", 0, 8, 11, 0),
     "nested_collapsed": ("nested", 0, 5, 5, 0),
@@ -72,9 +73,7 @@ def test_browser_draws_one_shape_per_node_and_edge(case: str, tmp_path: Path) ->
     GRAPHS[graph_name]().visualize(depth=depth, filepath=page)
     dom = browse(page, tmp_path / "profile", "--dump-dom").stdout
     svg = dom[dom.index("<svg") : dom.index("</svg>")]
-    assert len(re.findall(r'<g [^>]*class="hg-node ', svg)) == n_nodes
-    assert len(re.findall(r'<path [^>]*class="hg-edge ', svg)) == n_edges
-    assert len(re.findall(r'<g [^>]*class="hg-cluster"', svg)) == n_open
+    assert count_shapes(dom) == (n_nodes, n_edges, n_open)
     assert "NaN" not in svg  # every shape got a position from the layout
     if graph_name in ("gated", "cyclic"):
         assert 'class="hg-node hg-gate"' in svg
@@ -84,7 +83,7 @@ def test_browser_draws_one_shape_per_node_and_edge(case: str, tmp_path: Path) ->
     if graph_name == "cyclic":
         assert 'data-source="increment" data-target="increment"' in svg
         assert "hg-cyclic" in svg
-    assert ">cleaned: str<" in svg or graph_name == "cyclic"  # types are shown
+    assert ">cleaned: str<" in svg or graph_name in ("cyclic", "empty")  # types are shown
     shot = tmp_path / f"{case}.png"
     browse(page, tmp_path / "profile", f"--screenshot={shot}")
     assert shot.stat().st_size > 1000
@@ -126,3 +125,38 @@ def test_filepath_writes_the_page(tmp_path: Path) -> None:
 def test_bad_depth_is_refused() -> None:
     with pytest.raises(ValueError, match="depth must be an int >= 0"):
         GRAPHS["flat"]().visualize(depth=-1)
+
+
+def count_shapes(dom: str) -> tuple[int, int, int]:
+    svg = dom[dom.index("<svg") : dom.index("</svg>")]
+    return (
+        len(re.findall(r'<g [^>]*class="hg-node ', svg)),
+        len(re.findall(r'<path [^>]*class="hg-edge ', svg)),
+        len(re.findall(r'<g [^>]*class="hg-cluster"', svg)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("clicks", "shapes"),
+    [
+        pytest.param("document.querySelector('[data-id=summarize]')", (7, 8, 1), id="open-node"),
+        pytest.param(
+            "document.querySelector('[data-id=summarize]'); "
+            "document.querySelector('.hg-cluster-title')",
+            (5, 5, 0),
+            id="open-then-close",
+        ),
+        pytest.param("document.getElementById('hg-open-all')", (7, 8, 1), id="open-all"),
+    ],
+)
+def test_clicks_open_and_close_nested_graphs(
+    clicks: str, shapes: tuple[int, int, int], tmp_path: Path
+) -> None:
+    page = tmp_path / "nested.html"
+    html = GRAPHS["nested"]().visualize().html
+    # Each expression is evaluated after the previous click re-drew the picture.
+    script = "".join(
+        f"({expr}).dispatchEvent(new MouseEvent('click'));" for expr in clicks.split("; ")
+    )
+    page.write_text(html.replace("</body>", f"<script>{script}</script></body>"), encoding="utf-8")
+    assert count_shapes(browse(page, tmp_path / "profile", "--dump-dom").stdout) == shapes

@@ -105,7 +105,12 @@ def cyclic() -> Graph:
     return Graph([check, increment, remember], name="cyclic")
 
 
+def empty() -> Graph:
+    return Graph([], name="empty")
+
+
 GRAPHS = {
+    "empty": empty,
     "flat": flat,
     "gated": gated,
     "nested": nested,

@@ -119,7 +119,8 @@
   function render() {
     const laid = layout();
     const g = laid.g;
-    const width = g.graph().width + 40, height = g.graph().height;  // room for self loops
+    const finite = (v) => (Number.isFinite(v) ? v : 0);  // an empty graph has no extent
+    const width = finite(g.graph().width) + 40, height = finite(g.graph().height);  // + loops
     const svg = el("svg", { width: width, height: height, viewBox: `0 0 ${width} ${height}` });
     const defs = el("defs", {}, svg);
     for (const kind of ["data", "control"]) {
