@@ -236,7 +236,8 @@ class Graph:
     # -- static analysis -------------------------------------------------------------------
 
     def describe(self) -> str:
-        """A plain-text report: inputs by kind, outputs, nodes, edges, cycles and the hash."""
+        """A plain-text report: inputs by kind, outputs, nodes, edges, control edges (graphs
+        with gates), cycles and the hash."""
         from ._describe import describe
 
         return describe(self)
