@@ -36,6 +36,7 @@ GRAPH_PAGES = [
     "nesting.md",
     "validation.md",
     "static-analysis.md",
+    "pictures.md",
 ]
 # ... and execution, written for users of the full install (they import the facade).
 RUNTIME_PAGES = [

@@ -219,3 +219,117 @@ def test_cli_usage_errors_exit_2(cli_dir) -> None:
         done = run_cli(cli_dir, *args)
         assert done.returncode == 2
         assert "usage:" in done.stderr
+
+
+# --- gates and control edges ---------------------------------------------------------------
+
+
+def gated_loop() -> Graph:
+    from hypergraph_graph import END, route
+
+    @route(targets=["increment", END])
+    def check(count):
+        return END
+
+    @node(output_name="count")
+    def increment(count):
+        return count + 1
+
+    return Graph([check, increment], name="loop")
+
+
+def test_gate_first_loop_is_one_cycle() -> None:
+    lines = lines_of(gated_loop())
+    assert "Cycles: check, increment" in lines
+    assert "  check: RouteNode(count) -> - [cyclic]" in lines
+
+
+def test_control_edges_list_every_gate_target() -> None:
+    from hypergraph_graph import END, ifelse, route
+
+    @ifelse(when_true="inc", when_false=END)
+    def small(y):
+        return y < 3
+
+    @route(targets=["inc", "dec"], fallback="dec")
+    def pick(y):
+        return None
+
+    @route(targets=["inc", "dec"], multi_target=True)
+    def both(y):
+        return []
+
+    @node(output_name="a")
+    def inc(y):
+        return y
+
+    @node(output_name="b")
+    def dec(y):
+        return y
+
+    lines = lines_of(Graph([small, pick, both, inc, dec]))
+    start = lines.index("Control edges (6):")
+    assert lines[start + 1 : start + 7] == [
+        "  small -> inc (True)",
+        "  small -> END (False)",
+        "  pick -> inc",
+        "  pick -> dec (fallback)",
+        "  both -> inc",
+        "  both -> dec",
+    ]
+    assert "  both: RouteNode(y) -> - [multi_target]" in lines
+
+
+def test_no_control_edge_section_without_gates() -> None:
+    assert not any(line.startswith("Control edges") for line in lines_of(demo_graph()))
+
+
+# --- drawing from the command line ----------------------------------------------------------
+
+NESTED_MODULE = MODULE + textwrap.dedent(
+    """
+    again = double.with_name("again").with_inputs(x="z").with_outputs(y="w")
+    outer = Graph([graph.as_node(), again], name="outer")
+    """
+)
+
+
+def test_cli_mermaid_prints_to_mermaid(cli_dir, monkeypatch) -> None:
+    (cli_dir / "cli_flows.py").write_text(NESTED_MODULE)
+    monkeypatch.syspath_prepend(str(cli_dir))
+    import importlib
+
+    module = importlib.import_module("cli_flows")
+    try:
+        for extra, depth in (([], 0), (["--depth", "1"], 1)):
+            done = run_cli(cli_dir, "describe", "cli_flows:outer", "--mermaid", *extra)
+            assert done.returncode == 0, done.stderr
+            assert done.stdout == str(module.outer.to_mermaid(depth=depth)) + "\n"
+        assert "subgraph cli_demo" in done.stdout
+    finally:
+        sys.modules.pop("cli_flows", None)
+
+
+def test_cli_html_writes_the_page(cli_dir) -> None:
+    target = cli_dir / "out" / "graph.html"
+    target.parent.mkdir()
+    done = run_cli(cli_dir, "describe", "cli_flows:graph", "--html", str(target))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"wrote {target}\n"
+    page = target.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '"name": "double"' in page
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        pytest.param(["--mermaid", "--html", "x.html"], "not allowed with", id="both"),
+        pytest.param(["--mermaid", "--depth", "-1"], "--depth must be 0 or more", id="depth"),
+        pytest.param(["--html", "no_dir/x.html"], "error: cannot write", id="unwritable"),
+    ],
+)
+def test_cli_drawing_errors_exit_2(cli_dir, args, fragment) -> None:
+    done = run_cli(cli_dir, "describe", "cli_flows:graph", *args)
+    assert done.returncode == 2
+    assert fragment in done.stderr
+    assert "Traceback" not in done.stderr

@@ -16,6 +16,8 @@ from ._gate import ifelse as ifelse
 from ._gate import route as route
 from ._graph import Graph as Graph
 from ._graph_node import GraphNode as GraphNode
+from ._html import GraphView as GraphView
+from ._mermaid import MermaidDiagram as MermaidDiagram
 from ._node import HyperNode as HyperNode
 
 __all__ = (
@@ -24,8 +26,10 @@ __all__ = (
     "GateNode",
     "Graph",
     "GraphNode",
+    "GraphView",
     "HyperNode",
     "IfElseNode",
+    "MermaidDiagram",
     "RouteNode",
     "ifelse",
     "node",

@@ -1,7 +1,7 @@
 """Static analysis for users who install only this package.
 
 ``Graph.describe()`` renders a report; ``python -m hypergraph_graph describe module:attr``
-imports a graph and prints it.
+imports a graph and prints it, or draws it (``--mermaid``, ``--html FILE``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ._gate import END, GateNode, IfElseNode
 from ._graph_node import GraphNode
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ def describe(graph: Graph) -> str:
         if isinstance(n, GraphNode) and n.map_config is not None:
             params, mode = n.map_config
             flags.append(f"map_over={','.join(params)} ({mode})")
+        if isinstance(n, GateNode) and n.multi_target:
+            flags.append("multi_target")
         if name in s.cyclic:
             flags.append("cyclic")
         suffix = f" [{', '.join(flags)}]" if flags else ""
@@ -48,18 +51,28 @@ def describe(graph: Graph) -> str:
         lines.append(f"  {name}: {kind}({ins}) -> {outs}{suffix}")
     lines.append(f"Edges ({len(s.edges)}):")
     lines.extend(f"  {u} -> {v} ({value})" for u, v, value in s.edges)
-    cycles = _cycle_groups(graph)
+    gates = [n for n in s.nodes.values() if isinstance(n, GateNode)]
+    if gates:  # the section appears only in graphs with gates
+        control = [line for gate in gates for line in _control_lines(gate)]
+        lines.append(f"Control edges ({len(control)}):")
+        lines.extend(control)
+    # Cycles over data and control edges: a gate-first loop is one cycle, not two.
+    cycles = s.cycles
     lines.append(f"Cycles: {'; '.join(', '.join(c) for c in cycles) if cycles else 'none'}")
     return "\n".join(lines)
 
 
-def _cycle_groups(graph: Graph) -> list[list[str]]:
-    s = graph._structure
-    groups: dict[int, list[str]] = {}
-    for name in s.nodes:
-        if name in s.cyclic:
-            groups.setdefault(s.component[name], []).append(name)
-    return list(groups.values())
+def _control_lines(gate: GateNode) -> list[str]:
+    """``gate -> target`` for every target, with ``(True)``/``(False)`` or ``(fallback)``."""
+    out = []
+    for t in gate.targets:
+        note = ""
+        if isinstance(gate, IfElseNode):
+            note = " (True)" if t == gate.when_true else " (False)"
+        elif gate.fallback is not None and t == gate.fallback:
+            note = " (fallback)"
+        out.append(f"  {gate.name} -> {'END' if t is END else t}{note}")
+    return out
 
 
 def load_graph(target: str) -> Graph:
@@ -98,7 +111,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     cmd = commands.add_parser("describe", help="print a graph's inputs, outputs, nodes and edges")
     cmd.add_argument("target", help="where the graph lives, as package.module:attribute")
+    drawing = cmd.add_mutually_exclusive_group()
+    drawing.add_argument(
+        "--mermaid", action="store_true", help="print the graph as Mermaid flowchart text"
+    )
+    drawing.add_argument(
+        "--html", metavar="FILE", help="write an interactive, offline HTML picture to FILE"
+    )
+    cmd.add_argument(
+        "--depth",
+        type=int,
+        default=0,
+        metavar="N",
+        help="levels of nested graphs drawn open (--mermaid, --html; default 0)",
+    )
     args = parser.parse_args(argv)
+    if args.depth < 0:
+        parser.error(f"--depth must be 0 or more, got {args.depth}")
     if "" not in sys.path:
         sys.path.insert(0, "")
     try:
@@ -106,5 +135,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(describe(graph))
+    if args.mermaid:
+        print(graph.to_mermaid(depth=args.depth))
+    elif args.html:
+        try:
+            path = graph.visualize(depth=args.depth).save(args.html)
+        except OSError as exc:
+            print(f"error: cannot write {args.html!r}: {exc}", file=sys.stderr)
+            return 2
+        print(f"wrote {path}")
+    else:
+        print(describe(graph))
     return 0

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hypergraph_types import GraphConfigError, InputSpec
@@ -15,6 +16,9 @@ from ._validate import check_items, check_types, construction_problems, raise_pr
 
 if TYPE_CHECKING:
     import networkx
+
+    from ._html import GraphView
+    from ._mermaid import MermaidDiagram
 
 __all__ = ["MAX_NESTING_DEPTH", "Graph"]
 
@@ -232,10 +236,66 @@ class Graph:
     # -- static analysis -------------------------------------------------------------------
 
     def describe(self) -> str:
-        """A plain-text report: inputs by kind, outputs, nodes, edges, cycles and the hash."""
+        """A plain-text report: inputs by kind, outputs, nodes, edges, control edges (graphs
+        with gates), cycles and the hash."""
         from ._describe import describe
 
         return describe(self)
+
+    # -- pictures --------------------------------------------------------------------------
+
+    def to_mermaid(
+        self,
+        *,
+        depth: int = 0,
+        show_types: bool = True,
+        separate_outputs: bool = False,
+        simplify: bool = True,
+        direction: str = "TD",
+        colors: Mapping[str, str] | None = None,
+    ) -> MermaidDiagram:
+        """The graph as Mermaid flowchart text (deterministic: same graph, same text).
+
+        Args:
+            depth: How many levels of nested graphs to draw open (0: each is one node).
+            show_types: Write ``name: type`` for inputs and outputs that have a type.
+            separate_outputs: Draw each output as its own node between producer and readers.
+            simplify: Leave out data edges a longer path already implies (never control,
+                cycle or gate-decided edges).
+            direction: ``"TD"`` (top down), ``"LR"``, ``"BT"``, ``"RL"`` or ``"TB"``.
+            colors: Class name (``function``, ``branch``, ``input``, ``end``) -> Mermaid
+                style, e.g. ``{"function": "fill:#fff,stroke:#333"}``.
+        """
+        from ._mermaid import to_mermaid
+
+        return to_mermaid(
+            self,
+            depth=depth,
+            show_types=show_types,
+            separate_outputs=separate_outputs,
+            simplify=simplify,
+            direction=direction,
+            colors=colors,
+        )
+
+    def visualize(
+        self,
+        *,
+        depth: int = 0,
+        filepath: str | Path | None = None,
+        show_types: bool = True,
+        direction: str = "TD",
+    ) -> GraphView:
+        """An interactive picture in one offline HTML file; notebooks display it inline.
+
+        Click a nested graph to open or close it. ``filepath`` also writes the file.
+        """
+        from ._html import GraphView
+
+        view = GraphView(self, depth=depth, show_types=show_types, direction=direction)
+        if filepath is not None:
+            view.save(filepath)
+        return view
 
     def __repr__(self) -> str:
         label = f"{self._name!r}, " if self._name else ""

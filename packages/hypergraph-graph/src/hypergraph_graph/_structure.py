@@ -33,6 +33,8 @@ class Structure:
         edges: ``(producer, consumer, value)`` triples in consumer order.
         control_edges: ``(gate, target)`` pairs: a gate's decision lets its target run.
         cyclic: Names of the nodes on a cycle (component of 2+ nodes, or a self edge).
+        cycles: The cycles as groups of node names (data and control edges together), each
+            group and the groups in node order; pictures and ``describe()`` draw these.
         component: Node name -> index of its strongly connected component.
         input_order: Every non-produced or seed name, in first-occurrence order, with its
             kind before bindings: ``"required"``, ``"optional"`` or ``"seed"``.
@@ -108,10 +110,20 @@ class Structure:
             adjacency = successors()
             for gate, target in self.control_edges:
                 adjacency[position[gate]].append(position[target])
-            for members in strongly_connected_components(adjacency):
+            components = strongly_connected_components(adjacency)
+            for members in components:
                 if len(members) > 1:
                     cyclic.update(names[v] for v in members)
         self.cyclic = frozenset(cyclic)
+        self.cycles = (
+            tuple(
+                tuple(names[v] for v in sorted(members))
+                for members in sorted(components, key=min)
+                if names[members[0]] in cyclic
+            )
+            if cyclic
+            else ()
+        )
         self.leaf_outputs = tuple(
             dict.fromkeys(
                 out

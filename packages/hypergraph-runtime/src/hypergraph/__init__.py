@@ -11,8 +11,10 @@ from hypergraph_graph import FunctionNode as FunctionNode
 from hypergraph_graph import GateNode as GateNode
 from hypergraph_graph import Graph as Graph
 from hypergraph_graph import GraphNode as GraphNode
+from hypergraph_graph import GraphView as GraphView
 from hypergraph_graph import HyperNode as HyperNode
 from hypergraph_graph import IfElseNode as IfElseNode
+from hypergraph_graph import MermaidDiagram as MermaidDiagram
 from hypergraph_graph import RouteNode as RouteNode
 from hypergraph_graph import ifelse as ifelse
 from hypergraph_graph import node as node
@@ -73,6 +75,7 @@ __all__ = (
     "GraphConfigError",
     "GraphNode",
     "GraphState",
+    "GraphView",
     "HyperNode",
     "HypergraphError",
     "IfElseNode",
@@ -82,6 +85,7 @@ __all__ = (
     "InvalidInputError",
     "MapItemEndEvent",
     "MapItemStartEvent",
+    "MermaidDiagram",
     "MissingInputError",
     "NodeCancelledError",
     "NodeEndEvent",
