@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ._format import fmt_names, message, suggest
+from ._format import fmt_names, message, quote, suggest
 
 __all__ = [
     "ConflictError",
@@ -95,17 +95,33 @@ def _missing_message(
     required: Sequence[str] = (),
     seeds: Sequence[str] = (),
 ) -> str:
-    lines = [f"Missing required inputs: {fmt_names(missing)}"]
+    details = []
     if required and seeds:
-        lines.append(f"  -> Required: {fmt_names(sorted(required))}")
-        lines.append(f"  -> Seeds (for cycles): {fmt_names(sorted(seeds))}")
+        details.append(f"Required: {fmt_names(sorted(required))}")
+        details.append(f"Seeds (for cycles): {fmt_names(sorted(seeds))}")
+    if seeds:
+        # A seed is produced inside a cycle, so graph.bind() rejects it ("bypass its
+        # producer"); say what it is and the two ways that do work.
+        details.append(
+            f"{fmt_names(sorted(seeds))}: cycle seed (produced inside a cycle, so the first "
+            "pass needs a starting value; graph.bind() cannot set it)"
+        )
     if provided:
-        lines.append(f"  -> Provided: {fmt_names(provided)}")
-    lines.append(
-        "How to fix: pass the missing names in `values` (or as keyword arguments), "
-        "or bind them with graph.bind(...)"
-    )
-    return "\n".join(lines)
+        details.append(f"Provided: {fmt_names(provided)}")
+    fixes = []
+    if required or not seeds:
+        fixes.append(
+            "pass the missing inputs in `values` (or as keyword arguments), "
+            "or bind them with graph.bind(...)"
+        )
+    if seeds:
+        names = ", ".join(f"{quote(n)}: ..." for n in sorted(seeds))
+        # Not "or a default": seeds ignore parameter defaults (docs/inputs.md, "Seeds").
+        fixes.append(
+            f"give each cycle seed its starting value in `values`, "
+            f"e.g. runner.run(graph, {{{names}}}); a parameter default does not seed a cycle"
+        )
+    return message(f"Missing required inputs: {fmt_names(missing)}", details, "; ".join(fixes))
 
 
 def missing_input_error(
