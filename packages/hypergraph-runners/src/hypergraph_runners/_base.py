@@ -171,7 +171,7 @@ class BaseRunner(abc.ABC):
         budget = check_limit("max_iterations", max_iterations, DEFAULT_MAX_ITERATIONS)
         raise_ = check_error_handling(error_handling)
         check_capabilities(self, graph)
-        _check_map_names(names, map_mode, merged)
+        _check_map_names(names, map_mode, merged, graph.inputs.all)
         lists = mapped_lists(merged, names, map_mode, "in map()")
         prepared = prepare(graph, merged)
         assert budget is not None
@@ -200,7 +200,9 @@ def _map_over_names(map_over: Any) -> list[str]:
     )
 
 
-def _check_map_names(names: list[str], mode: str, values: Mapping[str, Any]) -> None:
+def _check_map_names(
+    names: list[str], mode: str, values: Mapping[str, Any], inputs: Sequence[str]
+) -> None:
     if not names:
         raise InvalidInputError(
             message(
@@ -228,13 +230,7 @@ def _check_map_names(names: list[str], mode: str, values: Mapping[str, Any]) -> 
                 )
             )
         if name not in values:
-            raise InvalidInputError(
-                message(
-                    f"map_over names {quote(name)}, which is not a key of values",
-                    [f"values keys: {fmt_names(values)}"],
-                    f"pass the list to map over in values, e.g. {{{quote(name)}: [...]}}",
-                )
-            )
+            raise InvalidInputError(_map_over_not_in_values(name, values, inputs))
     if mode not in ("zip", "product"):
         raise InvalidInputError(
             message(
@@ -243,3 +239,23 @@ def _check_map_names(names: list[str], mode: str, values: Mapping[str, Any]) -> 
                 "pass map_mode='zip' or map_mode='product'",
             )
         )
+
+
+def _map_over_not_in_values(name: str, values: Mapping[str, Any], inputs: Sequence[str]) -> str:
+    """A map_over name with no list in ``values``: a typo (did-you-mean) or a forgotten list.
+
+    Adding the name to ``values`` is suggested only when it is an input of the graph: for a
+    typo that advice would only trade this error for an unknown-input error.
+    """
+    hint = did_you_mean(name, [*values, *inputs])
+    if name in inputs:
+        fix = f"pass the list to map over in values, e.g. {{{quote(name)}: [...]}}"
+    elif hint:
+        fix = "fix the spelling in map_over"
+    else:
+        fix = "map over one of the graph inputs, with its list in values"
+    return message(
+        f"map_over names {quote(name)}, which is not a key of values",
+        [hint, f"values keys: {fmt_names(values)}", f"graph inputs: {fmt_names(inputs)}"],
+        fix,
+    )
