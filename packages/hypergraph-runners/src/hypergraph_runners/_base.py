@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import abc
+import functools
+import inspect
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Literal
 
 from hypergraph_graph import Graph
 from hypergraph_types import InvalidInputError, RunnerCapabilities, RunResult
-from hypergraph_types._format import did_you_mean, fmt_names, message, quote
+from hypergraph_types._format import did_you_mean, fmt_names, message, quote, suggest
 
 from ._capabilities import check_capabilities
 from ._inputs import Prepared, prepare
@@ -123,27 +125,39 @@ class BaseRunner(abc.ABC):
         return Call(graph, prepared, selected, budget, raise_)
 
     def _check_keywords(self, graph: Graph, inputs: Mapping[str, Any], method: str) -> None:
-        """Keyword shorthand takes graph inputs only; anything else is a Python TypeError."""
+        """Keyword shorthand takes graph inputs; catch the keywords that are misspelled options.
+
+        A keyword that is neither an option nor a known name is a misspelled *input*: it is
+        left in the values so that it raises the same ``UnknownInputError`` as a misspelled
+        key of ``values`` (one mistake, one exception type). Only an option of another runner
+        (``max_concurrency`` on ``SyncRunner``) or a near-miss of an option raises Python's
+        ``TypeError`` here, listing the options this runner's method really takes.
+        """
         if not inputs:
             return
         known = plan_of(graph).known
         for key in inputs:
             if key in known or "." in key or "/" in key:
                 continue
+            close = [key] if key in _ALL_OPTIONS else suggest(key, _ALL_OPTIONS)[:1]
+            if not close or (key != close[0] and did_you_mean(key, known)):
+                continue  # a misspelled input: prepare() raises UnknownInputError
             runner = type(self).__name__
-            options = _OPTIONS[method]
-            hint = did_you_mean(key, [*options, *known])
+            options = _options_of(type(self), method)
+            hint = did_you_mean(key, options)
             extra = (
-                f"{runner} has no {quote(key)}; AsyncRunner takes max_concurrency"
-                if key == "max_concurrency"
-                else f"{runner}.{method}() options: {', '.join(options)}"
+                f"{runner}.{method}() options: {', '.join(options)}"
+                if close[0] in options
+                else f"{runner} has no {quote(close[0])}; AsyncRunner takes {close[0]}"
             )
             raise TypeError(
                 message(
                     f"{runner}.{method}() got an unexpected keyword argument {quote(key)}: it is "
                     "neither an option nor an input of the graph",
                     [hint, extra, f"graph inputs: {fmt_names(graph.inputs.all)}"],
-                    "fix the spelling, or pass unusual names in the values mapping",
+                    "fix the spelling, or pass unusual names in the values mapping"
+                    if close[0] in options
+                    else f"drop {close[0]}, or run the graph with AsyncRunner",
                 )
             )
 
@@ -178,15 +192,19 @@ class BaseRunner(abc.ABC):
         return MapCall(Call(graph, prepared, selected, budget, raise_), lists, map_mode)
 
 
-_RUN_OPTIONS = (
-    "select",
-    "max_iterations",
-    "max_concurrency",
-    "error_handling",
-    "event_processors",
-    "show_progress",
+#: Every option of any built-in runner's run()/map(); which ones a runner takes comes from
+#: its signature (_options_of), so SyncRunner never lists max_concurrency.
+_ALL_OPTIONS = frozenset(
+    {"select", "max_iterations", "max_concurrency", "error_handling", "event_processors"}
+    | {"show_progress", "map_over", "map_mode"}
 )
-_OPTIONS = {"run": _RUN_OPTIONS, "map": ("map_over", "map_mode", *_RUN_OPTIONS)}
+
+
+@functools.cache
+def _options_of(runner: type[BaseRunner], method: str) -> tuple[str, ...]:
+    """The keyword-only options of ``runner.<method>``, in signature order."""
+    params = inspect.signature(getattr(runner, method)).parameters.values()
+    return tuple(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)
 
 
 def _map_over_names(map_over: Any) -> list[str]:
