@@ -49,8 +49,12 @@ class HypergraphError(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Subclasses take keyword-only constructor arguments, which Exception's default
-        # pickling cannot replay; restore args and attributes directly instead.
-        return (_rebuild, (type(self), self.args, self.__dict__))
+        # pickling cannot replay; restore args and attributes directly instead. Our own
+        # classes travel by name, not by ``__module__`` (which the facade sets to
+        # "hypergraph"), so pickles load wherever hypergraph_types is installed.
+        cls = type(self)
+        ref: Any = cls.__name__ if globals().get(cls.__name__) is cls else cls
+        return (_rebuild, (ref, self.args, self.__dict__))
 
 
 class GraphConfigError(HypergraphError, ValueError):
@@ -285,8 +289,9 @@ class OutputNotFoundError(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
-    """Unpickle a ``HypergraphError`` without calling its constructor."""
+def _rebuild(ref: str | type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Unpickle a ``HypergraphError`` (by class name when it is ours) without its constructor."""
+    cls: type[BaseException] = globals()[ref] if isinstance(ref, str) else ref
     err = cls.__new__(cls, *args)
     err.args = args
     err.__dict__.update(state)
