@@ -75,6 +75,7 @@ class AsyncRunner(BaseRunner):
     """
 
     def __init__(self, *, sync_nodes: Literal["thread", "inline"] = "thread") -> None:
+        super().__init__()
         if sync_nodes not in ("thread", "inline"):
             raise InvalidInputError(
                 f"Unknown sync_nodes {sync_nodes!r}\n"

@@ -12,6 +12,7 @@ from hypergraph_graph import Graph
 from hypergraph_types import InvalidInputError, RunnerCapabilities, RunResult
 from hypergraph_types._format import did_you_mean, fmt_names, message, quote, suggest
 
+from ._cache import CacheWarnings
 from ._capabilities import check_capabilities
 from ._inputs import Prepared, prepare
 from ._mapping import mapped_lists
@@ -102,6 +103,9 @@ class BaseRunner(abc.ABC):
     ) -> list[RunResult] | Awaitable[list[RunResult]]:
         """Run the graph once per item of the mapped inputs."""
 
+    def __init__(self) -> None:
+        self._cache_warnings = CacheWarnings()
+
     # -- validation shared by the built-in runners (SPEC §6.5, §5.1) -----------------------
 
     def _check_run(
@@ -122,6 +126,7 @@ class BaseRunner(abc.ABC):
         check_capabilities(self, graph)
         prepared = prepare(graph, merged)
         assert budget is not None
+        self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
         return Call(graph, prepared, selected, budget, raise_)
 
     def _check_keywords(self, graph: Graph, inputs: Mapping[str, Any], method: str) -> None:
@@ -189,6 +194,7 @@ class BaseRunner(abc.ABC):
         lists = mapped_lists(merged, names, map_mode, "in map()")
         prepared = prepare(graph, merged)
         assert budget is not None
+        self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
         return MapCall(Call(graph, prepared, selected, budget, raise_), lists, map_mode)
 
 
