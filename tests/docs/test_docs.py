@@ -215,7 +215,7 @@ INTERNAL = re.compile(
 )
 
 
-@pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.md")))
+@pytest.mark.parametrize("page", sorted(str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md")))
 def test_docs_speak_to_users(page: str) -> None:
     found = [
         f"line {n}: {m.group(0)!r}"

@@ -175,7 +175,7 @@ class UnknownInputError(InvalidInputError):
 
 
 class IncompatibleRunnerError(HypergraphError, TypeError):
-    """The runner cannot execute the graph (RUN-09).
+    """The runner cannot execute the graph.
 
     Attributes:
         message: The full message.
@@ -206,7 +206,7 @@ class OutputMismatchError(HypergraphError, ValueError):
 
 
 class ConflictError(HypergraphError, RuntimeError):
-    """Two node executions of one superstep wrote different values to one name (ERR-04).
+    """Two node executions of one superstep wrote different values to one name.
 
     Attributes:
         value_name: The contested value name.
@@ -221,7 +221,7 @@ class ConflictError(HypergraphError, RuntimeError):
 
 
 class InfiniteLoopError(HypergraphError, RuntimeError):
-    """A cycle did not converge within ``max_iterations`` cycle supersteps (ERR-05).
+    """A cycle did not converge within ``max_iterations`` cycle supersteps.
 
     Attributes:
         max_iterations: The budget that was exhausted.
