@@ -78,3 +78,27 @@ def test_facade_reexports_are_the_same_objects(layer: str) -> None:
     shared = set(hypergraph.__all__) & set(lower.__all__)
     for name in shared:
         assert getattr(hypergraph, name) is getattr(lower, name), name
+
+
+def test_errors_print_as_the_name_users_import() -> None:
+    # Tracebacks show ``hypergraph.MissingInputError``, importable as printed, and pickles of
+    # every exported error still round-trip.
+    import pickle
+    import traceback
+
+    hypergraph = pytest.importorskip("hypergraph")
+    errors = [
+        getattr(hypergraph, n)
+        for n in hypergraph.__all__
+        if isinstance(getattr(hypergraph, n), type)
+        and issubclass(getattr(hypergraph, n), hypergraph.HypergraphError)
+    ]
+    assert len(errors) >= 12
+    for cls in errors:
+        assert cls.__module__ == "hypergraph", cls
+        assert getattr(hypergraph, cls.__qualname__) is cls
+    err = hypergraph.MissingInputError(["x"])
+    line = traceback.format_exception_only(err)[0]
+    assert line.startswith("hypergraph.MissingInputError: Missing required inputs: 'x'")
+    clone = pickle.loads(pickle.dumps(err))
+    assert type(clone) is hypergraph.MissingInputError and str(clone) == str(err)

@@ -205,3 +205,22 @@ def test_spec_gates_rules_are_numbered_once_and_in_order() -> None:
     # Every cross-reference points to an existing rule.
     referenced = set(re.findall(r"GATE-(\d{2})", text))
     assert referenced <= set(ids), sorted(referenced - set(ids))
+
+
+# Things a reader of docs/ does not have: the internal contract files, their section numbers and
+# requirement ids, and the project's issue history. (GATE-nn are spec-gates.md's own rule
+# numbers, defined on that page.)
+INTERNAL = re.compile(
+    r"RELIABILITY\.md|SPEC\.md|\bSPEC\b|§|\b[Ii]ssue \d+|\bthe issue\b"
+    r"|\b(?!GATE-)[A-Z]{2,6}-\d{2}\b|hypergraph v1\.3"
+)
+
+
+@pytest.mark.parametrize("page", sorted(str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md")))
+def test_docs_speak_to_users(page: str) -> None:
+    found = [
+        f"line {n}: {m.group(0)!r}"
+        for n, line in enumerate((DOCS / page).read_text().splitlines(), 1)
+        for m in INTERNAL.finditer(line)
+    ]
+    assert not found, found

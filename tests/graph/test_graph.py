@@ -2,12 +2,17 @@
 unbind, definition_hash and the networkx view (SPEC GRAPH-01 ... GRAPH-09 except GRAPH-07)."""
 
 import hashlib
+import re
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from hypergraph_graph import FunctionNode, Graph, GraphNode, node
 from hypergraph_types import GraphConfigError, InputSpec
+
+PACKAGES = Path(__file__).resolve().parents[2] / "packages"
 
 
 @node(output_name="y")
@@ -185,10 +190,26 @@ def test_to_networkx_builds_a_new_graph_each_call_and_nx_graph_caches() -> None:
 def test_networkx_missing_raises_import_error(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "networkx", None)
     graph = Graph([f, g])
-    with pytest.raises(ImportError, match=r"hypergraph\[networkx\]"):
+    with pytest.raises(ImportError, match=r"hypergraph-graph\[networkx\]"):
         graph.to_networkx()
-    with pytest.raises(ImportError, match=r"hypergraph\[networkx\]"):
+    with pytest.raises(ImportError, match=r"hypergraph-graph\[networkx\]"):
         graph.nx_graph
+
+
+def test_networkx_install_hint_names_extras_that_exist(monkeypatch) -> None:
+    # The hint must be a command that works: each 'dist[extra]' it names is declared in that
+    # distribution's pyproject.toml ("hypergraph" is an import name, not a distribution).
+    monkeypatch.setitem(sys.modules, "networkx", None)
+    with pytest.raises(ImportError) as excinfo:
+        Graph([f, g]).to_networkx()
+    named = re.findall(r"'([\w-]+)\[(\w+)\]'", str(excinfo.value))
+    assert named, str(excinfo.value)
+    assert "How to fix:" in str(excinfo.value)
+    for dist, extra in named:
+        pyproject = PACKAGES / dist / "pyproject.toml"
+        assert pyproject.is_file(), f"{dist} is not one of our distributions"
+        extras = tomllib.loads(pyproject.read_text())["project"]["optional-dependencies"]
+        assert extra in extras, (dist, extra)
 
 
 # --- inputs (GRAPH-03) -------------------------------------------------------------------
@@ -502,9 +523,14 @@ def test_bind_of_an_output_is_rejected() -> None:
     assert "Cannot bind 'y': output of node 'f'" in str(info.value)
 
 
-def test_bind_of_a_seed_is_rejected_as_an_output() -> None:
-    with pytest.raises(GraphConfigError, match="Cannot bind 'count': output of node 'counter'"):
+def test_bind_of_a_seed_says_it_is_a_seed_and_how_to_supply_it() -> None:
+    # It used to say "bypass its producer", which is not what a seed is for.
+    with pytest.raises(GraphConfigError) as info:
         Graph([counter]).bind(count=0)
+    text = str(info.value)
+    assert "Cannot bind 'count': it is a cycle seed, produced by node 'counter'" in text
+    assert "bypass" not in text
+    assert "How to fix: pass its starting value in run(values={'count': ...})" in text
 
 
 def test_bind_of_a_non_input_is_rejected_with_did_you_mean() -> None:

@@ -317,8 +317,11 @@ ROWS: list[Row] = [
         attrs={"unknown": ["kk"], "suggestions": {"kk": "k"}}),
     row("6.5.5-unknown-without-close-match", {"x": 1, "zzzz": 1}, {}, UnknownInputError,
         "'zzzz'", "Valid inputs: 'x', 'k', 'q'", HOW, attrs={"suggestions": {}}),
-    row("6.5.5-unknown-keyword-input", X, {"kk": 1}, TypeError,
-        "'kk'", "Did you mean 'k'?", "graph inputs", HOW),
+    # the same mistake as a key of values, the same error (issue: one mistake, one type)
+    row("6.5.5-unknown-keyword-input", X, {"kk": 1}, UnknownInputError,
+        "'kk'", "Did you mean 'k'?", "Valid inputs", HOW),
+    row("6.5.5-misspelled-option-keyword", X, {"selec": "y"}, TypeError,
+        "'selec'", "Did you mean 'select'?", "options:", HOW),
     row("6.5.5-graph-node-name-as-key", {"x": 1, "inner": 1}, {}, UnknownInputError,
         "'inner'", "'inner.<input>'", "Valid inputs", HOW),
     row("6.5.5-unknown-and-missing", {"xx": 1}, {}, UnknownInputError,

@@ -457,6 +457,24 @@ def test_missing_seed_alone_is_missing(run):
     assert "Missing required inputs: 'count'" in str(excinfo.value)
 
 
+def test_missing_seed_hint_names_the_seed_and_both_fixes_work(run):
+    # The hint used to suggest graph.bind(), which rejects a seed ("bypass its producer").
+    @node(output_name="count")
+    def step(count, limit):
+        return min(count + 1, limit)
+
+    graph = Graph([step])
+    with pytest.raises(MissingInputError) as excinfo:
+        run(graph, {"limit": 3})
+    text = str(excinfo.value)
+    assert "'count': cycle seed" in text
+    fix = text.split("How to fix:")[1]
+    assert "bind" not in fix
+    assert "{'count': ...}" in fix
+    # The fix the hint names works. (A parameter default does not: seeds ignore defaults.)
+    assert run(graph, {"limit": 3, "count": 0})["count"] == 3
+
+
 def test_missing_input_never_suggests_itself(run):
     @node(output_name="out")
     def f(text, texts):

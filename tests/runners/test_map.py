@@ -860,3 +860,41 @@ def test_map_equals_a_list_of_runs(kind) -> None:
     mapped = run_map(kind, graph, {"x": xs, "y": ys}, map_over=["x", "y"], map_mode="product")
     looped = [run_once(kind, graph, {"x": x, "y": y}) for x, y in itertools.product(xs, ys)]
     assert [(r.status, r.values) for r in mapped] == [(r.status, r.values) for r in looped]
+
+
+# --- map_over mistakes a newcomer makes ---------------------------------------------------
+
+
+@node(output_name="doubled")
+def double_it(number: int) -> int:
+    return number * 2
+
+
+@pytest.mark.parametrize("kind", RUNNERS)
+def test_map_over_typo_gets_did_you_mean_and_no_advice_to_add_the_typo(kind) -> None:
+    with pytest.raises(InvalidInputError) as excinfo:
+        run_map(kind, Graph([double_it]), {"number": [1, 2]}, map_over="numbr")
+    text = str(excinfo.value)
+    assert "Did you mean 'number'?" in text
+    fix = text.split("How to fix:")[1]
+    assert "numbr" not in fix  # adding the typo to values would only fail again
+    assert "spelling" in fix
+
+
+@pytest.mark.parametrize("kind", RUNNERS)
+def test_map_over_an_input_missing_from_values_says_to_add_it(kind) -> None:
+    with pytest.raises(InvalidInputError) as excinfo:
+        run_map(kind, Graph([double_it]), {}, map_over="number")
+    assert "How to fix: pass the list to map over in values, e.g. {'number': [...]}" in str(
+        excinfo.value
+    )
+
+
+@pytest.mark.parametrize("kind", RUNNERS)
+def test_map_over_an_int_says_it_is_not_a_sequence(kind) -> None:
+    with pytest.raises(TypeError) as excinfo:
+        run_map(kind, Graph([double_it]), {"number": 3}, map_over="number")
+    text = str(excinfo.value)
+    assert "got int 3, which is not a sequence" in text
+    assert "iterator" not in text and "generator" not in text
+    assert "How to fix: pass a list, e.g. {'number': [3]}" in text

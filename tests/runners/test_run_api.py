@@ -16,6 +16,7 @@ from hypergraph_types import (
     RunnerCapabilities,
     RunResult,
     RunStatus,
+    UnknownInputError,
 )
 
 RUN_ID = re.compile(r"run-[0-9a-f]{12}")
@@ -196,19 +197,51 @@ def test_same_key_twice_even_with_equal_values_is_invalid(run, calls):
     assert calls == []
 
 
-def test_unknown_keyword_is_type_error(run, calls):
-    # RUN-01: concrete runners narrow the signature; unknown keywords raise TypeError.
-    with pytest.raises(TypeError) as excinfo:
+def test_misspelled_input_is_unknown_input_error_as_keyword_or_in_values(run, calls):
+    # One mistake, one exception type: the keyword shorthand used to raise TypeError here.
+    errors = []
+    for kwargs in ({"values": {"x": 1, "yy": 2}}, {"x": 1, "yy": 2}):
+        values = kwargs.pop("values", None)
+        with pytest.raises(UnknownInputError) as excinfo:
+            run(add_graph(calls), values, **kwargs)
+        errors.append(excinfo.value)
+    assert [e.unknown for e in errors] == [["yy"], ["yy"]]
+    assert str(errors[0]) == str(errors[1])
+    assert "Did you mean 'y'?" in str(errors[1])
+    assert calls == []
+
+
+def test_unknown_keyword_far_from_everything_is_unknown_input_error(run, calls):
+    with pytest.raises(UnknownInputError) as excinfo:
         run(add_graph(calls), x=1, y=2, z=3)
+    assert excinfo.value.unknown == ["z"]
+    assert calls == []
+
+
+def test_misspelled_option_is_type_error_listing_the_runners_options(run, calls, runner_kind):
+    with pytest.raises(TypeError) as excinfo:
+        run(add_graph(calls), x=1, y=2, max_iteration=3)
+    text = str(excinfo.value)
     assert not isinstance(excinfo.value, HypergraphError)
-    assert "'z'" in str(excinfo.value)
+    assert "Did you mean 'max_iterations'?" in text
+    options = next(line for line in text.splitlines() if "options:" in line)
+    assert ("max_concurrency" in options) is (runner_kind == "async")
     assert calls == []
 
 
 def test_sync_runner_has_no_max_concurrency():
     calls: list[str] = []
-    with pytest.raises(TypeError, match="max_concurrency"):
-        SyncRunner().run(add_graph(calls), {"x": 1, "y": 2}, max_concurrency=2)
+    for key in ("max_concurrency", "max_concurency"):
+        with pytest.raises(TypeError) as excinfo:
+            SyncRunner().run(add_graph(calls), {"x": 1, "y": 2}, **{key: 2})
+        text = str(excinfo.value)
+        assert "SyncRunner has no 'max_concurrency'; AsyncRunner takes max_concurrency" in text
+        assert "Did you mean 'max_concurrency'" not in text
+        assert "How to fix: drop max_concurrency, or run the graph with AsyncRunner" in text
+    with pytest.raises(TypeError) as excinfo:
+        SyncRunner().run(add_graph(calls), {"x": 1, "y": 2}, selct="out")
+    options = next(line for line in str(excinfo.value).splitlines() if "options:" in line)
+    assert "select" in options and "max_concurrency" not in options
     assert calls == []
 
 

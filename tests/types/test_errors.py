@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import pickle
 import re
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -401,3 +402,16 @@ def test_run_failed_error_attributes_and_unquoted_str() -> None:
     assert (err.key, err.node_name) == ("answer", "n")
     assert str(err) == text
     assert RunFailedError("m", key="k").node_name is None
+
+
+@pytest.mark.parametrize("cls", list(SAMPLES), ids=lambda c: c.__name__)
+def test_pickles_load_without_the_facade(cls, monkeypatch) -> None:
+    # The facade renames every error's __module__ to "hypergraph" for tracebacks; an install
+    # without it (hypergraph-graph alone) must still pickle and unpickle the errors.
+    monkeypatch.setattr(cls, "__module__", "hypergraph")
+    monkeypatch.setitem(sys.modules, "hypergraph", None)  # import hypergraph -> ImportError
+    err = SAMPLES[cls]()
+    clone = pickle.loads(pickle.dumps(err))
+    assert type(clone) is cls
+    assert str(clone) == str(err)
+    assert clone.__dict__ == err.__dict__

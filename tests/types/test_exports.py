@@ -83,10 +83,11 @@ def test_star_import_gives_exactly_all() -> None:
 
 def home_of(name: str) -> str:
     """The module defining an export. A type alias (a union, a ``Literal``) reports ``types`` or
-    ``typing`` as its module, so its home is the submodule whose ``__all__`` lists that object."""
+    ``typing`` as its module, and an error reports ``hypergraph`` once the facade is imported
+    (for tracebacks), so its home is the submodule whose ``__all__`` lists that object."""
     value = getattr(hypergraph_types, name)
     home: str = value.__module__
-    if home in ("types", "typing"):
+    if home in ("types", "typing", "hypergraph"):
         for module in submodules():
             if name in getattr(module, "__all__", ()) and getattr(module, name) is value:
                 return module.__name__

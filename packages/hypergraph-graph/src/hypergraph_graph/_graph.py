@@ -169,6 +169,16 @@ class Graph:
         s = self._structure
         for key in values:
             producers = s.producers.get(key)
+            if producers and s.input_order.get(key) == "seed":
+                raise GraphConfigError(
+                    message(
+                        f"Cannot bind {quote(key)}: it is a cycle seed, produced by node "
+                        f"{quote(producers[0])} inside a cycle",
+                        ["a seed is the starting value of the cycle; bind() takes graph inputs"],
+                        f"pass its starting value in run(values={{{quote(key)}: ...}}) "
+                        "(a parameter default does not seed a cycle)",
+                    )
+                )
             if producers:
                 raise GraphConfigError(
                     message(
@@ -204,9 +214,15 @@ class Graph:
         try:
             import networkx
         except ImportError:
+            # The extras that exist: hypergraph-runtime[networkx] re-exports
+            # hypergraph-graph[networkx]; "hypergraph" is the import name, not a distribution.
             raise ImportError(
-                "Graph.to_networkx() needs networkx. How to fix: pip install "
-                "'hypergraph[networkx]' (or 'hypergraph-graph[networkx]')"
+                message(
+                    "Graph.to_networkx() needs networkx, which is not installed",
+                    ["networkx is an optional extra of hypergraph-graph"],
+                    "pip install 'hypergraph-runtime[networkx]' "
+                    "(or 'hypergraph-graph[networkx]' for the graph package alone)",
+                )
             ) from None
         g = networkx.DiGraph()
         s = self._structure

@@ -94,7 +94,7 @@ class GraphNode(HyperNode):
 
     @property
     def runner(self) -> Any:
-        """The runner override (NEST-03), or ``None`` to inherit the parent's runner."""
+        """The runner override, or ``None`` to inherit the parent's runner."""
         return self._runner
 
     @property
@@ -112,7 +112,7 @@ class GraphNode(HyperNode):
         return clone
 
     def map_over(self, *params: str, mode: MapMode = "zip") -> Self:
-        """A copy that runs the inner graph once per item of the given inputs (§5.2)."""
+        """A copy that runs the inner graph once per item of the given inputs."""
         if not params:
             raise GraphConfigError(
                 message(

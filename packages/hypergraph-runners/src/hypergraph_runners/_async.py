@@ -108,6 +108,7 @@ class AsyncRunner(BaseRunner):
     """
 
     def __init__(self, *, sync_nodes: Literal["thread", "inline"] = "thread") -> None:
+        super().__init__()
         if sync_nodes not in ("thread", "inline"):
             raise InvalidInputError(
                 f"Unknown sync_nodes {short_repr(sync_nodes)}\n"

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import abc
+import functools
+import inspect
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Literal
 
 from hypergraph_graph import Graph
 from hypergraph_types import InvalidInputError, RunnerCapabilities, RunResult
-from hypergraph_types._format import Suggester, fmt_names, message, quote, short_repr
+from hypergraph_types._format import (
+    Suggester,
+    did_you_mean,
+    fmt_names,
+    message,
+    quote,
+    short_repr,
+    suggest,
+)
 
+from ._cache import CacheWarnings
 from ._capabilities import check_capabilities
 from ._inputs import Prepared, prepare
 from ._mapping import mapped_lists
@@ -100,6 +111,9 @@ class BaseRunner(abc.ABC):
     ) -> list[RunResult] | Awaitable[list[RunResult]]:
         """Run the graph once per item of the mapped inputs."""
 
+    def __init__(self) -> None:
+        self._cache_warnings = CacheWarnings()
+
     # -- validation shared by the built-in runners (SPEC §6.5, §5.1) -----------------------
 
     def _check_run(
@@ -120,10 +134,18 @@ class BaseRunner(abc.ABC):
         check_capabilities(self, graph)
         prepared = prepare(graph, merged)
         assert budget is not None
+        self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
         return Call(graph, prepared, selected, budget, raise_)
 
     def _check_keywords(self, graph: Graph, inputs: Mapping[str, Any], method: str) -> None:
-        """Keyword shorthand takes graph inputs only; anything else is a Python TypeError."""
+        """Keyword shorthand takes graph inputs; catch the keywords that are misspelled options.
+
+        A keyword that is neither an option nor a known name is a misspelled *input*: it is
+        left in the values so that it raises the same ``UnknownInputError`` as a misspelled
+        key of ``values`` (one mistake, one exception type). Only an option of another runner
+        (``max_concurrency`` on ``SyncRunner``) or a near-miss of an option raises Python's
+        ``TypeError`` here, listing the options this runner's method really takes.
+        """
         if not inputs:
             return
         known = plan_of(graph).known
@@ -131,21 +153,28 @@ class BaseRunner(abc.ABC):
         for key in inputs:
             if key in known or "." in key or "/" in key:
                 continue
+            close = [key] if key in _ALL_OPTIONS else suggest(key, _ALL_OPTIONS)[:1]
+            if not close:
+                continue  # a misspelled input: prepare() raises UnknownInputError
+            pool = pool or Suggester(known)
+            if key != close[0] and pool.did_you_mean(key):
+                continue  # closer to an input than to an option: a misspelled input
             runner = type(self).__name__
-            options = _OPTIONS[method]
-            pool = pool or Suggester([*options, *known])
-            hint = pool.did_you_mean(key)
+            options = _options_of(type(self), method)
+            hint = did_you_mean(key, options)
             extra = (
-                f"{runner} has no {quote(key)}; AsyncRunner takes max_concurrency"
-                if key == "max_concurrency"
-                else f"{runner}.{method}() options: {', '.join(options)}"
+                f"{runner}.{method}() options: {', '.join(options)}"
+                if close[0] in options
+                else f"{runner} has no {quote(close[0])}; AsyncRunner takes {close[0]}"
             )
             raise TypeError(
                 message(
                     f"{runner}.{method}() got an unexpected keyword argument {quote(key)}: it is "
                     "neither an option nor an input of the graph",
                     [hint, extra, f"graph inputs: {fmt_names(graph.inputs.all)}"],
-                    "fix the spelling, or pass unusual names in the values mapping",
+                    "fix the spelling, or pass unusual names in the values mapping"
+                    if close[0] in options
+                    else f"drop {close[0]}, or run the graph with AsyncRunner",
                 )
             )
 
@@ -173,22 +202,27 @@ class BaseRunner(abc.ABC):
         budget = check_limit("max_iterations", max_iterations, DEFAULT_MAX_ITERATIONS)
         raise_ = check_error_handling(error_handling)
         check_capabilities(self, graph)
-        _check_map_names(names, map_mode, merged)
+        _check_map_names(names, map_mode, merged, graph.inputs.all)
         lists = mapped_lists(merged, names, map_mode, "in map()")
         prepared = prepare(graph, merged)
         assert budget is not None
+        self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
         return MapCall(Call(graph, prepared, selected, budget, raise_), lists, map_mode)
 
 
-_RUN_OPTIONS = (
-    "select",
-    "max_iterations",
-    "max_concurrency",
-    "error_handling",
-    "event_processors",
-    "show_progress",
+#: Every option of any built-in runner's run()/map(); which ones a runner takes comes from
+#: its signature (_options_of), so SyncRunner never lists max_concurrency.
+_ALL_OPTIONS = frozenset(
+    {"select", "max_iterations", "max_concurrency", "error_handling", "event_processors"}
+    | {"show_progress", "map_over", "map_mode"}
 )
-_OPTIONS = {"run": _RUN_OPTIONS, "map": ("map_over", "map_mode", *_RUN_OPTIONS)}
+
+
+@functools.cache
+def _options_of(runner: type[BaseRunner], method: str) -> tuple[str, ...]:
+    """The keyword-only options of ``runner.<method>``, in signature order."""
+    params = inspect.signature(getattr(runner, method)).parameters.values()
+    return tuple(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)
 
 
 def _map_over_names(map_over: Any) -> list[str]:
@@ -202,7 +236,9 @@ def _map_over_names(map_over: Any) -> list[str]:
     )
 
 
-def _check_map_names(names: list[str], mode: str, values: Mapping[str, Any]) -> None:
+def _check_map_names(
+    names: list[str], mode: str, values: Mapping[str, Any], inputs: Sequence[str]
+) -> None:
     if not names:
         raise InvalidInputError(
             message(
@@ -230,13 +266,7 @@ def _check_map_names(names: list[str], mode: str, values: Mapping[str, Any]) -> 
                 )
             )
         if name not in values:
-            raise InvalidInputError(
-                message(
-                    f"map_over names {quote(name)}, which is not a key of values",
-                    [f"values keys: {fmt_names(values)}"],
-                    f"pass the list to map over in values, e.g. {{{quote(name)}: [...]}}",
-                )
-            )
+            raise InvalidInputError(_map_over_not_in_values(name, values, inputs))
     if mode not in ("zip", "product"):
         raise InvalidInputError(
             message(
@@ -245,3 +275,23 @@ def _check_map_names(names: list[str], mode: str, values: Mapping[str, Any]) -> 
                 "pass map_mode='zip' or map_mode='product'",
             )
         )
+
+
+def _map_over_not_in_values(name: str, values: Mapping[str, Any], inputs: Sequence[str]) -> str:
+    """A map_over name with no list in ``values``: a typo (did-you-mean) or a forgotten list.
+
+    Adding the name to ``values`` is suggested only when it is an input of the graph: for a
+    typo that advice would only trade this error for an unknown-input error.
+    """
+    hint = did_you_mean(name, [*values, *inputs])
+    if name in inputs:
+        fix = f"pass the list to map over in values, e.g. {{{quote(name)}: [...]}}"
+    elif hint:
+        fix = "fix the spelling in map_over"
+    else:
+        fix = "map over one of the graph inputs, with its list in values"
+    return message(
+        f"map_over names {quote(name)}, which is not a key of values",
+        [hint, f"values keys: {fmt_names(values)}", f"graph inputs: {fmt_names(inputs)}"],
+        fix,
+    )

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence, Set
 from typing import Any
 
 from hypergraph_types import InvalidInputError
-from hypergraph_types._format import message
+from hypergraph_types._format import message, quote
 
 __all__ = ["count_items", "item_values", "mapped_lists"]
 
@@ -23,7 +23,18 @@ def _check_sequence(name: str, value: Any, where: str) -> None:
         reason = "a dict iterates its keys; pass list(d.values()) or list(d.items())"
     elif isinstance(value, Set):
         reason = "a set has no order; pass sorted(s) or list(s)"
-    elif not hasattr(value, "__len__") or not hasattr(value, "__iter__"):
+    elif not hasattr(value, "__iter__"):
+        kind = type(value).__name__
+        raise TypeError(
+            message(
+                f"Cannot map over {quote(name)} {where}: got {kind} {value!r:.60}, "
+                "which is not a sequence",
+                ["map_over values must be lists or tuples: one item per run"],
+                f"pass a list, e.g. {{{quote(name)}: [{value!r:.60}]}}, or leave "
+                f"{quote(name)} out of map_over to give every item the same value",
+            )
+        )
+    elif not hasattr(value, "__len__"):
         reason = "iterators and generators can be consumed only once; pass list(...)"
     else:
         return

@@ -59,6 +59,15 @@ from hypergraph_types import UnknownInputError as UnknownInputError
 
 __version__ = "0.1.0"
 
+# Tracebacks print ``module.Name``: show the name users import (hypergraph.MissingInputError),
+# not where it is defined. Set here rather than in hypergraph_types because an install of
+# hypergraph-graph alone has no ``hypergraph`` module; there the errors keep their importable
+# home. Pickles do not depend on it (hypergraph_types pickles its errors by class name).
+for _cls in list(globals().values()):
+    if isinstance(_cls, type) and issubclass(_cls, HypergraphError):
+        _cls.__module__ = __name__
+del _cls
+
 __all__ = (
     "END",
     "AnyEvent",

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ._format import Suggester, fmt_names, message
+from ._format import Suggester, fmt_names, message, quote
 
 __all__ = [
     "ConflictError",
@@ -49,8 +49,12 @@ class HypergraphError(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Subclasses take keyword-only constructor arguments, which Exception's default
-        # pickling cannot replay; restore args and attributes directly instead.
-        return (_rebuild, (type(self), self.args, self.__dict__))
+        # pickling cannot replay; restore args and attributes directly instead. Our own
+        # classes travel by name, not by ``__module__`` (which the facade sets to
+        # "hypergraph"), so pickles load wherever hypergraph_types is installed.
+        cls = type(self)
+        ref: Any = cls.__name__ if globals().get(cls.__name__) is cls else cls
+        return (_rebuild, (ref, self.args, self.__dict__))
 
 
 class GraphConfigError(HypergraphError, ValueError):
@@ -95,17 +99,33 @@ def _missing_message(
     required: Sequence[str] = (),
     seeds: Sequence[str] = (),
 ) -> str:
-    lines = [f"Missing required inputs: {fmt_names(missing)}"]
+    details = []
     if required and seeds:
-        lines.append(f"  -> Required: {fmt_names(sorted(required))}")
-        lines.append(f"  -> Seeds (for cycles): {fmt_names(sorted(seeds))}")
+        details.append(f"Required: {fmt_names(sorted(required))}")
+        details.append(f"Seeds (for cycles): {fmt_names(sorted(seeds))}")
+    if seeds:
+        # A seed is produced inside a cycle, so graph.bind() rejects it ("bypass its
+        # producer"); say what it is and the two ways that do work.
+        details.append(
+            f"{fmt_names(sorted(seeds))}: cycle seed (produced inside a cycle, so the first "
+            "pass needs a starting value; graph.bind() cannot set it)"
+        )
     if provided:
-        lines.append(f"  -> Provided: {fmt_names(provided)}")
-    lines.append(
-        "How to fix: pass the missing names in `values` (or as keyword arguments), "
-        "or bind them with graph.bind(...)"
-    )
-    return "\n".join(lines)
+        details.append(f"Provided: {fmt_names(provided)}")
+    fixes = []
+    if required or not seeds:
+        fixes.append(
+            "pass the missing inputs in `values` (or as keyword arguments), "
+            "or bind them with graph.bind(...)"
+        )
+    if seeds:
+        names = ", ".join(f"{quote(n)}: ..." for n in sorted(seeds))
+        # Not "or a default": seeds ignore parameter defaults (docs/inputs.md, "Seeds").
+        fixes.append(
+            f"give each cycle seed its starting value in `values`, "
+            f"e.g. runner.run(graph, {{{names}}}); a parameter default does not seed a cycle"
+        )
+    return message(f"Missing required inputs: {fmt_names(missing)}", details, "; ".join(fixes))
 
 
 def missing_input_error(
@@ -156,7 +176,7 @@ class UnknownInputError(InvalidInputError):
 
 
 class IncompatibleRunnerError(HypergraphError, TypeError):
-    """The runner cannot execute the graph (RUN-09).
+    """The runner cannot execute the graph.
 
     Attributes:
         message: The full message.
@@ -187,7 +207,7 @@ class OutputMismatchError(HypergraphError, ValueError):
 
 
 class ConflictError(HypergraphError, RuntimeError):
-    """Two node executions of one superstep wrote different values to one name (ERR-04).
+    """Two node executions of one superstep wrote different values to one name.
 
     Attributes:
         value_name: The contested value name.
@@ -202,7 +222,7 @@ class ConflictError(HypergraphError, RuntimeError):
 
 
 class InfiniteLoopError(HypergraphError, RuntimeError):
-    """A cycle did not converge within ``max_iterations`` cycle supersteps (ERR-05).
+    """A cycle did not converge within ``max_iterations`` cycle supersteps.
 
     Attributes:
         max_iterations: The budget that was exhausted.
@@ -270,8 +290,9 @@ class OutputNotFoundError(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
-    """Unpickle a ``HypergraphError`` without calling its constructor."""
+def _rebuild(ref: str | type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Unpickle a ``HypergraphError`` (by class name when it is ours) without its constructor."""
+    cls: type[BaseException] = globals()[ref] if isinstance(ref, str) else ref
     err = cls.__new__(cls, *args)
     err.args = args
     err.__dict__.update(state)

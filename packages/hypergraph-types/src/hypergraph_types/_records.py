@@ -10,7 +10,7 @@ __all__ = ["InputSpec", "RenameEntry", "RunnerCapabilities"]
 
 
 class RunnerCapabilities(msgspec.Struct, frozen=True, gc=False):
-    """What a runner can execute (TYPE-03); checked before any node runs (RUN-09).
+    """What a runner can execute; checked before any node runs.
 
     Attributes:
         supports_cycles: The runner can execute graphs with cycles.
@@ -26,7 +26,7 @@ class RunnerCapabilities(msgspec.Struct, frozen=True, gc=False):
 
 
 class InputSpec(msgspec.Struct, frozen=True):
-    """How a graph's inputs are classified (TYPE-04, filled as GRAPH-03 says).
+    """How a graph's inputs are classified.
 
     Attributes:
         required: Inputs that must be provided, in first-occurrence order.
@@ -53,7 +53,7 @@ RenameKind = Literal["name", "inputs", "outputs"]
 
 
 class RenameEntry(msgspec.Struct, frozen=True, gc=False):
-    """One applied rename in a node's history (NODE-01).
+    """One applied rename in a node's history.
 
     Attributes:
         kind: ``"name"``, ``"inputs"`` or ``"outputs"``.

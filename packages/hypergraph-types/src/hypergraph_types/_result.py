@@ -43,7 +43,7 @@ class RunResult(msgspec.Struct):
     ``RunResult`` is not iterable and has no ``keys()``; use ``result.values``.
 
     Attributes:
-        values: The selected values (SPEC §4.9). On a FAILED result, the partial values
+        values: The selected values. On a FAILED result, the partial values
             completed before the failure.
         status: ``RunStatus.COMPLETED`` or ``RunStatus.FAILED``.
         run_id: ``"run-"`` plus 12 random hex characters, different for every result.

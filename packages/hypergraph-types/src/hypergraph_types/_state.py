@@ -30,7 +30,7 @@ class GraphState(msgspec.Struct):
 
     Attributes:
         values: Name -> current value.
-        versions: Name -> version; bumped only when a written value is not the same (§4.5).
+        versions: Name -> version; bumped only when a written value is not the same.
         node_executions: Node name -> its last ``NodeExecution``.
     """
 
