@@ -93,9 +93,7 @@ def run_private_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     own loop while this thread blocks; a ``BaseException`` raised here while waiting (Ctrl-C)
     cancels the helper's work, waits for it to finish, then propagates.
     """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
+    if not _loop_running():
         return asyncio.run(make())
     box: dict[str, Any] = {}
     ready = threading.Event()
@@ -128,3 +126,17 @@ def run_private_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         error: BaseException = box.pop("error")
         raise error
     return box["result"]  # type: ignore[no-any-return]
+
+
+def _loop_running() -> bool:
+    """True if an event loop runs in this thread.
+
+    The probe's ``RuntimeError`` is handled here, never around the nested run: an exception
+    raised inside an ``except`` block (even in a coroutine resumed from it) would get the
+    probe's error as its ``__context__`` (issue 13 case 7).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
