@@ -16,6 +16,7 @@ changed are examined again, so a chain of n nodes costs O(n) readiness checks in
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
@@ -463,7 +464,9 @@ class Execution:
             self.failed_path = failure.path or self.scope.prefix + p.name
         else:
             self.failed_path = self.scope.prefix + p.name
-            error.add_note(self.scope.note(f"node {self.failed_path!r}", also))
+            # An exception refusing notes (a frozen dataclass) still is the run's error.
+            with contextlib.suppress(Exception):
+                error.add_note(self.scope.note(f"node {self.failed_path!r}", also))
         self.error = error
 
     def fail_graph(self, error: BaseException) -> None:

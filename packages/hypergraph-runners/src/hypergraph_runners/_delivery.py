@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hypergraph_types import AnyEvent
+from hypergraph_types._format import describe_exception
 
 __all__ = ["Delivery"]
 
@@ -135,7 +136,7 @@ def _report(proc: Any, event: AnyEvent | None, exc: Exception) -> None:
     where = f" at {path!r}" if path else ""
     warnings.warn(
         f"hypergraph: event processor {type(proc).__qualname__} raised "
-        f"{type(exc).__name__}: {exc} while {doing}{where}; the run goes on. "
+        f"{describe_exception(exc)} while {doing}{where}; the run goes on. "
         "How to fix: make on_event / close catch its own errors",
         RuntimeWarning,
         stacklevel=3,
