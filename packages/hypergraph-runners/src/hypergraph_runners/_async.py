@@ -27,6 +27,7 @@ from hypergraph_types import (
     RunResult,
     RunStatus,
 )
+from hypergraph_types._caller import HANDED_SITE, CallSite
 from hypergraph_types._format import short_repr
 from hypergraph_types._result import new_run_id
 
@@ -151,7 +152,7 @@ class AsyncRunner(BaseRunner):
                 call.select,
                 Scope("", run_id, None),
                 run_id,
-                WarnOnce(),
+                WarnOnce(call.select),
             )
         except BaseException as exc:
             if em is not None:
@@ -192,7 +193,7 @@ class AsyncRunner(BaseRunner):
             return []
         ctx = AsyncContext(call.max_iterations, limit, new_run_id(), em)
         base = call.prepared
-        warn = WarnOnce()
+        warn = WarnOnce(call.select)
 
         def item(i: int, values: dict[str, Any]) -> tuple[Prepared, Scope]:
             run_id = new_run_id()
@@ -301,7 +302,11 @@ class AsyncRunner(BaseRunner):
             show_progress=show_progress,
             **inputs,
         )
-        task = asyncio.create_task(run)
+        token = HANDED_SITE.set(CallSite())  # the task's warnings point at the iter call
+        try:
+            task = asyncio.create_task(run)
+        finally:
+            HANDED_SITE.reset(token)
         task.add_done_callback(lambda _: queue.put_nowait(None))
         try:
             while (event := await queue.get()) is not None:

@@ -79,7 +79,7 @@ class SyncRunner(BaseRunner):
         ctx = Context(call.max_iterations, emitter=em)
         try:
             result = self._run_graph(
-                ctx, call.graph, call.prepared, call.select, scope, run_id, WarnOnce()
+                ctx, call.graph, call.prepared, call.select, scope, run_id, WarnOnce(call.select)
             )
         except BaseException as exc:
             if em is not None:
@@ -113,7 +113,7 @@ class SyncRunner(BaseRunner):
         ctx = Context(call.max_iterations, emitter=em)
         base = call.prepared
         results: list[RunResult] = []
-        warn = WarnOnce()
+        warn = WarnOnce(call.select)
         map_id, total = "", 0
         if em is not None:
             map_id, total = new_run_id(), count_items(call.lists, call.mode)
