@@ -139,8 +139,12 @@ class AsyncRunner(BaseRunner):
         ``event_processors`` (sync or async) receive the run's events; ``show_progress=True``
         adds a ``RichProgressProcessor``.
         """
+        call = self._check_run(
+            graph, values, inputs, select, max_iterations, error_handling,
+            event_processors=event_processors, show_progress=show_progress,
+            max_concurrency=max_concurrency,
+        )  # fmt: skip
         limit = check_limit("max_concurrency", max_concurrency, None)
-        call = self._check_run(graph, values, inputs, select, max_iterations, error_handling)
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
         run_id = new_run_id()
         ctx = AsyncContext(call.max_iterations, limit, run_id, em)
@@ -182,10 +186,12 @@ class AsyncRunner(BaseRunner):
         **inputs: Any,
     ) -> list[RunResult]:
         """Run ``graph`` once per item with a bounded pool of workers; results in item order."""
-        limit = check_limit("max_concurrency", max_concurrency, None)
         call = self._check_map(
-            graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling
-        )
+            graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling,
+            event_processors=event_processors, show_progress=show_progress,
+            max_concurrency=max_concurrency,
+        )  # fmt: skip
+        limit = check_limit("max_concurrency", max_concurrency, None)
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
         count = count_items(call.lists, call.mode)
         results: list[RunResult | None] = [None] * count

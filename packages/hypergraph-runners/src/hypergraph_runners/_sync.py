@@ -72,7 +72,10 @@ class SyncRunner(BaseRunner):
         ``event_processors`` receive the run's events (``show_progress=True`` adds a
         ``RichProgressProcessor``); async processors need ``AsyncRunner``.
         """
-        call = self._check_run(graph, values, inputs, select, max_iterations, error_handling)
+        call = self._check_run(
+            graph, values, inputs, select, max_iterations, error_handling,
+            event_processors=event_processors, show_progress=show_progress,
+        )  # fmt: skip
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
         run_id = new_run_id()
         scope = Scope("", run_id, None)
@@ -107,8 +110,9 @@ class SyncRunner(BaseRunner):
     ) -> list[RunResult]:
         """Run ``graph`` once per item, one item after another; results in item order."""
         call = self._check_map(
-            graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling
-        )
+            graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling,
+            event_processors=event_processors, show_progress=show_progress,
+        )  # fmt: skip
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
         ctx = Context(call.max_iterations, emitter=em)
         base = call.prepared
