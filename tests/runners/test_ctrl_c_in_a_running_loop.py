@@ -4,7 +4,8 @@ In Jupyter a cell runs inside the kernel's event loop, so SyncRunner runs a nest
 a private loop in a helper thread and waits for it. A real SIGINT is delivered to the main
 thread while it waits: the runner must stop the nested run, settle its threads (the async node
 is cancelled, a running ``def`` node in the private pool finishes), and only then let the
-``KeyboardInterrupt`` propagate; a second Ctrl-C meanwhile does not abandon them.
+``KeyboardInterrupt`` propagate; a second Ctrl-C meanwhile does not abandon them. The last test
+is the AsyncRunner counterpart (a SyncRunner subtree in a worker thread under ``asyncio.run``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 from hypergraph_graph import Graph, node
-from hypergraph_runners import SyncRunner
+from hypergraph_runners import AsyncRunner, SyncRunner
 from support import DEADLINE, pool_threads
 
 pytestmark = pytest.mark.skipif(
@@ -112,3 +113,44 @@ def test_ctrl_c_stops_and_settles_the_nested_run_before_propagating(
     assert s.log[-1] == "propagated"
     assert sorted(s.log[:-1]) == ["async.enter", "async.exit", "sync.enter", "sync.exit"]
     assert pool_threads() == []  # the helper thread and the private pool are gone
+
+
+@pytest.mark.parametrize("interrupts", [1, 2])
+def test_ctrl_c_under_async_runner_settles_a_sync_subtree_before_propagating(
+    interrupts: int,
+) -> None:
+    """The AsyncRunner counterpart: ``asyncio.run`` turns the first Ctrl-C into a cancellation
+    of the run, which stops and settles the SyncRunner subtree running in a worker thread; a
+    second Ctrl-C meanwhile does not abandon it either."""
+    s = Scenario(interrupts)
+
+    @node(output_name="c")
+    def more_busy(x: int) -> int:
+        s.note("nested.enter")
+        s.entered.wait()
+        threading.Event().wait(0.3)
+        s.note("nested.exit")
+        return x
+
+    @node(output_name="a")
+    async def waits(x: int) -> int:
+        s.note("async.enter")
+        await asyncio.to_thread(s.entered.wait)
+        try:
+            await asyncio.sleep(60)
+        finally:
+            s.note("async.exit")
+        return x
+
+    subtree = Graph([more_busy], name="subtree").as_node(runner=SyncRunner())
+    thread = threading.Thread(target=s.interrupter, name="test-interrupter")
+    thread.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            asyncio.run(AsyncRunner().run(Graph([waits, subtree]), {"x": 1}))
+        s.note("propagated")
+    finally:
+        thread.join(DEADLINE)
+    assert s.log[-1] == "propagated"
+    assert sorted(s.log[:-1]) == ["async.enter", "async.exit", "nested.enter", "nested.exit"]
+    assert pool_threads() == []
