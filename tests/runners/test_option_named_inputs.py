@@ -111,6 +111,8 @@ def test_missing_input_named_like_an_option_says_to_use_values(
 def test_the_input_in_values_and_the_option_as_keyword_both_work(
     kind: str, method: str, name: str
 ) -> None:
+    if name == "show_progress":
+        pytest.importorskip("rich")
     graph = graph_with_input(name)
     values = values_for(method, **{name: 10})
     if name != "map_over":

@@ -6,6 +6,7 @@ case 6). An exception that refuses the note (a frozen dataclass) stays the run's
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import io
 import warnings
 from dataclasses import dataclass
@@ -80,7 +81,10 @@ def call(kind: str, method: str, graph: Graph, values: dict[str, Any], **kw: Any
 
 
 def processors() -> tuple[Recorder, list[Any]]:
+    """A recorder, and progress lines too when rich (the ``progress`` extra) is installed."""
     rec = Recorder()
+    if importlib.util.find_spec("rich") is None:
+        return rec, [rec]
     return rec, [rec, RichProgressProcessor(stream=io.StringIO(), log_interval=0)]
 
 
