@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import inspect
-import sys
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, overload
 
 from hypergraph_types import GraphConfigError, RenameError
+from hypergraph_types._caller import user_stacklevel
 from hypergraph_types._format import did_you_mean, fmt_names, message, short_repr
 
 from ._introspect import annotations_of, generator_item_type, source_hash, target_function
@@ -21,17 +21,6 @@ _P = inspect.Parameter
 
 def _type_label(tp: Any) -> str:
     return tp.__qualname__ if isinstance(tp, type) else short_repr(tp).replace("typing.", "")
-
-
-def _user_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first frame outside this package."""
-    package = __name__.rpartition(".")[0]
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith(package):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return level
 
 
 def _check_callable(source: Any) -> Callable[..., Any]:
@@ -184,7 +173,7 @@ class FunctionNode(HyperNode):
             "its return value is discarded. How to fix: pass output_name=... to keep it, or "
             "annotate the function with -> None.",
             UserWarning,
-            stacklevel=_user_stacklevel(),
+            stacklevel=user_stacklevel(),
         )
 
     def _output_annotation(self) -> dict[str, Any]:

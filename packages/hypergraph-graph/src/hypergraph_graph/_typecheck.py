@@ -11,6 +11,7 @@ import typing
 import warnings
 from typing import Any
 
+from hypergraph_types._caller import user_stacklevel
 from hypergraph_types._format import short_repr
 
 __all__ = ["is_compatible"]
@@ -40,7 +41,7 @@ def is_compatible(provided: Any, required: Any) -> bool:
                 "treating it as compatible. "
                 "How to fix: import the type where the function is defined.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
             return True
     return _compatible(p, r)

@@ -27,6 +27,7 @@ from hypergraph_types import (
     RunResult,
     RunStatus,
 )
+from hypergraph_types._caller import HANDED_SITE, CallSite
 from hypergraph_types._format import short_repr
 from hypergraph_types._result import new_run_id
 
@@ -139,8 +140,12 @@ class AsyncRunner(BaseRunner):
         ``event_processors`` (sync or async) receive the run's events; ``show_progress=True``
         adds a ``RichProgressProcessor``.
         """
+        call = self._check_run(
+            graph, values, inputs, select, max_iterations, error_handling,
+            event_processors=event_processors, show_progress=show_progress,
+            max_concurrency=max_concurrency,
+        )  # fmt: skip
         limit = check_limit("max_concurrency", max_concurrency, None)
-        call = self._check_run(graph, values, inputs, select, max_iterations, error_handling)
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
         run_id = new_run_id()
         ctx = AsyncContext(call.max_iterations, limit, run_id, em)
@@ -152,7 +157,7 @@ class AsyncRunner(BaseRunner):
                 call.select,
                 Scope("", run_id, None),
                 run_id,
-                WarnOnce(),
+                WarnOnce(call.select),
             )
         except BaseException as exc:
             if em is not None:
@@ -182,10 +187,12 @@ class AsyncRunner(BaseRunner):
         **inputs: Any,
     ) -> list[RunResult]:
         """Run ``graph`` once per item with a bounded pool of workers; results in item order."""
-        limit = check_limit("max_concurrency", max_concurrency, None)
         call = self._check_map(
-            graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling
-        )
+            graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling,
+            event_processors=event_processors, show_progress=show_progress,
+            max_concurrency=max_concurrency,
+        )  # fmt: skip
+        limit = check_limit("max_concurrency", max_concurrency, None)
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
         count = count_items(call.lists, call.mode)
         results: list[RunResult | None] = [None] * count
@@ -193,7 +200,7 @@ class AsyncRunner(BaseRunner):
             return []
         ctx = AsyncContext(call.max_iterations, limit, new_run_id(), em)
         base = call.prepared
-        warn = WarnOnce()
+        warn = WarnOnce(call.select)
 
         def item(i: int, values: dict[str, Any]) -> tuple[Prepared, Scope]:
             run_id = new_run_id()
@@ -302,7 +309,11 @@ class AsyncRunner(BaseRunner):
             show_progress=show_progress,
             **inputs,
         )
-        task = asyncio.create_task(run)
+        token = HANDED_SITE.set(CallSite())  # the task's warnings point at the iter call
+        try:
+            task = asyncio.create_task(run)
+        finally:
+            HANDED_SITE.reset(token)
         task.add_done_callback(lambda _: queue.put_nowait(None))
         try:
             while (event := await queue.get()) is not None:

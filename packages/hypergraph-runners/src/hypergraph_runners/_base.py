@@ -9,7 +9,12 @@ from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Literal
 
 from hypergraph_graph import Graph
-from hypergraph_types import InvalidInputError, RunnerCapabilities, RunResult
+from hypergraph_types import (
+    InvalidInputError,
+    MissingInputError,
+    RunnerCapabilities,
+    RunResult,
+)
 from hypergraph_types._format import (
     Suggester,
     did_you_mean,
@@ -19,6 +24,7 @@ from hypergraph_types._format import (
     short_repr,
     suggest,
 )
+from hypergraph_types._sameness import is_same
 
 from ._cache import CacheWarnings
 from ._capabilities import check_capabilities
@@ -124,10 +130,19 @@ class BaseRunner(abc.ABC):
         select: Any,
         max_iterations: Any,
         error_handling: Any,
+        **options: Any,
     ) -> Call:
+        """``options``: the call's other options (e.g. ``event_processors``), for the check of
+        inputs named like an option."""
         graph = check_graph(graph)
         self._check_keywords(graph, inputs, "run")
         merged = merge_values(values, inputs)
+        given = {
+            "select": select,
+            "max_iterations": max_iterations,
+            "error_handling": error_handling,
+        }
+        self._check_option_inputs(graph, merged, "run", {**given, **options})
         selected = check_select(select)
         budget = check_limit("max_iterations", max_iterations, DEFAULT_MAX_ITERATIONS)
         raise_ = check_error_handling(error_handling)
@@ -178,6 +193,44 @@ class BaseRunner(abc.ABC):
                 )
             )
 
+    def _check_option_inputs(
+        self, graph: Graph, values: Mapping[str, Any], method: str, given: Mapping[str, Any]
+    ) -> None:
+        """A keyword argument named like an option is that option (docs/runners.md).
+
+        So a graph input of that name can only come in ``values``: missing from there, it is
+        an error when the graph needs it or when the option was passed (the keyword was then
+        probably meant for the input), never a silent default.
+        """
+        options = _options_of(type(self), method)
+        if plan_of(graph).known.isdisjoint(options):
+            return  # the common case: no input or internal value is named like an option
+        spec = graph.inputs
+        needed = {*spec.required, *spec.seeds}
+        for name in spec.all:
+            if name not in options or name in values:
+                continue
+            default = options[name]
+            passed = default is inspect.Parameter.empty or not is_same(given.get(name), default)
+            if not passed and name not in needed:
+                continue  # its default applies, and the caller used neither name
+            runner = type(self).__name__
+            text = message(
+                f"The graph has an input {quote(name)}, which is also an option of "
+                f"{runner}.{method}(): "
+                + (
+                    f"{name}= was passed as a keyword, which always sets the option"
+                    if passed
+                    else "the input is missing, and a keyword argument would set the option"
+                ),
+                [f"graph inputs: {fmt_names(spec.all)}"],
+                f"pass the input in values, e.g. {runner}().{method}(graph, "
+                f"{{{quote(name)}: ...}}); keep {name}= as a keyword only for the option",
+            )
+            if passed:
+                raise InvalidInputError(text)
+            raise MissingInputError([name], list(values), text)
+
     def _check_map(
         self,
         graph: Any,
@@ -188,10 +241,19 @@ class BaseRunner(abc.ABC):
         select: Any,
         max_iterations: Any,
         error_handling: Any,
+        **options: Any,
     ) -> MapCall:
         graph = check_graph(graph)
         self._check_keywords(graph, inputs, "map")
         merged = merge_values(values, inputs)
+        given = {
+            "map_over": map_over,
+            "map_mode": map_mode,
+            "select": select,
+            "max_iterations": max_iterations,
+            "error_handling": error_handling,
+        }
+        self._check_option_inputs(graph, merged, "map", {**given, **options})
         names = _map_over_names(map_over)
         if not isinstance(map_mode, str):
             raise TypeError(
@@ -219,10 +281,11 @@ _ALL_OPTIONS = frozenset(
 
 
 @functools.cache
-def _options_of(runner: type[BaseRunner], method: str) -> tuple[str, ...]:
-    """The keyword-only options of ``runner.<method>``, in signature order."""
-    params = inspect.signature(getattr(runner, method)).parameters.values()
-    return tuple(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)
+def _options_of(runner: type[BaseRunner], method: str) -> dict[str, Any]:
+    """The keyword-only options of ``runner.<method>`` (signature order) and their defaults
+    (``inspect.Parameter.empty``: none)."""
+    parameters = inspect.signature(getattr(runner, method)).parameters.values()
+    return {p.name: p.default for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY}
 
 
 def _map_over_names(map_over: Any) -> list[str]:

@@ -8,6 +8,7 @@ gets fresh ones, so nothing can be "bound to a different event loop".
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -91,14 +92,14 @@ def run_private_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
     With no loop running in this thread: ``asyncio.run``. Otherwise a helper thread runs its
     own loop while this thread blocks; a ``BaseException`` raised here while waiting (Ctrl-C)
-    cancels the helper's work, waits for it to finish, then propagates.
+    cancels the helper's work, waits for it to finish (its threads settled, even if Ctrl-C is
+    pressed again meanwhile), then propagates.
     """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
+    if not _loop_running():
         return asyncio.run(make())
     box: dict[str, Any] = {}
-    ready = threading.Event()
+    ready = threading.Event()  # the helper's loop runs (or the helper is done)
+    done = threading.Event()  # the helper's run is over and ``box`` holds its outcome
 
     async def main() -> T:
         box["loop"] = asyncio.get_running_loop()
@@ -113,18 +114,50 @@ def run_private_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
             box["error"] = exc
         finally:
             ready.set()
+            done.set()
 
     helper = threading.Thread(target=target, name="hypergraph-loop", daemon=True)
     helper.start()
     try:
-        helper.join()
+        # Not ``helper.join()``: on Python 3.11 and 3.12, Ctrl-C interrupting ``join()``
+        # releases the running thread's state lock and marks it stopped, so a second
+        # ``join()`` would return at once instead of waiting for the cancelled run.
+        done.wait()
     except BaseException:
-        ready.wait()
+        _wait_through_interrupts(ready)
         if "task" in box:
-            box["loop"].call_soon_threadsafe(box["task"].cancel)
-        helper.join()
+            with contextlib.suppress(RuntimeError):  # the loop is closed: the run is over
+                box["loop"].call_soon_threadsafe(box["task"].cancel)
+        _wait_through_interrupts(done)
         raise
+    finally:
+        if done.is_set():
+            helper.join()  # the helper only has to return now
     if "error" in box:
         error: BaseException = box.pop("error")
         raise error
     return box["result"]  # type: ignore[no-any-return]
+
+
+def _wait_through_interrupts(event: threading.Event) -> None:
+    """Wait for ``event`` even if Ctrl-C is pressed again: started threads are settled."""
+    while True:
+        try:
+            event.wait()
+        except BaseException:  # the first interrupt propagates afterwards
+            continue
+        return
+
+
+def _loop_running() -> bool:
+    """True if an event loop runs in this thread.
+
+    The probe's ``RuntimeError`` is handled here, never around the nested run: an exception
+    raised inside an ``except`` block (even in a coroutine resumed from it) would get the
+    probe's error as its ``__context__`` (issue 13 case 7).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -16,7 +16,7 @@ changed are examined again, so a chain of n nodes costs O(n) readiness checks in
 
 from __future__ import annotations
 
-import warnings
+import contextlib
 from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -30,6 +30,7 @@ from hypergraph_types import (
     RunResult,
     RunStatus,
 )
+from hypergraph_types._caller import CallSite
 from hypergraph_types._format import Suggester, fmt_names, message
 from hypergraph_types._sameness import is_same
 
@@ -77,12 +78,17 @@ class Scope:
 
 
 class WarnOnce:
-    """Arms the ``select`` warning once per ``run()`` / ``map()`` call (SPEC §4.9, §5.1)."""
+    """Arms the ``select`` warning once per ``run()`` / ``map()`` call (SPEC §4.9, §5.1).
 
-    __slots__ = ("armed",)
+    Made at the start of a call with a ``select``: ``site`` is the user's line, where the
+    warning points even when a map item in a worker task emits it.
+    """
 
-    def __init__(self) -> None:
-        self.armed = True
+    __slots__ = ("armed", "site")
+
+    def __init__(self, select: tuple[str, ...] | None) -> None:
+        self.armed = select is not None
+        self.site = CallSite() if select is not None else None
 
 
 class Execution:
@@ -463,7 +469,9 @@ class Execution:
             self.failed_path = failure.path or self.scope.prefix + p.name
         else:
             self.failed_path = self.scope.prefix + p.name
-            error.add_note(self.scope.note(f"node {self.failed_path!r}", also))
+            # An exception refusing notes (a frozen dataclass) still is the run's error.
+            with contextlib.suppress(Exception):
+                error.add_note(self.scope.note(f"node {self.failed_path!r}", also))
         self.error = error
 
     def fail_graph(self, error: BaseException) -> None:
@@ -506,17 +514,17 @@ class Execution:
             else:
                 missing.append(name)
         if missing and warn is not None and warn.armed:
+            assert warn.site is not None
             warn.armed = False
             available = [*values, *nested]
             pool = Suggester(available)
             hints = [pool.did_you_mean(m) for m in missing]
-            warnings.warn(
+            warn.site.warn(
                 message(
                     f"Requested outputs not found: {fmt_names(missing)}",
                     [f"Available outputs: {fmt_names(available)}", *hints],
                     "select names the run produced, or check result.status",
                 ),
                 UserWarning,
-                stacklevel=4,
             )
         return out

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import warnings
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
 from hypergraph_types import AnyEvent
+from hypergraph_types._caller import CallSite
+from hypergraph_types._format import describe_exception
 
 __all__ = ["Delivery"]
 
@@ -40,6 +41,7 @@ class Delivery:
         self._lock = threading.Lock() if threaded else None
         self._alock = asyncio.Lock() if async_ else None
         self._backlog: deque[AnyEvent] = deque()
+        self._site = CallSite()  # made inside the user's call: warnings point at its line
 
     def allow_threads(self) -> None:
         """From now on events may come from several threads at once (lock the sync calls)."""
@@ -51,7 +53,7 @@ class Delivery:
             try:
                 proc.on_event(event)
             except Exception as exc:
-                _report(proc, event, exc)
+                _report(self._site, proc, event, exc)
 
     def send(self, event: AnyEvent) -> None:
         """Deliver from synchronous code (the sync driver, a worker thread, an abort)."""
@@ -62,7 +64,7 @@ class Delivery:
                     try:
                         proc.on_event(event)
                     except Exception as exc:
-                        _report(proc, event, exc)
+                        _report(self._site, proc, event, exc)
             else:
                 with lock:
                     self._call_sync(event)
@@ -105,7 +107,7 @@ class Delivery:
                     try:
                         await proc.on_event(event)
                     except Exception as exc:
-                        _report(proc, event, exc)
+                        _report(self._site, proc, event, exc)
 
     def close_sync(self) -> None:
         for proc in self._sync:
@@ -114,7 +116,7 @@ class Delivery:
                 try:
                     close()
                 except Exception as exc:
-                    _report(proc, None, exc)
+                    _report(self._site, proc, None, exc)
 
     async def close_async(self) -> None:
         if not self._async:
@@ -126,17 +128,16 @@ class Delivery:
                 try:
                     await close()
                 except Exception as exc:
-                    _report(proc, None, exc)
+                    _report(self._site, proc, None, exc)
 
 
-def _report(proc: Any, event: AnyEvent | None, exc: Exception) -> None:
+def _report(site: CallSite, proc: Any, event: AnyEvent | None, exc: Exception) -> None:
     doing = f"handling {type(event).__name__}" if event is not None else "closing"
     path = getattr(event, "path", "")
     where = f" at {path!r}" if path else ""
-    warnings.warn(
+    site.warn(
         f"hypergraph: event processor {type(proc).__qualname__} raised "
-        f"{type(exc).__name__}: {exc} while {doing}{where}; the run goes on. "
+        f"{describe_exception(exc)} while {doing}{where}; the run goes on. "
         "How to fix: make on_event / close catch its own errors",
         RuntimeWarning,
-        stacklevel=3,
     )

@@ -33,6 +33,7 @@ from hypergraph_types import (
     RunStatus,
     SuperstepStartEvent,
 )
+from hypergraph_types._format import exception_text
 
 from ._delivery import Delivery
 from ._leaf import NodeFailure
@@ -182,7 +183,7 @@ class Emitter(Delivery):
         return NodeErrorEvent(
             run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
             node_name=p.name, path=s[_PATH], duration=now - s[_START],
-            error_type=module + kind.__qualname__, error_message=str(error),
+            error_type=module + kind.__qualname__, error_message=exception_text(error),
         )  # fmt: skip
 
     # -- map items -------------------------------------------------------------------------

@@ -8,12 +8,12 @@ same work for a nested run, whose values the parent already checked.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
 from hypergraph_graph import Graph, GraphNode
 from hypergraph_types import InvalidInputError, UnknownInputError
+from hypergraph_types._caller import CallSite
 from hypergraph_types._errors import missing_input_error
 from hypergraph_types._format import Suggester, did_you_mean, fmt_names, message, quote
 
@@ -202,11 +202,10 @@ def _bypassed(plan: Plan, plain: Mapping[str, Any], warn: bool) -> frozenset[int
             f"{k!r} (from node {', '.join(repr(plan.nodes[i].name) for i in plan.producers[k])})"
             for k in internal
         )
-        warnings.warn(
+        CallSite().warn(
             f"Values given for internal names {pairs}: their producers will not run and the "
             "given values stand in for their outputs.",
             UserWarning,
-            stacklevel=5,
         )
     return frozenset(bypassed)
 

@@ -20,6 +20,7 @@ from hypergraph_types import (
     RunStartEvent,
     SuperstepStartEvent,
 )
+from hypergraph_types._format import describe_exception
 
 from ._events import EventProcessor
 
@@ -119,6 +120,6 @@ class OpenTelemetryProcessor(EventProcessor):
             span.set_status(self._status(self._code, f"{event.error_type}: {event.error_message}"))
         elif event.status == "failed":
             error = event.result.error if isinstance(event, RunEndEvent) and event.result else None
-            text = f"{type(error).__name__}: {error}" if error else "failed"
+            text = describe_exception(error) if error is not None else "failed"
             span.set_status(self._status(self._code, text))
         span.end(end_time=self._ns(event.timestamp))

@@ -72,14 +72,17 @@ class SyncRunner(BaseRunner):
         ``event_processors`` receive the run's events (``show_progress=True`` adds a
         ``RichProgressProcessor``); async processors need ``AsyncRunner``.
         """
-        call = self._check_run(graph, values, inputs, select, max_iterations, error_handling)
+        call = self._check_run(
+            graph, values, inputs, select, max_iterations, error_handling,
+            event_processors=event_processors, show_progress=show_progress,
+        )  # fmt: skip
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
         run_id = new_run_id()
         scope = Scope("", run_id, None)
         ctx = Context(call.max_iterations, emitter=em)
         try:
             result = self._run_graph(
-                ctx, call.graph, call.prepared, call.select, scope, run_id, WarnOnce()
+                ctx, call.graph, call.prepared, call.select, scope, run_id, WarnOnce(call.select)
             )
         except BaseException as exc:
             if em is not None:
@@ -107,13 +110,14 @@ class SyncRunner(BaseRunner):
     ) -> list[RunResult]:
         """Run ``graph`` once per item, one item after another; results in item order."""
         call = self._check_map(
-            graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling
-        )
+            graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling,
+            event_processors=event_processors, show_progress=show_progress,
+        )  # fmt: skip
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
         ctx = Context(call.max_iterations, emitter=em)
         base = call.prepared
         results: list[RunResult] = []
-        warn = WarnOnce()
+        warn = WarnOnce(call.select)
         map_id, total = "", 0
         if em is not None:
             map_id, total = new_run_id(), count_items(call.lists, call.mode)

@@ -163,7 +163,8 @@ class NodeErrorEvent(Event, frozen=True, kw_only=True):
         duration: Seconds since its ``NodeStartEvent``.
         status: Always ``"failed"``.
         error_type: The exception's class, qualified: ``"ValueError"``, ``"mylib.Oops"``.
-        error_message: ``str()`` of the exception, as written by whoever raised it.
+        error_message: ``str()`` of the exception, as written by whoever raised it
+            (``"<exception str() failed>"`` when its ``__str__`` raises).
     """
 
     node_name: str

@@ -15,7 +15,9 @@ from collections.abc import Iterable
 
 __all__ = [
     "Suggester",
+    "describe_exception",
     "did_you_mean",
+    "exception_text",
     "fmt_names",
     "message",
     "quote",
@@ -159,3 +161,19 @@ def message(what: str, details: Iterable[str | None] = (), fix: str | Iterable[s
         lines.append("How to fix:")
         lines.extend(f"  - {f}" for f in fixes)
     return "\n".join(lines)
+
+
+def exception_text(exc: BaseException) -> str:
+    """``str(exc)``, or ``<exception str() failed>`` (as tracebacks print it) when that raises.
+
+    A user's exception may have a broken ``__str__``; reporting it must never raise instead.
+    """
+    try:
+        return str(exc)
+    except Exception:
+        return "<exception str() failed>"
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``"ValueError: the message"``, as safe as ``exception_text``."""
+    return f"{type(exc).__name__}: {exception_text(exc)}"

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 
 from ._errors import OutputNotFoundError, RunFailedError
-from ._format import did_you_mean, fmt_names, message
+from ._format import _unprintable, describe_exception, did_you_mean, fmt_names, message
 
 __all__ = ["RunResult", "RunStatus"]
 
@@ -78,12 +78,26 @@ class RunResult(msgspec.Struct):
     # RunResult is deliberately not iterable (SPEC TYPE-01).
     __iter__ = None
 
+    def __repr__(self) -> str:
+        # msgspec's repr, except that an error whose own ``__repr__`` raises is still shown.
+        fields = []
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            try:
+                text = repr(value)
+            except Exception:
+                if name != "error":
+                    raise
+                text = _unprintable(value, "repr()")
+            fields.append(f"{name}={text}")
+        return f"RunResult({', '.join(fields)})"
+
     def _absent_key_error(self, key: str) -> KeyError:
         available = list(self.values)
         if self.status is RunStatus.FAILED:
             err = self.error
             where = f"node {fmt_names([self.failed_node])}" if self.failed_node else "the graph"
-            cause = f"{type(err).__name__}: {err}" if err is not None else "unknown error"
+            cause = describe_exception(err) if err is not None else "unknown error"
             text = (
                 f"{fmt_names([key])} is not available: the run failed at {where} ({cause}). "
                 f"Completed outputs: {fmt_names(available)}. "
