@@ -6,6 +6,7 @@ imports and runs harmlessly (``python tests/typing/reveal_types.py``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal, assert_type
 
 from hypergraph_types import (
@@ -20,6 +21,7 @@ from hypergraph_types import (
     InfiniteLoopError,
     InputSpec,
     InvalidInputError,
+    MapResult,
     MissingInputError,
     NodeCancelledError,
     NodeErrorEvent,
@@ -50,6 +52,28 @@ def check_run_result() -> None:
     assert_type("x" in result, bool)
     keyword = RunResult(values={}, status=RunStatus.FAILED, error=ValueError("x"), failed_node="n")
     assert_type(keyword, RunResult)
+    assert_type(result.completed, bool)
+    assert_type(result.failed, bool)
+    assert_type(result.paused, bool)
+    assert_type(result.failure, BaseException | None)
+
+
+def check_map_result() -> None:
+    mapped = MapResult([RunResult({"x": 1}, RunStatus.COMPLETED)])
+    assert_type(mapped[0], RunResult)
+    assert_type(mapped[1:], MapResult)
+    assert_type(mapped["x"], list[Any])
+    assert_type(mapped.results, tuple[RunResult, ...])
+    assert_type(mapped.status, RunStatus)
+    assert_type(mapped.failures, tuple[RunResult, ...])
+    assert_type(mapped.completed, int)
+    assert_type(mapped.failed, int)
+    assert_type(mapped.summary(), str)
+    assert_type(len(mapped), int)
+    assert_type(list(mapped), list[RunResult])
+    assert_type(mapped + [], list[RunResult])
+    as_sequence: Sequence[RunResult] = mapped
+    assert_type(as_sequence, Sequence[RunResult])
 
 
 def check_run_status() -> None:
@@ -59,6 +83,9 @@ def check_run_status() -> None:
     assert_type(RunStatus.COMPLETED, Literal[RunStatus.COMPLETED])
     assert_type(RunStatus.COMPLETED.value, Literal["completed"])
     assert_type(RunStatus.FAILED.value, Literal["failed"])
+    assert_type(RunStatus.PARTIAL.value, Literal["partial"])
+    assert_type(RunStatus.PAUSED, Literal[RunStatus.PAUSED])
+    assert_type(RunStatus.STOPPED, Literal[RunStatus.STOPPED])
     assert_type(status.value, str)
 
 
@@ -191,6 +218,7 @@ def check_events() -> None:
 
 def main() -> None:
     check_run_result()
+    check_map_result()
     check_run_status()
     check_records()
     check_graph_state()

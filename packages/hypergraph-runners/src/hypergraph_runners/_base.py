@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Literal
 
 from hypergraph_graph import Graph
-from hypergraph_types import InvalidInputError, RunnerCapabilities, RunResult
+from hypergraph_types import InvalidInputError, MapResult, RunnerCapabilities, RunResult
 from hypergraph_types._format import did_you_mean, fmt_names, message, quote
 
 from ._capabilities import check_capabilities
@@ -97,7 +97,7 @@ class BaseRunner(abc.ABC):
         max_iterations: int | None = None,
         error_handling: ErrorHandling = "continue",
         **options: Any,
-    ) -> list[RunResult] | Awaitable[list[RunResult]]:
+    ) -> MapResult | Awaitable[MapResult]:
         """Run the graph once per item of the mapped inputs."""
 
     # -- validation shared by the built-in runners (SPEC §6.5, §5.1) -----------------------
