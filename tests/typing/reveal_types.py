@@ -71,7 +71,7 @@ def check_map_result() -> None:
     assert_type(mapped.summary(), str)
     assert_type(len(mapped), int)
     assert_type(list(mapped), list[RunResult])
-    assert_type(mapped + [], list[RunResult])
+    assert_type(mapped + [], list[RunResult])  # noqa: RUF005  # the operator is what is checked
     as_sequence: Sequence[RunResult] = mapped
     assert_type(as_sequence, Sequence[RunResult])
 
