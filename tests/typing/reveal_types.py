@@ -193,6 +193,7 @@ def check_events() -> None:
         graph_name=None,
         path="",
         duration=0.0,
+        duration_ms=0.0,
         status="completed",
     )
     assert_type(end.result, RunResult | None)
@@ -206,6 +207,7 @@ def check_events() -> None:
         node_name="n",
         path="n",
         duration=0.0,
+        duration_ms=0.0,
         error_type="ValueError",
         error_message="bad",
     )
@@ -214,6 +216,11 @@ def check_events() -> None:
     assert_type(events[0].timestamp, float)
     assert_type(base[0].span_id, str)
     assert_type(error.status, Literal["completed", "failed", "cancelled"])
+    assert_type(error.duration_ms, float)
+    assert_type(error.graph_name, str | None)
+    assert_type(error.superstep, int | None)
+    assert_type(base[0].graph_name, str | None)
+    assert_type(base[0].superstep, int | None)
 
 
 def main() -> None:
