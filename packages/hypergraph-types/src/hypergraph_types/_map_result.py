@@ -37,21 +37,27 @@ class MapResult(Sequence[RunResult]):
         "2 items: 1 completed, 1 failed; first failure: item 1 at node 'f': ValueError: boom"
     """
 
-    __slots__ = ("_completed", "_failed", "_results")
+    __slots__ = ("_counts", "_results")
     # Equal to a list, so unhashable like one (RunResult itself is unhashable too).
     __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __init__(self, results: Iterable[RunResult]) -> None:
         self._results = tuple(results)
-        completed = failed = 0
-        for result in self._results:
-            status = result.status
-            if status is _COMPLETED:
-                completed += 1
-            elif status is _FAILED:
-                failed += 1
-        self._completed = completed
-        self._failed = failed
+        self._counts: tuple[int, int] | None = None  # counted on first use: map() stays cheap
+
+    def _count(self) -> tuple[int, int]:
+        """How many items completed and how many failed."""
+        counts = self._counts
+        if counts is None:
+            completed = failed = 0
+            for result in self._results:
+                status = result.status
+                if status is _COMPLETED:
+                    completed += 1
+                elif status is _FAILED:
+                    failed += 1
+            self._counts = counts = (completed, failed)
+        return counts
 
     @property
     def results(self) -> tuple[RunResult, ...]:
@@ -63,9 +69,10 @@ class MapResult(Sequence[RunResult]):
         """``COMPLETED`` when every item completed (or there are none), ``FAILED`` when every
         item failed, ``PARTIAL`` otherwise."""
         total = len(self._results)
-        if self._completed == total:
+        completed, failed = self._count()
+        if completed == total:
             return _COMPLETED
-        if self._failed == total:
+        if failed == total:
             return _FAILED
         return RunStatus.PARTIAL
 
@@ -77,12 +84,12 @@ class MapResult(Sequence[RunResult]):
     @property
     def completed(self) -> int:
         """How many items completed."""
-        return self._completed
+        return self._count()[0]
 
     @property
     def failed(self) -> int:
         """How many items failed."""
-        return self._failed
+        return self._count()[1]
 
     def __len__(self) -> int:
         return len(self._results)
@@ -157,8 +164,9 @@ class MapResult(Sequence[RunResult]):
     def summary(self) -> str:
         """One line: the item count, how many completed and failed, and the first failure."""
         total = len(self._results)
-        parts = [f"{self._completed} completed", f"{self._failed} failed"]
-        if total - self._completed - self._failed:  # paused or stopped items (interrupts)
+        completed, failed = self._count()
+        parts = [f"{completed} completed", f"{failed} failed"]
+        if total - completed - failed:  # paused or stopped items (interrupts)
             others: dict[str, int] = {}
             for result in self._results:
                 if result.status is not _COMPLETED and result.status is not _FAILED:
@@ -171,9 +179,10 @@ class MapResult(Sequence[RunResult]):
         return text
 
     def __repr__(self) -> str:
+        completed, failed = self._count()
         return (
             f"<MapResult {self.status.value}: {_items(len(self._results))}, "
-            f"{self._completed} completed, {self._failed} failed>"
+            f"{completed} completed, {failed} failed>"
         )
 
 
