@@ -15,8 +15,7 @@ working::
         ├── ConflictError             (RuntimeError)  conflicting writes in one superstep
         ├── InfiniteLoopError         (RuntimeError)  cycle budget exhausted
         ├── NodeCancelledError        (RuntimeError)  a node body raised CancelledError itself
-        └── RunFailedError            (KeyError)      absent key read from a FAILED RunResult
-                                                      or from an item of a MapResult
+        └── RunFailedError            (KeyError)      absent key in a FAILED RunResult or a map item
 
 Passing an argument of the wrong Python type to a public API raises the builtin ``TypeError``,
 not a ``HypergraphError``.
