@@ -139,7 +139,7 @@ class Emitter(Delivery):
             steps[0] += 1
         return SuperstepStartEvent(
             run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT],
-            timestamp=time.monotonic(), graph_name=ex.graph.name, superstep=index, index=index,
+            timestamp=time.monotonic(), graph_name=s[_GRAPH], superstep=index, index=index,
             path=s[_PATH],
         )  # fmt: skip
 
@@ -169,12 +169,12 @@ class Emitter(Delivery):
         scope = ex.scope
         parent = self._open.get((scope.run_id, scope.prefix))
         path = scope.prefix + p.name
-        step = None  # the run's current superstep; None before its first (dataflow mode)
-        if parent is not None:
-            steps = parent[_EXTRA]
-            if type(steps) is list and steps[0]:
-                step = steps[0] - 1
-        graph = ex.graph.name
+        if parent is not None:  # the run's span (the key names a run): its graph, its supersteps
+            graph = parent[_GRAPH]
+            started = parent[_EXTRA][0]
+            step = started - 1 if started else None  # None: no superstep yet (dataflow mode)
+        else:
+            graph, step = ex.graph.name, None
         s = self._begin((scope.run_id, path), "node", parent, ex.run_id, path, p.name, step, graph)
         return NodeStartEvent(
             run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=s[_START],
