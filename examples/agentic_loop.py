@@ -124,7 +124,9 @@ def record(history: tuple[Turn, ...], draft: Draft, review: Review) -> tuple[Tur
 
 
 # One round of the loop, as a nested graph whose new history is the parent's `history`.
-attempt = Graph([generate, grade, record], name="attempt").as_node().with_outputs(updated="history")
+attempt = (
+    Graph([generate, grade, record], name="attempt").as_node().rename_outputs(updated="history")
+)
 
 
 @route(targets={"attempt": "draft and grade (again)", END: "good enough, or out of rounds"})

@@ -21,7 +21,7 @@ import math
 import zlib
 from typing import NamedTuple
 
-from hypergraph import AsyncRunner, Graph, RunStatus, node
+from hypergraph import AsyncRunner, Graph, node
 
 Vector = list[float]
 
@@ -160,16 +160,16 @@ async def generate(query: str, hits: list[Chunk]) -> str:
 embed_chunks = (
     Graph([embed], name="embed_chunk")
     .as_node()
-    .with_inputs(text="chunks")
-    .with_outputs(vector="vectors")
+    .rename_inputs(text="chunks")
+    .rename_outputs(vector="vectors")
     .map_over("chunks")
 )
 index_document = Graph([split_document, embed_chunks, label_chunks], name="index_document")
 indexing = Graph(
     [
         index_document.as_node()
-        .with_inputs(document="documents")
-        .with_outputs(entries="doc_entries")
+        .rename_inputs(document="documents")
+        .rename_outputs(entries="doc_entries")
         .map_over("documents"),
         merge,
     ],
@@ -177,7 +177,7 @@ indexing = Graph(
 )
 
 embed_query = (
-    embed.with_name("embed_query").with_inputs(text="query").with_outputs(vector="query_vector")
+    embed.with_name("embed_query").rename_inputs(text="query").rename_outputs(vector="query_vector")
 )
 qa = Graph([embed_query, retrieve, generate], name="qa")
 
@@ -206,15 +206,14 @@ async def main() -> None:
     print(f"\nAnswered {len(answers)} questions:")
     for question, result in zip(QUESTIONS, answers):
         print(f"  Q: {question}")
-        if result.status is RunStatus.COMPLETED:
+        if result.completed:
             sources = ", ".join(chunk.key for chunk in result["hits"])
             print(f"  A: {result['answer']}  [sources: {sources}]")
         else:
             print(f"  !  failed at node {result.failed_node!r}: {result.error}")
 
-    failed = sum(r.status is RunStatus.FAILED for r in answers)
-    assert service.peak <= MAX_CONCURRENCY
-    print(f"\n{len(answers) - failed} answered, {failed} failed")
+    assert service.peak <= MAX_CONCURRENCY  # answers is a MapResult: counts and failures built in
+    print(f"\n{answers.completed} answered, {answers.failed} failed")
     print(f"{service.calls} model calls, never more than {MAX_CONCURRENCY} at once")
 
 

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import hypergraph
-from hypergraph import AsyncRunner, Graph, RunResult, RunStatus, SyncRunner, node
+from hypergraph import AsyncRunner, Graph, MapResult, RunResult, RunStatus, SyncRunner, node
 
 try:
     import pipefunc
@@ -253,7 +253,7 @@ def _pipeline(steps: Iterable[Step], mapspec: bool = False) -> Any:
 
 def _value(result: Any, output: str) -> Any:
     """The value of ``output`` in whatever a contender returned (the last item of a map)."""
-    if isinstance(result, list):
+    if isinstance(result, (list, MapResult)):  # a plain loop gives a list, map() a MapResult
         result = result[-1]
     if isinstance(result, RunResult):
         if result.status is not RunStatus.COMPLETED:

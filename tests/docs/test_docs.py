@@ -47,6 +47,7 @@ RUNTIME_PAGES = [
     "nested-runs.md",
     "routing.md",
     "observe.md",
+    "coming-from-hypergraph.md",
 ]
 PAGES = GRAPH_PAGES + RUNTIME_PAGES
 # Pages that also show optional extras: skipped where those are not installed (the facade's

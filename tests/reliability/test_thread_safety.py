@@ -20,7 +20,7 @@ from typing import Any
 
 from hypergraph_graph import Graph, node
 from hypergraph_runners import AsyncRunner, SyncRunner
-from hypergraph_types import RunResult, RunStatus
+from hypergraph_types import MapResult, RunResult, RunStatus
 from support import pool_threads, run_in_threads
 
 THREADS = 8
@@ -131,7 +131,7 @@ def test_sync_runner_and_fresh_graph_shared_by_8_threads_x_200_runs() -> None:
     for per_thread in run_in_threads(THREADS, work):
         assert len(per_thread) == RUNS
         for x, label, outcome in per_thread:
-            results = outcome if isinstance(outcome, list) else [outcome]
+            results = outcome if isinstance(outcome, MapResult) else [outcome]
             for k, r in enumerate(results):
                 check_result(r, x + k, label)
                 ids += run_ids(r)

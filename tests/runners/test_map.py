@@ -17,6 +17,7 @@ from hypergraph_runners import DEFAULT_MAP_WORKERS, AsyncRunner, SyncRunner
 from hypergraph_types import (
     IncompatibleRunnerError,
     InvalidInputError,
+    MapResult,
     RunResult,
     RunStatus,
     UnknownInputError,
@@ -27,14 +28,14 @@ RUNNERS = ["sync", "async"]
 MODES = ["continue", "raise"]
 
 
-def run_map(kind: str, graph: Graph, values=None, **kwargs) -> list[RunResult]:
+def run_map(kind: str, graph: Graph, values=None, **kwargs) -> MapResult:
     """``map`` under either runner; the AsyncRunner call gets a fresh loop and a deadline."""
     if kind == "sync":
         return SyncRunner().map(graph, values, **kwargs)
     return asyncio.run(asyncio.wait_for(AsyncRunner().map(graph, values, **kwargs), 30))
 
 
-def amap(graph: Graph, values=None, **kwargs) -> list[RunResult]:
+def amap(graph: Graph, values=None, **kwargs) -> MapResult:
     return asyncio.run(asyncio.wait_for(AsyncRunner().map(graph, values, **kwargs), 30))
 
 
@@ -79,7 +80,7 @@ def chain_graph(calls: Calls | None = None) -> Graph:
 @pytest.mark.parametrize("map_over", ["x", ["x"], ("x",)])
 def test_map_over_one_name(kind, map_over) -> None:
     results = run_map(kind, chain_graph(), {"x": [1, 2, 3]}, map_over=map_over)
-    assert type(results) is list
+    assert isinstance(results, MapResult)
     assert all(isinstance(r, RunResult) for r in results)
     assert [r.status for r in results] == [RunStatus.COMPLETED] * 3
     assert [r.values for r in results] == [{"a": 2, "b": 4}, {"a": 3, "b": 6}, {"a": 4, "b": 8}]
@@ -517,7 +518,8 @@ def test_empty_map_returns_empty_list_and_runs_nothing(
         error_handling=error_handling,
     )
     assert results == []
-    assert type(results) is list
+    assert isinstance(results, MapResult)  # was a plain list before MapResult (issue 15)
+    assert results.status is RunStatus.COMPLETED
     assert len(calls) == 0
 
 

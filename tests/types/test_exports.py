@@ -28,6 +28,8 @@ SPEC_EXPORTS = {
     "InfiniteLoopError",
     "NodeCancelledError",
     "RunFailedError",
+    # the newer original's surface (issue 15)
+    "MapResult",
     # events (issue 8)
     "Event",
     "AnyEvent",

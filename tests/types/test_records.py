@@ -17,6 +17,9 @@ def test_run_status_members_and_values() -> None:
     assert [(m.name, m.value) for m in RunStatus] == [
         ("COMPLETED", "completed"),
         ("FAILED", "failed"),
+        ("PARTIAL", "partial"),
+        ("PAUSED", "paused"),
+        ("STOPPED", "stopped"),
     ]
 
 

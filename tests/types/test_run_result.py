@@ -306,3 +306,37 @@ def test_run_failed_error_message_with_no_completed_outputs() -> None:
     with pytest.raises(RunFailedError) as info:
         failed(ValueError("x"))["a"]
     assert "How to fix:" in str(info.value)
+
+
+# --- status helpers (issue 15) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "flags"),
+    [
+        (RunStatus.COMPLETED, (True, False, False)),
+        (RunStatus.FAILED, (False, True, False)),
+        (RunStatus.PAUSED, (False, False, True)),
+        (RunStatus.STOPPED, (False, False, False)),
+        (RunStatus.PARTIAL, (False, False, False)),
+    ],
+)
+def test_completed_failed_paused_follow_status(
+    status: RunStatus, flags: tuple[bool, bool, bool]
+) -> None:
+    result = RunResult({}, status)
+    assert (result.completed, result.failed, result.paused) == flags
+
+
+def test_failure_is_the_error_or_none() -> None:
+    error = ValueError("boom")
+    assert failed(error).failure is error
+    assert completed(a=1).failure is None
+
+
+def test_status_helpers_are_not_values() -> None:
+    result = completed(completed=5, failure="f")
+    assert result.completed is True
+    assert result["completed"] == 5
+    assert result.failure is None
+    assert result["failure"] == "f"

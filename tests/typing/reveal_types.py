@@ -6,6 +6,7 @@ imports and runs harmlessly (``python tests/typing/reveal_types.py``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal, assert_type
 
 from hypergraph_types import (
@@ -20,6 +21,7 @@ from hypergraph_types import (
     InfiniteLoopError,
     InputSpec,
     InvalidInputError,
+    MapResult,
     MissingInputError,
     NodeCancelledError,
     NodeErrorEvent,
@@ -50,6 +52,28 @@ def check_run_result() -> None:
     assert_type("x" in result, bool)
     keyword = RunResult(values={}, status=RunStatus.FAILED, error=ValueError("x"), failed_node="n")
     assert_type(keyword, RunResult)
+    assert_type(result.completed, bool)
+    assert_type(result.failed, bool)
+    assert_type(result.paused, bool)
+    assert_type(result.failure, BaseException | None)
+
+
+def check_map_result() -> None:
+    mapped = MapResult([RunResult({"x": 1}, RunStatus.COMPLETED)])
+    assert_type(mapped[0], RunResult)
+    assert_type(mapped[1:], MapResult)
+    assert_type(mapped["x"], list[Any])
+    assert_type(mapped.results, tuple[RunResult, ...])
+    assert_type(mapped.status, RunStatus)
+    assert_type(mapped.failures, tuple[RunResult, ...])
+    assert_type(mapped.completed, int)
+    assert_type(mapped.failed, int)
+    assert_type(mapped.summary(), str)
+    assert_type(len(mapped), int)
+    assert_type(list(mapped), list[RunResult])
+    assert_type(mapped + [], list[RunResult])  # noqa: RUF005  # the operator is what is checked
+    as_sequence: Sequence[RunResult] = mapped
+    assert_type(as_sequence, Sequence[RunResult])
 
 
 def check_run_status() -> None:
@@ -59,6 +83,9 @@ def check_run_status() -> None:
     assert_type(RunStatus.COMPLETED, Literal[RunStatus.COMPLETED])
     assert_type(RunStatus.COMPLETED.value, Literal["completed"])
     assert_type(RunStatus.FAILED.value, Literal["failed"])
+    assert_type(RunStatus.PARTIAL.value, Literal["partial"])
+    assert_type(RunStatus.PAUSED, Literal[RunStatus.PAUSED])
+    assert_type(RunStatus.STOPPED, Literal[RunStatus.STOPPED])
     assert_type(status.value, str)
 
 
@@ -166,6 +193,7 @@ def check_events() -> None:
         graph_name=None,
         path="",
         duration=0.0,
+        duration_ms=0.0,
         status="completed",
     )
     assert_type(end.result, RunResult | None)
@@ -179,6 +207,7 @@ def check_events() -> None:
         node_name="n",
         path="n",
         duration=0.0,
+        duration_ms=0.0,
         error_type="ValueError",
         error_message="bad",
     )
@@ -187,10 +216,16 @@ def check_events() -> None:
     assert_type(events[0].timestamp, float)
     assert_type(base[0].span_id, str)
     assert_type(error.status, Literal["completed", "failed", "cancelled"])
+    assert_type(error.duration_ms, float)
+    assert_type(error.graph_name, str | None)
+    assert_type(error.superstep, int | None)
+    assert_type(base[0].graph_name, str | None)
+    assert_type(base[0].superstep, int | None)
 
 
 def main() -> None:
     check_run_result()
+    check_map_result()
     check_run_status()
     check_records()
     check_graph_state()

@@ -160,7 +160,7 @@ class FunctionNode(HyperNode):
                         "use the function's parameter names as rename_inputs keys",
                     )
                 )
-            renamed = self.with_inputs(rename_inputs)
+            renamed = self.rename_inputs(rename_inputs)
             self.__dict__.update(renamed.__dict__)
 
     def _warn_unused_return(self, sig: inspect.Signature) -> None:

@@ -24,7 +24,7 @@ _batch_lock = threading.Lock()
 
 
 def next_batch_id() -> int:
-    """A process-wide increasing id shared by the renames of one ``with_*`` call."""
+    """A process-wide increasing id shared by the renames of one ``rename_*`` call."""
     with _batch_lock:
         return next(_batch_ids)
 

@@ -19,7 +19,8 @@ class HyperNode(abc.ABC):
     """A node: a name, the value names it consumes (``inputs``) and produces (``outputs``).
 
     ``name``, ``inputs`` and ``outputs`` are plain attributes that the library never changes
-    after construction. Every ``with_*`` method returns a new node and leaves this one as it is.
+    after construction. ``rename_inputs``, ``rename_outputs`` and ``with_name`` (and the v1.3
+    aliases ``with_inputs`` / ``with_outputs``) return a new node and leave this one as it is.
 
     Subclasses keep name-keyed state of their own (defaults, annotations, port maps) in sync
     with renames by overriding ``_renamed``.
@@ -100,13 +101,30 @@ class HyperNode(abc.ABC):
             clone.name = name
         return clone
 
-    def with_inputs(self, mapping: Mapping[str, str] | None = None, /, **renames: str) -> Self:
-        """A copy with inputs renamed; all renames of one call apply at once (``x<->y`` swaps)."""
-        return self._with_renames("inputs", merge_renames(mapping, renames, "with_inputs()"))
+    def rename_inputs(self, mapping: Mapping[str, str] | None = None, /, **renames: str) -> Self:
+        """A copy with inputs renamed; all renames of one call apply at once (``x<->y`` swaps).
 
-    def with_outputs(self, mapping: Mapping[str, str] | None = None, /, **renames: str) -> Self:
+        Pass ``old="new"`` keywords, a ``{"old": "new"}`` mapping, or both (keywords win).
+        Raises ``RenameError`` for a name that is not a current input (naming the rename
+        chain when it was renamed before) or a result with a name twice.
+
+        Example:
+            >>> from hypergraph_graph import node
+            >>> @node(output_name="y")
+            ... def double(x: int) -> int:
+            ...     return 2 * x
+            >>> double.rename_inputs(x="amount").inputs
+            ('amount',)
+        """
+        return self._with_renames("inputs", merge_renames(mapping, renames, "rename_inputs()"))
+
+    def rename_outputs(self, mapping: Mapping[str, str] | None = None, /, **renames: str) -> Self:
         """A copy with outputs renamed; all renames of one call apply at once."""
-        return self._with_renames("outputs", merge_renames(mapping, renames, "with_outputs()"))
+        return self._with_renames("outputs", merge_renames(mapping, renames, "rename_outputs()"))
+
+    # The v1.3 spellings stay as aliases: the same functions, so the same results and errors.
+    with_inputs = rename_inputs
+    with_outputs = rename_outputs
 
     def _with_renames(self, kind: str, renames: dict[str, str]) -> Self:
         current = self.inputs if kind == "inputs" else self.outputs

@@ -115,7 +115,7 @@ def _multiple_producers(items: Sequence[HyperNode], s: Structure) -> list[str]:
             f"Multiple nodes produce {quote(out)}",
             [f"producers: {fmt_names(n.name for n in group)}"],
             "every output needs exactly one producer: rename one of them with "
-            f".with_outputs({_short(out)}='...'), or make them the targets of one "
+            f".rename_outputs({_short(out)}='...'), or make them the targets of one "
             "route/ifelse gate so only one runs",
         )
         for out, group in producers.items()
@@ -233,7 +233,7 @@ def _port_names(s: Structure) -> list[str]:
                         message(
                             f"Invalid {kind} name {quote(port)} of node {quote(n.name)}: {reason}",
                             [f"{attr} of {quote(n.name)}: {_short_tuple(getattr(n, attr))}"],
-                            f"rename it with .with_{attr}({{{quote(port)}: 'valid_name'}})",
+                            f"rename it with .rename_{attr}({{{quote(port)}: 'valid_name'}})",
                         )
                     )
     return problems
@@ -252,7 +252,7 @@ def _graph_node_collisions(s: Structure) -> list[str]:
                     f"GraphNode name {quote(name)} collides with output of node "
                     f"{fmt_names(others)}",
                     ["the nested RunResult is stored under the GraphNode's name"],
-                    "rename the GraphNode (.with_name) or the output (.with_outputs)",
+                    "rename the GraphNode (.with_name) or the output (.rename_outputs)",
                 )
             )
         if s.input_order.get(name) in ("required", "optional"):
@@ -265,7 +265,7 @@ def _graph_node_collisions(s: Structure) -> list[str]:
                         else "(its own input)"
                     ),
                     ["the nested RunResult is stored under the GraphNode's name"],
-                    "rename the GraphNode (.with_name) or the input (.with_inputs)",
+                    "rename the GraphNode (.with_name) or the input (.rename_inputs)",
                 )
             )
     return with_output + with_input

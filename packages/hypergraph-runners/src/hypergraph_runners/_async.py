@@ -23,6 +23,7 @@ from hypergraph_types import (
     ConflictError,
     InfiniteLoopError,
     InvalidInputError,
+    MapResult,
     RunnerCapabilities,
     RunResult,
     RunStatus,
@@ -185,8 +186,11 @@ class AsyncRunner(BaseRunner):
         event_processors: Sequence[Processor] | None = None,
         show_progress: bool = False,
         **inputs: Any,
-    ) -> list[RunResult]:
-        """Run ``graph`` once per item with a bounded pool of workers; results in item order."""
+    ) -> MapResult:
+        """Run ``graph`` once per item with a bounded pool of workers; results in item order.
+
+        Returns a ``MapResult``, as ``SyncRunner.map`` does.
+        """
         call = self._check_map(
             graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling,
             event_processors=event_processors, show_progress=show_progress,
@@ -197,7 +201,7 @@ class AsyncRunner(BaseRunner):
         count = count_items(call.lists, call.mode)
         results: list[RunResult | None] = [None] * count
         if not count and em is None:
-            return []
+            return MapResult(())
         ctx = AsyncContext(call.max_iterations, limit, new_run_id(), em)
         base = call.prepared
         warn = WarnOnce(call.select)
@@ -253,7 +257,7 @@ class AsyncRunner(BaseRunner):
                 error = failure[1].error
                 assert error is not None
                 raise error
-        return results  # type: ignore[return-value]  # every item ran in "continue" mode
+        return MapResult(results)  # type: ignore[arg-type]  # every item ran ("continue" mode)
 
     async def iter(
         self,

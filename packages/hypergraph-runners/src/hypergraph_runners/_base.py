@@ -11,6 +11,7 @@ from typing import Any, Literal
 from hypergraph_graph import Graph
 from hypergraph_types import (
     InvalidInputError,
+    MapResult,
     MissingInputError,
     RunnerCapabilities,
     RunResult,
@@ -114,7 +115,7 @@ class BaseRunner(abc.ABC):
         max_iterations: int | None = None,
         error_handling: ErrorHandling = "continue",
         **options: Any,
-    ) -> list[RunResult] | Awaitable[list[RunResult]]:
+    ) -> MapResult | Awaitable[MapResult]:
         """Run the graph once per item of the mapped inputs."""
 
     def __init__(self) -> None:

@@ -111,7 +111,7 @@ class Delivery:
 
     def close_sync(self) -> None:
         for proc in self._sync:
-            close = getattr(proc, "close", None)
+            close = _closer(proc)
             if close is not None:
                 try:
                     close()
@@ -123,12 +123,22 @@ class Delivery:
             return
         await self._drain()
         for proc in self._async:
-            close = getattr(proc, "close", None)
+            close = _closer(proc)
             if close is not None:
                 try:
                     await close()
                 except Exception as exc:
                     _report(self._site, proc, None, exc)
+
+
+def _closer(proc: Any) -> Any:
+    """What ends a processor: ``shutdown`` if it has one (the newer spelling), else ``close``.
+
+    Only one of them is called, so a processor may define ``shutdown = close`` without being
+    closed twice; the base classes' ``shutdown`` calls ``close``, so overriding either works.
+    """
+    shutdown = getattr(proc, "shutdown", None)
+    return shutdown if shutdown is not None else getattr(proc, "close", None)
 
 
 def _report(site: CallSite, proc: Any, event: AnyEvent | None, exc: Exception) -> None:
@@ -138,6 +148,6 @@ def _report(site: CallSite, proc: Any, event: AnyEvent | None, exc: Exception) -
     site.warn(
         f"hypergraph: event processor {type(proc).__qualname__} raised "
         f"{describe_exception(exc)} while {doing}{where}; the run goes on. "
-        "How to fix: make on_event / close catch its own errors",
+        "How to fix: make on_event / shutdown / close catch its own errors",
         RuntimeWarning,
     )

@@ -45,9 +45,10 @@ if TYPE_CHECKING:
 __all__ = ["Emitter", "observe_item", "observe_node", "observe_run_end"]
 
 Key = tuple[str, str]
-Span = tuple[str, str | None, str, str, str, str | None, float, Any]
+Span = tuple[str, str | None, str, str, str, str | None, float, Any, str | None]
 # Span fields: id, parent id, run id, kind ("run", "map", "node", "item"), path, name (graph
-# or node), start time, extra (runs: [supersteps started]; items: the index).
+# or node), start time, extra (runs: [supersteps started]; nodes: their superstep or None;
+# items: the index), graph (the graph_name its events carry).
 _ID: Final = 0
 _PARENT: Final = 1
 _RUN: Final = 2
@@ -56,6 +57,7 @@ _PATH: Final = 4
 _NAME: Final = 5
 _START: Final = 6
 _EXTRA: Final = 7
+_GRAPH: Final = 8
 
 _STATUS: dict[RunStatus, EventStatus] = {
     RunStatus.COMPLETED: "completed",
@@ -81,12 +83,12 @@ class Emitter(Delivery):
 
     def _begin(
         self, key: Key, kind: str, parent: Span | None, run_id: str, path: str, name: str | None,
-        extra: Any = None,
+        extra: Any, graph: str | None,
     ) -> Span:  # fmt: skip
         span = (
             f"{self._prefix}{next(self._ids)}",
             parent[_ID] if parent is not None else None,
-            run_id, kind, path, name, time.monotonic(), extra,
+            run_id, kind, path, name, time.monotonic(), extra, graph,
         )  # fmt: skip
         self._open[key] = span
         return span
@@ -94,7 +96,9 @@ class Emitter(Delivery):
     def _end(self, key: Key) -> Span:
         span = self._open.pop(key, None)
         if span is None:  # never expected; an observer must not break the run
-            span = (f"{self._prefix}{next(self._ids)}", None, key[0], "?", key[1], None, 0.0, None)
+            span = (
+                f"{self._prefix}{next(self._ids)}", None, key[0], "?", key[1], None, 0.0, None, None
+            )  # fmt: skip
         return span
 
     # -- runs ------------------------------------------------------------------------------
@@ -109,7 +113,8 @@ class Emitter(Delivery):
         else:
             parent = None
         name = ex.graph.name
-        s = self._begin((scope.run_id, prefix), "run", parent, ex.run_id, prefix[:-1], name, [0])
+        key = (scope.run_id, prefix)
+        s = self._begin(key, "run", parent, ex.run_id, prefix[:-1], name, [0], name)
         return RunStartEvent(
             run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=s[_START],
             graph_name=name, path=s[_PATH],
@@ -118,10 +123,11 @@ class Emitter(Delivery):
     def run_end(self, ex: Execution, result: RunResult) -> RunEndEvent:
         s = self._end((ex.scope.run_id, ex.scope.prefix))
         now = time.monotonic()
+        duration = now - s[_START]
         return RunEndEvent(
             run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
-            graph_name=ex.graph.name, path=s[_PATH], duration=now - s[_START],
-            status=_STATUS[result.status], result=result,
+            graph_name=ex.graph.name, path=s[_PATH], duration=duration,
+            duration_ms=duration * 1000.0, status=_STATUS[result.status], result=result,
         )  # fmt: skip
 
     def superstep(self, ex: Execution) -> SuperstepStartEvent:
@@ -134,11 +140,14 @@ class Emitter(Delivery):
             steps[0] += 1
         return SuperstepStartEvent(
             run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT],
-            timestamp=time.monotonic(), index=index, path=s[_PATH],
+            timestamp=time.monotonic(), graph_name=s[_GRAPH], superstep=index, index=index,
+            path=s[_PATH],
         )  # fmt: skip
 
     def map_start(self, run_id: str, graph_name: str | None, total: int) -> RunStartEvent:
-        self._root = s = self._begin((run_id, ""), "map", None, run_id, "", graph_name)
+        self._root = s = self._begin(
+            (run_id, ""), "map", None, run_id, "", graph_name, None, graph_name
+        )
         return RunStartEvent(
             run_id=run_id, span_id=s[_ID], parent_span_id=None, timestamp=s[_START],
             graph_name=graph_name, path="", map_size=total,
@@ -148,9 +157,10 @@ class Emitter(Delivery):
         s = self._end((run_id, ""))
         now = time.monotonic()
         failed = any(r is not None and r.status is RunStatus.FAILED for r in results)
+        duration = now - s[_START]
         return RunEndEvent(
             run_id=run_id, span_id=s[_ID], parent_span_id=None, timestamp=now,
-            graph_name=s[_NAME], path="", duration=now - s[_START],
+            graph_name=s[_NAME], path="", duration=duration, duration_ms=duration * 1000.0,
             status="failed" if failed else "completed",
         )  # fmt: skip
 
@@ -160,18 +170,26 @@ class Emitter(Delivery):
         scope = ex.scope
         parent = self._open.get((scope.run_id, scope.prefix))
         path = scope.prefix + p.name
-        s = self._begin((scope.run_id, path), "node", parent, ex.run_id, path, p.name)
+        if parent is not None:  # the run's span (the key names a run): its graph, its supersteps
+            graph = parent[_GRAPH]
+            started = parent[_EXTRA][0]
+            step = started - 1 if started else None  # None: no superstep yet (dataflow mode)
+        else:
+            graph, step = ex.graph.name, None
+        s = self._begin((scope.run_id, path), "node", parent, ex.run_id, path, p.name, step, graph)
         return NodeStartEvent(
             run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=s[_START],
-            node_name=p.name, path=path,
+            graph_name=graph, superstep=step, node_name=p.name, path=path,
         )  # fmt: skip
 
     def node_end(self, ex: Execution, p: NodePlan) -> NodeEndEvent:
         s = self._end((ex.scope.run_id, ex.scope.prefix + p.name))
         now = time.monotonic()
+        duration = now - s[_START]
         return NodeEndEvent(
             run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
-            node_name=p.name, path=s[_PATH], duration=now - s[_START], status="completed",
+            graph_name=s[_GRAPH], superstep=s[_EXTRA], node_name=p.name, path=s[_PATH],
+            duration=duration, duration_ms=duration * 1000.0, status="completed",
         )  # fmt: skip
 
     def node_error(self, ex: Execution, p: NodePlan, failure: NodeFailure) -> NodeErrorEvent:
@@ -180,9 +198,11 @@ class Emitter(Delivery):
         error = failure.error
         kind = type(error)
         module = "" if kind.__module__ == "builtins" else f"{kind.__module__}."
+        duration = now - s[_START]
         return NodeErrorEvent(
             run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
-            node_name=p.name, path=s[_PATH], duration=now - s[_START],
+            graph_name=s[_GRAPH], superstep=s[_EXTRA], node_name=p.name, path=s[_PATH],
+            duration=duration, duration_ms=duration * 1000.0,
             error_type=module + kind.__qualname__, error_message=exception_text(error),
         )  # fmt: skip
 
@@ -193,20 +213,23 @@ class Emitter(Delivery):
         path = scope.prefix + name
         parent = self._open.get((scope.run_id, path)) if path else self._root
         owner = parent[_RUN] if parent is not None else scope.run_id
+        graph = parent[_GRAPH] if parent is not None else None
         key = (scope.run_id, f"{path}[{index}]")
-        s = self._begin(key, "item", parent, owner, path, None, index)
+        s = self._begin(key, "item", parent, owner, path, None, index, graph)
         return MapItemStartEvent(
             run_id=owner, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=s[_START],
-            path=path, index=index, total=total,
+            graph_name=graph, path=path, index=index, total=total,
         )  # fmt: skip
 
     def item_end(self, scope: Scope, name: str, index: int, status: RunStatus) -> MapItemEndEvent:
         path = scope.prefix + name
         s = self._end((scope.run_id, f"{path}[{index}]"))
         now = time.monotonic()
+        duration = now - s[_START]
         return MapItemEndEvent(
             run_id=s[_RUN], span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
-            path=path, index=index, duration=now - s[_START], status=_STATUS[status],
+            graph_name=s[_GRAPH], path=path, index=index, duration=duration,
+            duration_ms=duration * 1000.0, status=_STATUS[status],
         )  # fmt: skip
 
     # -- cut short -------------------------------------------------------------------------
@@ -256,14 +279,18 @@ def _inside(span: Span, target: str, by_id: dict[str, Span]) -> bool:
 
 def _closing(s: Span, status: EventStatus) -> AnyEvent:
     now = time.monotonic()
+    duration = now - s[_START]
     common: dict[str, Any] = {
-        "run_id": s[_RUN], "span_id": s[_ID], "parent_span_id": s[_PARENT],
-        "timestamp": now, "path": s[_PATH], "duration": now - s[_START], "status": status,
+        "run_id": s[_RUN], "span_id": s[_ID], "parent_span_id": s[_PARENT], "timestamp": now,
+        "path": s[_PATH], "duration": duration, "duration_ms": duration * 1000.0,
+        "status": status,
     }  # fmt: skip
     if s[_KIND] == "node":
-        return NodeEndEvent(node_name=s[_NAME] or "", **common)
+        return NodeEndEvent(
+            node_name=s[_NAME] or "", graph_name=s[_GRAPH], superstep=s[_EXTRA], **common
+        )
     if s[_KIND] == "item":
-        return MapItemEndEvent(index=s[_EXTRA], **common)
+        return MapItemEndEvent(index=s[_EXTRA], graph_name=s[_GRAPH], **common)
     return RunEndEvent(graph_name=s[_NAME], **common)
 
 

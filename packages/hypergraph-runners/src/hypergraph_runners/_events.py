@@ -16,7 +16,9 @@ processor receives every event of the call, one at a time, in this order:
 
 Every span that starts also ends: a node or item stopped from outside (a failing sibling,
 ``error_handling="raise"``, cancellation, Ctrl-C) ends with status ``"cancelled"``, innermost
-first. After the last event of the call the runner calls each processor's ``close()``.
+first. After the last event of the call the runner calls each processor's ``shutdown()``, or
+its ``close()`` when it has no ``shutdown`` (never both: ``EventProcessor.shutdown`` calls
+``close``, so overriding either one works; a processor that defines both gets ``shutdown()``).
 
 A processor that raises is reported with a ``RuntimeWarning`` naming it and the event; the run
 goes on and the processor keeps receiving events. Calls are never concurrent: the runner
@@ -59,8 +61,16 @@ class EventProcessor:
         """Handle one event. Runs inside the call: keep it quick, and never block on the run."""
         raise NotImplementedError
 
+    def shutdown(self) -> None:
+        """Called once after the last event of each call the processor was given to.
+
+        The default calls ``close()``; override either one (``shutdown`` is the newer
+        spelling, ``close`` the older). If you override both, only ``shutdown`` is called.
+        """
+        self.close()
+
     def close(self) -> None:
-        """Called once after the last event of each call the processor was given to."""
+        """Called by the default ``shutdown()``; a no-op unless overridden."""
 
 
 class AsyncEventProcessor:
@@ -75,8 +85,12 @@ class AsyncEventProcessor:
         """Handle one event."""
         raise NotImplementedError
 
+    async def shutdown(self) -> None:
+        """Awaited once after the last event of each call; the default awaits ``close()``."""
+        await self.close()
+
     async def close(self) -> None:
-        """Awaited once after the last event of each call the processor was given to."""
+        """Awaited by the default ``shutdown()``; a no-op unless overridden."""
 
 
 Processor = EventProcessor | AsyncEventProcessor

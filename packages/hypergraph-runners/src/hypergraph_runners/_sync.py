@@ -9,6 +9,7 @@ from hypergraph_graph import Graph, GraphNode
 from hypergraph_types import (
     ConflictError,
     InfiniteLoopError,
+    MapResult,
     RunnerCapabilities,
     RunResult,
     RunStatus,
@@ -107,8 +108,12 @@ class SyncRunner(BaseRunner):
         event_processors: Sequence[Processor] | None = None,
         show_progress: bool = False,
         **inputs: Any,
-    ) -> list[RunResult]:
-        """Run ``graph`` once per item, one item after another; results in item order."""
+    ) -> MapResult:
+        """Run ``graph`` once per item, one item after another; results in item order.
+
+        Returns a ``MapResult``: a sequence of the items' ``RunResult``s (``results[i]``)
+        with ``status``, ``failures`` and ``results["name"]`` (one value per item).
+        """
         call = self._check_map(
             graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling,
             event_processors=event_processors, show_progress=show_progress,
@@ -144,7 +149,7 @@ class SyncRunner(BaseRunner):
         if em is not None:
             em.send(em.map_end(map_id, results))
             em.finish()
-        return results
+        return MapResult(results)
 
     # -- the driver ------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from hypergraph_types import InputSpec as InputSpec
 from hypergraph_types import InvalidInputError as InvalidInputError
 from hypergraph_types import MapItemEndEvent as MapItemEndEvent
 from hypergraph_types import MapItemStartEvent as MapItemStartEvent
+from hypergraph_types import MapResult as MapResult
 from hypergraph_types import MissingInputError as MissingInputError
 from hypergraph_types import NodeCancelledError as NodeCancelledError
 from hypergraph_types import NodeEndEvent as NodeEndEvent
@@ -94,6 +95,7 @@ __all__ = (
     "InvalidInputError",
     "MapItemEndEvent",
     "MapItemStartEvent",
+    "MapResult",
     "MermaidDiagram",
     "MissingInputError",
     "NodeCancelledError",

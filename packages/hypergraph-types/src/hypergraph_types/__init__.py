@@ -29,6 +29,7 @@ from ._events import NodeStartEvent as NodeStartEvent
 from ._events import RunEndEvent as RunEndEvent
 from ._events import RunStartEvent as RunStartEvent
 from ._events import SuperstepStartEvent as SuperstepStartEvent
+from ._map_result import MapResult as MapResult
 from ._records import InputSpec as InputSpec
 from ._records import RenameEntry as RenameEntry
 from ._records import RunnerCapabilities as RunnerCapabilities
@@ -51,6 +52,7 @@ __all__ = (
     "InvalidInputError",
     "MapItemEndEvent",
     "MapItemStartEvent",
+    "MapResult",
     "MissingInputError",
     "NodeCancelledError",
     "NodeEndEvent",

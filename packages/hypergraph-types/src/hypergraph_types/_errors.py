@@ -15,7 +15,7 @@ working::
         ├── ConflictError             (RuntimeError)  conflicting writes in one superstep
         ├── InfiniteLoopError         (RuntimeError)  cycle budget exhausted
         ├── NodeCancelledError        (RuntimeError)  a node body raised CancelledError itself
-        └── RunFailedError            (KeyError)      absent key read from a FAILED RunResult
+        └── RunFailedError            (KeyError)      absent key in a FAILED RunResult or a map item
 
 Passing an argument of the wrong Python type to a public API raises the builtin ``TypeError``,
 not a ``HypergraphError``.
@@ -62,7 +62,7 @@ class GraphConfigError(HypergraphError, ValueError):
 
 
 class RenameError(HypergraphError, ValueError):
-    """An invalid ``with_inputs`` / ``with_outputs`` / ``rename_inputs`` request."""
+    """An invalid ``rename_inputs`` / ``rename_outputs`` request (or ``rename_inputs=``)."""
 
 
 class InvalidInputError(HypergraphError, ValueError):
@@ -266,7 +266,8 @@ class NodeCancelledError(HypergraphError, RuntimeError):
 
 
 class RunFailedError(HypergraphError, KeyError):
-    """An absent key was read from a FAILED ``RunResult``; ``__cause__`` is the run's error.
+    """An absent key was read from a FAILED ``RunResult``, or ``map_result["key"]`` found an
+    item without it; ``__cause__`` is the (item's) run error, if any.
 
     Attributes:
         key: The key that was read.

@@ -64,19 +64,28 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
         parent_span_id: The span that contains ``span_id``, or ``None`` for the top-level call.
         timestamp: ``time.monotonic()`` when the event was made (seconds; only differences
             between timestamps are meaningful).
+        graph_name: The name of the graph whose run ``run_id`` is (``None`` for an unnamed
+            graph): for node and superstep events the graph containing the node, for map
+            item events the graph that owns the map (the mapped graph of a ``map()`` call,
+            the graph containing a mapped GraphNode).
+        superstep: For ``SuperstepStartEvent`` and node events, the index of the superstep
+            the node runs in (0, 1, ...); ``None`` for runs and map items, and for nodes of a
+            run without supersteps (AsyncRunner's dataflow mode, see ``SuperstepStartEvent``).
     """
 
     run_id: str
     span_id: str
     parent_span_id: str | None
     timestamp: float
+    graph_name: str | None = None
+    superstep: int | None = None
 
 
 class RunStartEvent(Event, frozen=True, kw_only=True):
     """A run began: a top-level ``run()``, a ``map()`` call, a map item or a nested run.
 
     Attributes:
-        graph_name: The graph's name, or ``None`` for an unnamed graph.
+        graph_name: The graph's name, or ``None`` for an unnamed graph (always given).
         path: Node path of the run: ``""`` for a top-level run, map item or ``map()`` call;
             the GraphNode's path (``"rag"``, ``"outer.rag[3]"``) for a nested run.
         map_size: For a ``map()`` call, the number of items; ``None`` for a single run.
@@ -94,16 +103,18 @@ class RunEndEvent(Event, frozen=True, kw_only=True, gc=True):
         graph_name: As in ``RunStartEvent``.
         path: As in ``RunStartEvent``.
         duration: Seconds since the run's ``RunStartEvent``.
+        duration_ms: The same in milliseconds.
         status: ``"completed"`` or ``"failed"`` (for a ``map()`` call: ``"failed"`` if any
             item failed), or ``"cancelled"``.
         result: The run's ``RunResult``: its outputs and error. This is the only event field
             that holds user values; it is ``None`` for a ``map()`` call (whose results are the
-            returned list) and for a cancelled run (which has no result).
+            returned ``MapResult``) and for a cancelled run (which has no result).
     """
 
     graph_name: str | None
     path: str
     duration: float
+    duration_ms: float
     status: EventStatus
     result: RunResult | None = None
 
@@ -115,7 +126,7 @@ class SuperstepStartEvent(Event, frozen=True, kw_only=True):
     its inputs are final), which has no supersteps: such runs emit no ``SuperstepStartEvent``.
 
     Attributes:
-        index: 0 for the run's first superstep, then 1, 2, ...
+        index: 0 for the run's first superstep, then 1, 2, ... (``superstep`` is the same).
         path: The run's path, as in ``RunStartEvent``.
     """
 
@@ -143,12 +154,14 @@ class NodeEndEvent(Event, frozen=True, kw_only=True):
         node_name: The node's name.
         path: The node path.
         duration: Seconds since its ``NodeStartEvent``.
+        duration_ms: The same in milliseconds.
         status: ``"completed"``, or ``"cancelled"`` when it was stopped before finishing.
     """
 
     node_name: str
     path: str
     duration: float
+    duration_ms: float
     status: EventStatus
 
 
@@ -161,6 +174,7 @@ class NodeErrorEvent(Event, frozen=True, kw_only=True):
         node_name: The node's name.
         path: The node path.
         duration: Seconds since its ``NodeStartEvent``.
+        duration_ms: The same in milliseconds.
         status: Always ``"failed"``.
         error_type: The exception's class, qualified: ``"ValueError"``, ``"mylib.Oops"``.
         error_message: ``str()`` of the exception, as written by whoever raised it
@@ -170,6 +184,7 @@ class NodeErrorEvent(Event, frozen=True, kw_only=True):
     node_name: str
     path: str
     duration: float
+    duration_ms: float
     error_type: str
     error_message: str
     status: EventStatus = "failed"
@@ -199,12 +214,14 @@ class MapItemEndEvent(Event, frozen=True, kw_only=True):
         path: The map's path, as in ``MapItemStartEvent``.
         index: The item's index.
         duration: Seconds since its ``MapItemStartEvent``.
+        duration_ms: The same in milliseconds.
         status: The item's run status, or ``"cancelled"``.
     """
 
     path: str
     index: int
     duration: float
+    duration_ms: float
     status: EventStatus
 
 

@@ -16,10 +16,18 @@ __all__ = ["RunResult", "RunStatus"]
 
 
 class RunStatus(enum.Enum):
-    """How a run ended. A plain ``Enum``: ``RunStatus.COMPLETED == "completed"`` is False."""
+    """How a run ended. A plain ``Enum``: ``RunStatus.COMPLETED == "completed"`` is False.
+
+    Runners report ``COMPLETED`` or ``FAILED`` for a run; ``PARTIAL`` is the status of a
+    ``MapResult`` whose items ended differently. ``PAUSED`` (waiting for a value from outside)
+    and ``STOPPED`` (stopped on request) are reserved for interrupts: no runner reports them yet.
+    """
 
     COMPLETED = "completed"
     FAILED = "failed"
+    PARTIAL = "partial"
+    PAUSED = "paused"
+    STOPPED = "stopped"
 
 
 # Run ids come from a private generator (a user's ``random.seed`` cannot make them repeat),
@@ -45,7 +53,8 @@ class RunResult(msgspec.Struct):
     Attributes:
         values: The selected values. On a FAILED result, the partial values
             completed before the failure.
-        status: ``RunStatus.COMPLETED`` or ``RunStatus.FAILED``.
+        status: ``RunStatus.COMPLETED`` or ``RunStatus.FAILED`` (see also the ``completed``,
+            ``failed`` and ``paused`` properties).
         run_id: ``"run-"`` plus 12 random hex characters, different for every result.
         workflow_id: Reserved for checkpointing; runners never set it.
         error: On a FAILED result, the very exception object that failed the run.
@@ -74,6 +83,26 @@ class RunResult(msgspec.Struct):
     def get(self, key: str, default: Any = None) -> Any:
         """``values[key]``, or ``default`` when the key is absent."""
         return self.values.get(key, default)
+
+    @property
+    def completed(self) -> bool:
+        """``status is RunStatus.COMPLETED``."""
+        return self.status is RunStatus.COMPLETED
+
+    @property
+    def failed(self) -> bool:
+        """``status is RunStatus.FAILED``."""
+        return self.status is RunStatus.FAILED
+
+    @property
+    def paused(self) -> bool:
+        """``status is RunStatus.PAUSED``."""
+        return self.status is RunStatus.PAUSED
+
+    @property
+    def failure(self) -> BaseException | None:
+        """The exception that failed the run (``error``), or ``None``."""
+        return self.error
 
     # RunResult is deliberately not iterable (SPEC TYPE-01).
     __iter__ = None

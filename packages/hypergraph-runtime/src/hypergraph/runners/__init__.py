@@ -6,6 +6,7 @@ from hypergraph_runners import AsyncRunner as AsyncRunner
 from hypergraph_runners import BaseRunner as BaseRunner
 from hypergraph_runners import SyncRunner as SyncRunner
 from hypergraph_types import GraphState as GraphState
+from hypergraph_types import MapResult as MapResult
 from hypergraph_types import NodeExecution as NodeExecution
 from hypergraph_types import RunnerCapabilities as RunnerCapabilities
 from hypergraph_types import RunResult as RunResult
@@ -15,6 +16,7 @@ __all__ = (
     "AsyncRunner",
     "BaseRunner",
     "GraphState",
+    "MapResult",
     "NodeExecution",
     "RunResult",
     "RunStatus",
