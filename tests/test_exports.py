@@ -11,7 +11,13 @@ import types
 
 import pytest
 
-PACKAGES = ["hypergraph_graph", "hypergraph_runners", "hypergraph"]
+PACKAGES = [
+    "hypergraph_graph",
+    "hypergraph_runners",
+    "hypergraph",
+    "hypergraph_runners.cache",
+    "hypergraph.cache",
+]
 # The facade re-exports the lower layers (SPEC §1.5).
 LOWER_LAYERS = ["hypergraph_types", "hypergraph_graph", "hypergraph_runners"]
 
@@ -78,3 +84,11 @@ def test_facade_reexports_are_the_same_objects(layer: str) -> None:
     shared = set(hypergraph.__all__) & set(lower.__all__)
     for name in shared:
         assert getattr(hypergraph, name) is getattr(lower, name), name
+
+
+def test_facade_cache_module_reexports_the_runners_cache() -> None:
+    facade = pytest.importorskip("hypergraph.cache")
+    lower = pytest.importorskip("hypergraph_runners.cache")
+    assert set(facade.__all__) == set(lower.__all__)
+    for name in facade.__all__:
+        assert getattr(facade, name) is getattr(lower, name), name

@@ -40,6 +40,8 @@ SPEC_EXPORTS = {
     "NodeErrorEvent",
     "MapItemStartEvent",
     "MapItemEndEvent",
+    # result caching (issue 16)
+    "CacheHitEvent",
 }
 
 

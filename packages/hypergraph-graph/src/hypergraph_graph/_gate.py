@@ -82,6 +82,7 @@ class GateNode(FunctionNode):
         name: str | None,
         rename_inputs: Mapping[str, str] | None,
         cache: bool,
+        cache_version: str | int | None = None,
     ) -> None:
         target = target_function(func) if callable(func) else func
         if callable(func) and (
@@ -94,7 +95,15 @@ class GateNode(FunctionNode):
                 "function (not async, not a generator). How to fix: make it a def that "
                 "returns its decision."
             )
-        FunctionNode.__init__(self, func, name, None, rename_inputs=rename_inputs, cache=cache)
+        FunctionNode.__init__(
+            self,
+            func,
+            name,
+            None,
+            rename_inputs=rename_inputs,
+            cache=cache,
+            cache_version=cache_version,
+        )
 
     @property
     def definition_hash(self) -> str:
@@ -166,6 +175,7 @@ class RouteNode(GateNode):
         fallback: Any = None,
         multi_target: bool = False,
         cache: bool = False,
+        cache_version: str | int | None = None,
         name: str | None = None,
         rename_inputs: Mapping[str, str] | None = None,
     ) -> None:
@@ -189,7 +199,7 @@ class RouteNode(GateNode):
                 )
         self.fallback = fallback
         self.multi_target = multi_target
-        self._init_gate(func, name, rename_inputs, cache)
+        self._init_gate(func, name, rename_inputs, cache, cache_version)
 
 
 class IfElseNode(GateNode):
@@ -202,6 +212,7 @@ class IfElseNode(GateNode):
         when_false: Any,
         *,
         cache: bool = False,
+        cache_version: str | int | None = None,
         name: str | None = None,
         rename_inputs: Mapping[str, str] | None = None,
     ) -> None:
@@ -217,7 +228,7 @@ class IfElseNode(GateNode):
         self.when_false = when_false
         self.fallback = None
         self.multi_target = False
-        self._init_gate(func, name, rename_inputs, cache)
+        self._init_gate(func, name, rename_inputs, cache, cache_version)
 
 
 def route(
@@ -226,6 +237,7 @@ def route(
     fallback: Any = None,
     multi_target: bool = False,
     cache: bool = False,
+    cache_version: str | int | None = None,
     name: str | None = None,
     rename_inputs: Mapping[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], RouteNode]:
@@ -238,6 +250,7 @@ def route(
             fallback=fallback,
             multi_target=multi_target,
             cache=cache,
+            cache_version=cache_version,
             name=name,
             rename_inputs=rename_inputs,
         )
@@ -250,6 +263,7 @@ def ifelse(
     when_false: Any,
     *,
     cache: bool = False,
+    cache_version: str | int | None = None,
     name: str | None = None,
     rename_inputs: Mapping[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], IfElseNode]:
@@ -257,7 +271,13 @@ def ifelse(
 
     def decorate(func: Callable[..., Any]) -> IfElseNode:
         return IfElseNode(
-            func, when_true, when_false, cache=cache, name=name, rename_inputs=rename_inputs
+            func,
+            when_true,
+            when_false,
+            cache=cache,
+            cache_version=cache_version,
+            name=name,
+            rename_inputs=rename_inputs,
         )
 
     return decorate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph_graph import Graph
 from hypergraph_types import InvalidInputError, RunnerCapabilities, RunResult
@@ -22,6 +22,10 @@ from ._options import (
     merge_values,
 )
 from ._plan import plan_of
+
+if TYPE_CHECKING:
+    from .cache._backend import CacheBackend
+    from .cache._session import Session
 
 __all__ = ["BaseRunner", "Call", "MapCall"]
 
@@ -66,6 +70,31 @@ class BaseRunner(abc.ABC):
     Runners hold only configuration; every piece of per-run state is created inside the call,
     so one runner may serve many concurrent calls from several threads and event loops.
     """
+
+    #: The cache backend nodes with ``cache=True`` use, or ``None`` (no caching).
+    _cache: CacheBackend | None = None
+
+    def _set_cache(self, cache: CacheBackend | None) -> None:
+        if cache is not None and not (
+            callable(getattr(cache, "get", None)) and callable(getattr(cache, "set", None))
+        ):
+            raise TypeError(
+                message(
+                    f"{type(self).__name__}(cache=...) needs a cache backend, got "
+                    f"{type(cache).__name__}",
+                    ["a backend has get(key) -> (found, value) and set(key, value)"],
+                    "pass InMemoryCache() or DiskCache(path) from hypergraph.cache, or None",
+                )
+            )
+        self._cache = cache
+
+    def _cache_session(self) -> Session | None:
+        """The call's view of the backend; ``None`` (and no import at all) without one."""
+        if self._cache is None:
+            return None
+        from .cache._session import Session
+
+        return Session(self._cache)
 
     @property
     @abc.abstractmethod

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from hypergraph_types import (
     AnyEvent,
+    CacheHitEvent,
     EventStatus,
     MapItemEndEvent,
     MapItemStartEvent,
@@ -35,7 +36,7 @@ from hypergraph_types import (
 )
 
 from ._delivery import Delivery
-from ._leaf import NodeFailure
+from ._leaf import Hit, NodeFailure
 
 if TYPE_CHECKING:
     from ._core import Execution, Scope
@@ -165,12 +166,35 @@ class Emitter(Delivery):
             node_name=p.name, path=path,
         )  # fmt: skip
 
-    def node_end(self, ex: Execution, p: NodePlan) -> NodeEndEvent:
+    def node_end(self, ex: Execution, p: NodePlan, cached: bool = False) -> NodeEndEvent:
         s = self._end((ex.scope.run_id, ex.scope.prefix + p.name))
         now = time.monotonic()
         return NodeEndEvent(
             run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
             node_name=p.name, path=s[_PATH], duration=now - s[_START], status="completed",
+            cached=cached,
+        )  # fmt: skip
+
+    def send_node_end(self, ex: Execution, p: NodePlan, outputs: dict[str, Any]) -> None:
+        """Deliver a node's end: ``CacheHitEvent`` first when its outputs are a cache ``Hit``."""
+        if type(outputs) is Hit:
+            self.send(self.cache_hit(ex, p, outputs.key))
+            self.send(self.node_end(ex, p, True))
+        else:
+            self.send(self.node_end(ex, p))
+
+    def cache_hit(self, ex: Execution, p: NodePlan, key: str) -> CacheHitEvent:
+        """Node ``p``'s outputs came from the cache (sent just before its ``NodeEndEvent``)."""
+        scope = ex.scope
+        s = self._open[(scope.run_id, scope.prefix + p.name)]
+        run = self._open.get((scope.run_id, scope.prefix))
+        steps = run[_EXTRA] if run is not None else None
+        # The superstep index as in SuperstepStartEvent; None in AsyncRunner's dataflow runs.
+        step = steps[0] - 1 if isinstance(steps, list) and steps[0] > 0 else None
+        return CacheHitEvent(
+            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT],
+            timestamp=time.monotonic(), node_name=p.name, graph_name=ex.graph.name,
+            cache_key=key, superstep=step,
         )  # fmt: skip
 
     def node_error(self, ex: Execution, p: NodePlan, failure: NodeFailure) -> NodeErrorEvent:
@@ -280,7 +304,11 @@ async def observe_node(
         work.close()  # never started if the start event was interrupted
         em.abort((ex.scope.run_id, ex.scope.prefix + p.name))
         raise
-    await em.asend(em.node_end(ex, p))
+    if type(outputs) is Hit:
+        await em.asend(em.cache_hit(ex, p, outputs.key))
+        await em.asend(em.node_end(ex, p, True))
+    else:
+        await em.asend(em.node_end(ex, p))
     return outputs
 
 

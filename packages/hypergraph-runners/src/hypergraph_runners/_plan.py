@@ -32,6 +32,7 @@ class NodePlan:
         cyclic: The node lies on a cycle; its supersteps count against ``max_iterations``.
         consumers: Indices of the nodes that take one of this node's outputs as input.
         leaf: The node is a FunctionNode (run by calling its body).
+        cached: A FunctionNode with ``cache=True``: looked up when the call has a cache.
         func: For a FunctionNode, its function.
         simple: ``func(**inputs)`` is the node's call convention.
         caller: For a FunctionNode that is not ``simple``, the function applying its call
@@ -52,6 +53,7 @@ class NodePlan:
     """
 
     __slots__ = (
+        "cached",
         "caller",
         "consumers",
         "controllers",
@@ -111,6 +113,7 @@ class NodePlan:
         self.simple = False
         self.caller: Caller | None = None
         self.leaf = isinstance(node, FunctionNode)
+        self.cached = self.leaf and node.cache
         if self.leaf:
             assert isinstance(node, FunctionNode)
             self.func = node.func

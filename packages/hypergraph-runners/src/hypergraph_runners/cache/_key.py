@@ -1,0 +1,105 @@
+"""Cache keys: what makes two executions of a node interchangeable.
+
+``key = sha256("hg-cache/1" | node kind | output names | code fingerprint | cache_version |
+for each parameter, sorted by name: name, typed digest of the value)``
+
+- The node's *kind* and *output names*: two nodes wrapping one function with different
+  outputs never share an entry (the stored value is the raw return, before unpacking).
+- The transitive code fingerprint (``hypergraph_graph._fingerprint``): the function, the
+  helpers, closures, defaults and module constants it reaches.
+- The inputs keyed by the function's *parameter* names: renaming the wiring with
+  ``with_inputs`` does not split the cache, and neither the graph, the node name, the nesting
+  level nor the map item is part of the key: one pure function on equal inputs shares one
+  entry everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from hypergraph_graph import FunctionNode
+from hypergraph_graph._fingerprint import code_fingerprint
+from hypergraph_types._format import did_you_mean, fmt_names, message
+
+from ._digest import Undigestable, feed, try_digest
+
+__all__ = ["FORMAT", "UncacheableInput", "compute_cache_key", "key_of"]
+
+FORMAT = b"hg-cache/1"
+
+
+class UncacheableInput(TypeError):
+    """An input value the digest cannot read: the call is not cached."""
+
+    def __init__(self, node: str, param: str, error: Undigestable) -> None:
+        self.node, self.param, self.type_name = node, param, error.type_name
+        where = f"the value at {param}{error.where}" if error.where else None
+        super().__init__(
+            message(
+                f"Node '{node}': input '{param}' of type {error.type_name} cannot be part of a "
+                "cache key, so this call is not cached.",
+                [
+                    where,
+                    "digestible: builtins, dataclasses, Structs, numpy arrays, registered types",
+                ],
+                "give the type a __hypergraph_key__() method, or call "
+                "hypergraph.cache.register_digest(Type, lambda v: <its identifying fields>)",
+            )
+        )
+
+
+def key_of(node: FunctionNode, inputs: Mapping[str, Any]) -> str:
+    """The key of calling ``node`` with ``inputs`` (current input names -> values)."""
+    h = hashlib.sha256(FORMAT)
+    kind = type(node)
+    version = node.cache_version
+    h.update(f"{kind.__module__}.{kind.__qualname__}|{node.outputs!r}|{version!r}|".encode())
+    h.update(code_fingerprint(node.func, try_digest).encode())
+    params = {cur: par for cur, par, _ in node.parameters}
+    for param, name in sorted([(params.get(cur, cur), cur) for cur in inputs]):
+        data = param.encode()
+        h.update(b"p%d:" % len(data))
+        h.update(data)
+        try:
+            feed(h, inputs[name])
+        except Undigestable as exc:
+            raise UncacheableInput(node.name, param, exc) from None
+        except RecursionError:
+            raise UncacheableInput(node.name, param, Undigestable(inputs[name], "")) from None
+    return h.hexdigest()
+
+
+def compute_cache_key(node: FunctionNode, inputs: Mapping[str, Any]) -> str:
+    """The cache key a runner uses for ``node`` called with ``inputs`` (64 hex characters).
+
+    ``inputs`` maps the node's input names (as wired: after ``with_inputs`` renames) to
+    values; inputs left out take the function's defaults, as in a run. Raises ``TypeError``
+    for a node that is not a ``FunctionNode`` or an input that cannot be digested.
+
+    Example:
+        >>> from hypergraph_graph import node
+        >>> @node(output_name="y", cache=True)
+        ... def double(x: int) -> int:
+        ...     return 2 * x
+        >>> compute_cache_key(double, {"x": 1}) == compute_cache_key(double, {"x": 1})
+        True
+        >>> compute_cache_key(double, {"x": 1}) == compute_cache_key(double, {"x": 1.0})
+        False
+    """
+    if not isinstance(node, FunctionNode):
+        raise TypeError(
+            f"compute_cache_key takes a FunctionNode (or gate), got {type(node).__name__}. "
+            "How to fix: GraphNodes are never cached; compute keys of the nodes inside."
+        )
+    unknown = [k for k in inputs if k not in node.inputs]
+    if unknown:
+        raise TypeError(
+            message(
+                f"Node '{node.name}' has no inputs {fmt_names(unknown)}.",
+                [f"its inputs: {fmt_names(node.inputs)}", did_you_mean(unknown[0], node.inputs)],
+                "key the values by the node's input names",
+            )
+        )
+    return key_of(node, inputs)
