@@ -434,3 +434,26 @@ def test_compute_cache_key_checks_its_arguments() -> None:
         compute_cache_key(double, {"x": threading.Lock()})
     salted = node(double.func, output_name="y", cache=True, cache_version="2")
     assert compute_cache_key(salted, {"x": 1}) != compute_cache_key(double, {"x": 1})
+
+
+def test_a_cached_sibling_stopped_by_a_failure_reports_the_failure(backend: Any) -> None:
+    started = threading.Event()
+
+    @node(output_name="a", cache=True)
+    def slow(x: int) -> int:
+        started.wait(5)
+        return x
+
+    @node(output_name="b")
+    def boom(x: int) -> int:
+        started.set()
+        raise ValueError("boom")
+
+    @node(output_name="c")
+    def join(a: int, b: int) -> int:
+        return a + b
+
+    result = asyncio.run(AsyncRunner(cache=backend).run(Graph([slow, boom, join]), x=1))
+    assert result.status is RunStatus.FAILED
+    assert isinstance(result.error, ValueError)
+    assert "c" not in result.values

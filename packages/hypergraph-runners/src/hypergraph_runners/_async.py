@@ -570,13 +570,18 @@ class AsyncRunner(BaseRunner):
         self, ctx: AsyncContext, cache: Session, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
         """A ``cache=True`` node: lookup, else run the body, then store (``cache._session``)."""
-        from .cache._session import run_cached_async, run_cached_leaf
+        from .cache._session import off_loop, run_cached_async, run_cached_leaf, sync_raw
 
         if p.is_async:
             return await run_cached_async(cache, ctx, p, kwargs, lambda: _async_value(p, kwargs))
-        if self._inline and not cache.blocking:
+        if cache.blocking:  # lookup, body and store in one thread trip
+            return await in_thread(ctx, run_cached_leaf, cache, p, kwargs)
+        if self._inline:
             return run_cached_leaf(cache, p, kwargs)
-        return await in_thread(ctx, run_cached_leaf, cache, p, kwargs)
+        # An in-memory lookup is cheaper than a thread trip: only a miss goes to a thread.
+        return await run_cached_async(
+            cache, ctx, p, kwargs, lambda: off_loop(ctx, sync_raw, p, kwargs)
+        )
 
     async def _execute_graph_node(
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]

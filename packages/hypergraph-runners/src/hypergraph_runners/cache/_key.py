@@ -16,6 +16,7 @@ for each parameter, sorted by name: name, typed digest of the value)``
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,23 +53,44 @@ class UncacheableInput(TypeError):
 
 def key_of(node: FunctionNode, inputs: Mapping[str, Any]) -> str:
     """The key of calling ``node`` with ``inputs`` (current input names -> values)."""
-    h = hashlib.sha256(FORMAT)
-    kind = type(node)
-    version = node.cache_version
-    h.update(f"{kind.__module__}.{kind.__qualname__}|{node.outputs!r}|{version!r}|".encode())
+    static = _static.get(node)
+    if static is None:
+        static = _static_part(node)
+    start, params = static
+    h = start.copy()
     h.update(code_fingerprint(node.func, try_digest).encode())
-    params = {cur: par for cur, par, _ in node.parameters}
-    for param, name in sorted([(params.get(cur, cur), cur) for cur in inputs]):
-        data = param.encode()
-        h.update(b"p%d:" % len(data))
-        h.update(data)
+    names = list(inputs) if len(inputs) < 2 else sorted(inputs, key=params.__getitem__)
+    for name in names:
+        param = params[name]
+        h.update(b"p%d:%s" % (len(param), param))
         try:
             feed(h, inputs[name])
         except Undigestable as exc:
-            raise UncacheableInput(node.name, param, exc) from None
+            raise UncacheableInput(node.name, param.decode(), exc) from None
         except RecursionError:
-            raise UncacheableInput(node.name, param, Undigestable(inputs[name], "")) from None
-    return h.hexdigest()
+            error = Undigestable(inputs[name], "")
+            raise UncacheableInput(node.name, param.decode(), error) from None
+    key: str = h.hexdigest()
+    return key
+
+
+# Per node (a renamed copy is another node): the hash of the parts that never change, and
+# current input name -> parameter name (encoded).
+_static: weakref.WeakKeyDictionary[FunctionNode, tuple[Any, dict[str, bytes]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _static_part(node: FunctionNode) -> tuple[Any, dict[str, bytes]]:
+    kind = type(node)
+    h = hashlib.sha256(FORMAT)
+    h.update(
+        f"{kind.__module__}.{kind.__qualname__}|{node.outputs!r}|{node.cache_version!r}|".encode()
+    )
+    params = {cur: par.encode() for cur, par, _ in node.parameters}
+    static = (h, params)
+    _static[node] = static
+    return static
 
 
 def compute_cache_key(node: FunctionNode, inputs: Mapping[str, Any]) -> str:

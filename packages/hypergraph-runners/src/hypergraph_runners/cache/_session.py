@@ -16,6 +16,7 @@ Rules kept here:
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import warnings
 from collections.abc import Awaitable, Callable
@@ -30,27 +31,31 @@ if TYPE_CHECKING:
     from .._context import AsyncContext
     from .._plan import NodePlan
 
-__all__ = ["Session", "run_cached_async", "run_cached_leaf"]
+__all__ = ["Session", "off_loop", "run_cached_async", "run_cached_leaf", "sync_raw"]
+
+
+_warn_lock = threading.Lock()  # warnings are rare: one lock for every session
 
 
 class Session:
     """The runner's backend for one ``run()`` / ``map()`` call, with its warn-once memory."""
 
-    __slots__ = ("_lock", "_warned", "backend", "blocking")
+    __slots__ = ("_warned", "backend", "blocking")
 
     def __init__(self, backend: Any) -> None:
         self.backend = backend
         # Unknown backends may do I/O: AsyncRunner keeps them off the loop unless they say not.
-        self.blocking = bool(getattr(backend, "blocking", True))
-        self._lock = threading.Lock()
-        self._warned: set[tuple[str, ...]] = set()
+        self.blocking = getattr(backend, "blocking", True) is not False
+        self._warned: set[tuple[str, ...]] | None = None  # made at the first warning
 
     def run(self, p: NodePlan, kwargs: dict[str, Any]) -> dict[str, Any]:
         """``run_cached_leaf`` in the calling thread (SyncRunner's driver)."""
         return run_cached_leaf(self, p, kwargs)
 
     def warn_once(self, topic: tuple[str, ...], text: str) -> None:
-        with self._lock:
+        with _warn_lock:
+            if self._warned is None:
+                self._warned = set()
             if topic in self._warned:
                 return
             self._warned.add(topic)
@@ -110,6 +115,26 @@ def run_cached_leaf(
     return outputs
 
 
+def sync_raw(p: NodePlan, kwargs: dict[str, Any], stop: threading.Event | None = None) -> Any:
+    """A sync body's raw value inside the node's capture boundary (for ``off_loop``)."""
+    return guarded(p, sync_value, p, kwargs, stop)
+
+
+async def off_loop(ctx: AsyncContext, fn: Callable[..., Any], *args: Any) -> Any:
+    """``in_thread`` for a part of a cached node, never its outputs.
+
+    A cancelled ``in_thread`` may carry the thread's result as ``settled`` for a sibling to
+    keep as its outputs; a lookup, a store or a raw value are not outputs, so it is dropped
+    (the node then counts as cancelled).
+    """
+    try:
+        return await in_thread(ctx, fn, *args)
+    except asyncio.CancelledError as cancel:
+        if hasattr(cancel, "settled"):
+            del cancel.settled
+        raise
+
+
 async def run_cached_async(
     session: Session,
     ctx: AsyncContext,
@@ -121,7 +146,7 @@ async def run_cached_async(
     key = session.key(p, kwargs)
     if key is not None:
         if session.blocking:
-            found, value = await in_thread(ctx, session.get, p, key)
+            found, value = await off_loop(ctx, session.get, p, key)
         else:
             found, value = session.get(p, key)
         if found:
@@ -130,7 +155,7 @@ async def run_cached_async(
     outputs: dict[str, Any] = guarded(p, shape, p, value)
     if key is not None:
         if session.blocking:
-            await in_thread(ctx, session.set, p, key, value)
+            await off_loop(ctx, session.set, p, key, value)
         else:
             session.set(p, key, value)
     return outputs
