@@ -46,6 +46,7 @@ RUNTIME_PAGES = [
     "nested-runs.md",
     "routing.md",
     "observe.md",
+    "caching.md",
 ]
 PAGES = GRAPH_PAGES + RUNTIME_PAGES
 # Pages that also show optional extras: skipped where those are not installed (the facade's
