@@ -146,9 +146,15 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 NO_CACHE = """
-import sys
-from hypergraph import Graph, SyncRunner, AsyncRunner, node
 import asyncio
+import sys
+
+try:
+    import hypergraph  # the facade, when installed, must not import the cache either
+except ImportError:
+    pass
+from hypergraph_graph import Graph, node
+from hypergraph_runners import AsyncRunner, SyncRunner
 
 @node(output_name="y", cache=True)
 def double(x: int) -> int:
