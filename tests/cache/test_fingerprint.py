@@ -144,3 +144,58 @@ def test_cache_version_is_validated_and_stored() -> None:
     renamed = node(f, output_name="y", cache=True, cache_version="v").with_inputs(x="z")
     assert renamed.cache_version == "v"
     assert renamed.cache
+
+
+class Embedder:
+    def __init__(self, model: str) -> None:
+        self.model = model
+
+    def embed(self, text: str) -> str:
+        return f"{self.model}:{text}"
+
+    def __call__(self, text: str) -> str:
+        return self.embed(text)
+
+
+class Opaque:
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+
+    def run(self, x: int) -> int:
+        return x
+
+
+def test_bound_methods_and_callable_objects_count_their_state() -> None:
+    assert fp(Embedder("a").embed) == fp(Embedder("a").embed)
+    assert fp(Embedder("a").embed) != fp(Embedder("b").embed)
+    assert fp(Embedder("a")) != fp(Embedder("b"))
+
+
+def test_an_unreadable_bound_instance_refuses_a_fingerprint() -> None:
+    from hypergraph_graph._fingerprint import FingerprintError
+
+    with pytest.raises(FingerprintError, match="How to fix"):
+        fp(Opaque().run)
+
+
+def test_a_global_config_object_counts_by_its_attributes(
+    load: Callable[..., ModuleType],
+) -> None:
+    mod = load(
+        "fp_config",
+        """
+        class Config:
+            def __init__(self, model):
+                self.model = model
+
+        CONFIG = Config("small")
+
+        def step(x):
+            return CONFIG.model + x
+        """,
+    )
+    before = fp(mod.step)
+    mod.CONFIG = mod.Config("large")
+    assert fp(mod.step) != before

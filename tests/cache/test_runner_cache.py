@@ -457,3 +457,24 @@ def test_a_cached_sibling_stopped_by_a_failure_reports_the_failure(backend: Any)
     assert result.status is RunStatus.FAILED
     assert isinstance(result.error, ValueError)
     assert "c" not in result.values
+
+
+def test_a_bound_method_with_unreadable_state_runs_uncached_with_a_warning(run: Run) -> None:
+    class Client:
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+            self.calls = 0
+
+        def fetch(self, x: int) -> int:
+            self.calls += 1
+            return x
+
+    client = Client()
+    step = FunctionNode(client.fetch, output_name="y", cache=True)
+    cache = InMemoryCache()
+    with pytest.warns(CacheWarning, match="'fetch'.*__hypergraph_key__"):
+        assert run(Graph([step]), cache, x=1)["y"] == 1
+    with pytest.warns(CacheWarning):
+        run(Graph([step]), cache, x=1)
+    assert client.calls == 2
+    assert len(cache) == 0

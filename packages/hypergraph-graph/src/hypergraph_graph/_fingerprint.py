@@ -44,13 +44,18 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "MAX_FUNCTIONS", "code_fingerprint"]
+__all__ = ["MAX_DEPTH", "MAX_FUNCTIONS", "FingerprintError", "code_fingerprint"]
 
 MAX_DEPTH = 5
 MAX_FUNCTIONS = 256
 
 #: Digest of a value for the fingerprint, or ``None`` when the digest cannot read it.
 ValueDigest = Callable[[Any], "bytes | None"]
+
+
+class FingerprintError(TypeError):
+    """Something the function is bound to cannot be fingerprinted: it must not be cached."""
+
 
 _MISSING = object()
 # (globals dict or cell, name or None, object seen) for every binding a fingerprint read.
@@ -122,7 +127,8 @@ class _Walk:
         elif isinstance(obj, types.MethodType):
             self.put("method", "")
             self.callable(obj.__func__, depth)
-            self.value(obj.__self__, depth)
+            if not isinstance(obj.__self__, type):  # a classmethod's class is in its source
+                self.state(obj.__self__)
         elif isinstance(obj, types.FunctionType):
             self.function(obj, depth)
         elif isinstance(obj, type):
@@ -130,7 +136,10 @@ class _Walk:
         elif callable(obj) and _is_user(type(obj).__module__):
             self.put("instance", "")
             self.cls(type(obj))
-            self.value(obj, depth)
+            call = vars(type(obj)).get("__call__")
+            if isinstance(call, types.FunctionType):
+                self.function(call, depth)  # and the helpers ``__call__`` reaches
+            self.state(obj)
         else:
             self.put("external", _qualified(obj))
 
@@ -206,11 +215,39 @@ class _Walk:
         except (OSError, TypeError, SyntaxError):
             self.put("user-class", _qualified(cls))
 
+    def state(self, obj: Any) -> None:
+        """The object a node's callable is bound to: its state must be readable.
+
+        Two differently configured instances must never share entries, so an instance whose
+        state the digest cannot read makes the fingerprint fail (the call runs uncached).
+        """
+        data = self.digest(obj)
+        if data is None:
+            attrs = getattr(obj, "__dict__", None)
+            data = self.digest(attrs) if isinstance(attrs, dict) else None
+        if data is None:
+            raise FingerprintError(
+                f"the state of the {type(obj).__qualname__} instance the node's function is "
+                "bound to cannot be digested. How to fix: give the class a "
+                "__hypergraph_key__() method returning its identifying fields, or register it "
+                "with hypergraph.cache.register_digest"
+            )
+        self.put("state", data)
+
     def value(self, obj: Any, depth: int) -> None:
         if callable(obj) and not isinstance(obj, type) and hasattr(obj, "__code__"):
             self.callable(obj, depth)
             return
+        kind = type(obj)
+        if kind.__module__.startswith("hypergraph_graph") and callable(getattr(obj, "func", None)):
+            self.callable(obj.func, depth)  # a node object used in the body: its function
+            return
         data = self.digest(obj)
+        if data is None and _is_user(kind.__module__):
+            # A plain object of the user's own class (a config): its attributes, if readable.
+            attrs = getattr(obj, "__dict__", None)
+            if isinstance(attrs, dict) and (data := self.digest(attrs)) is not None:
+                self.put("attributes", _qualified(kind))
         if data is None:
             # A global object the value digest cannot read (a client, a lock): its type counts,
             # its state cannot; documented, and ``cache_version=`` covers it.

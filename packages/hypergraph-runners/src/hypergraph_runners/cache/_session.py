@@ -22,6 +22,8 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from hypergraph_graph._fingerprint import FingerprintError
+
 from .._leaf import Hit, guarded, shape, sync_value
 from .._tasks import in_thread
 from ._backend import CacheWarning
@@ -66,6 +68,8 @@ class Session:
             return key_of(p.node, kwargs)  # type: ignore[arg-type]  # p.cached: a FunctionNode
         except UncacheableInput as exc:
             self.warn_once(("input", p.name, exc.param), str(exc))
+        except FingerprintError as exc:
+            self.warn_once(("key", p.name), f"Node '{p.name}' runs uncached: {exc}.")
         except Exception as exc:
             self.warn_once(
                 ("key", p.name),
