@@ -478,3 +478,40 @@ def test_a_bound_method_with_unreadable_state_runs_uncached_with_a_warning(run: 
         run(Graph([step]), cache, x=1)
     assert client.calls == 2
     assert len(cache) == 0
+
+
+def test_async_runner_never_calls_a_disk_cache_on_the_event_loop(tmp_path: Any) -> None:
+    from hypergraph_runners.cache import DiskCache
+
+    threads: list[int] = []
+
+    class Recording(DiskCache):
+        def get(self, key: str) -> tuple[bool, Any]:
+            threads.append(threading.get_ident())
+            return super().get(key)
+
+        def set(self, key: str, value: Any) -> None:
+            threads.append(threading.get_ident())
+            super().set(key, value)
+
+    @node(output_name="a", cache=True)
+    async def fetch(x: int) -> int:
+        return x + 1
+
+    @node(output_name="b", cache=True)
+    def compute(a: int) -> int:
+        return a * 2
+
+    cache = Recording(tmp_path / "c")
+
+    async def main() -> tuple[int, int]:
+        loop_thread = threading.get_ident()
+        for sync_nodes in ("thread", "inline", "thread"):
+            runner = AsyncRunner(cache=cache, sync_nodes=sync_nodes)  # type: ignore[arg-type]
+            assert (await runner.run(Graph([fetch, compute]), x=1))["b"] == 4
+        return loop_thread, len(threads)
+
+    loop_thread, count = asyncio.run(main())
+    assert count == 2 + 2 + 2 + 2  # 2 misses with stores, then 2 hits per later run
+    assert loop_thread not in threads
+    cache.close()
