@@ -60,7 +60,9 @@ class FingerprintError(TypeError):
 _MISSING = object()
 # (globals dict or cell, name or None, object seen) for every binding a fingerprint read.
 _Watch = tuple[Any, str | None, Any]
-_memo: weakref.WeakKeyDictionary[Any, tuple[str, tuple[_Watch, ...]]] = weakref.WeakKeyDictionary()
+# id(function) -> (weak reference to it, fingerprint, watches). Keyed by id rather than a
+# WeakKeyDictionary: a lookup then makes no new weak reference (this runs on every cache lookup).
+_memo: dict[int, tuple[weakref.ref[Any], str, tuple[_Watch, ...]]] = {}
 _memo_lock = threading.Lock()
 
 
@@ -69,27 +71,32 @@ def code_fingerprint(func: Callable[..., Any], digest: ValueDigest) -> str:
 
     Memoized per function; recomputed when a global name or closure cell it read was rebound.
     """
-    try:
-        found = _memo.get(func)
-    except TypeError:  # not weak-referenceable (a builtin, some callables): not memoized
-        found = None
-    if found is not None:
-        fingerprint, watches = found
-        for where, name, obj in watches:
+    found = _memo.get(id(func))
+    if found is not None and found[0]() is func:
+        for where, name, obj in found[2]:
             now = where.get(name, _MISSING) if name is not None else _cell(where)
             if now is not obj:
                 break
         else:
-            return fingerprint
+            return found[1]
     walk = _Walk(digest)
     walk.callable(func, 0)
     result = walk.hash.hexdigest()
+    key = id(func)
     try:
-        with _memo_lock:
-            _memo[func] = (result, tuple(walk.watches))
-    except TypeError:
-        pass
+        ref = weakref.ref(func, lambda _, key=key: _forget(key))  # type: ignore[misc]
+    except TypeError:  # not weak-referenceable: not memoized
+        return result
+    with _memo_lock:
+        _memo[key] = (ref, result, tuple(walk.watches))
     return result
+
+
+def _forget(key: int) -> None:
+    with _memo_lock:
+        entry = _memo.get(key)
+        if entry is not None and entry[0]() is None:
+            del _memo[key]
 
 
 def _cell(cell: Any) -> Any:

@@ -92,9 +92,12 @@ class BaseRunner(abc.ABC):
         """The call's view of the backend; ``None`` (and no import at all) without one."""
         if self._cache is None:
             return None
-        from .cache._session import Session
+        global _Session
+        if _Session is None:
+            from .cache._session import Session
 
-        return Session(self._cache)
+            _Session = Session
+        return _Session(self._cache)
 
     @property
     @abc.abstractmethod
@@ -206,6 +209,8 @@ class BaseRunner(abc.ABC):
         assert budget is not None
         return MapCall(Call(graph, prepared, selected, budget, raise_), lists, map_mode)
 
+
+_Session: type[Session] | None = None  # imported at the first call with a cache
 
 _RUN_OPTIONS = (
     "select",

@@ -26,7 +26,7 @@ from hypergraph_types._format import did_you_mean, fmt_names, message
 
 from ._digest import Undigestable, feed, try_digest
 
-__all__ = ["FORMAT", "UncacheableInput", "compute_cache_key", "key_of"]
+__all__ = ["FORMAT", "UncacheableInput", "compute_cache_key", "key_of", "static_part"]
 
 FORMAT = b"hg-cache/1"
 
@@ -51,11 +51,13 @@ class UncacheableInput(TypeError):
         )
 
 
-def key_of(node: FunctionNode, inputs: Mapping[str, Any]) -> str:
-    """The key of calling ``node`` with ``inputs`` (current input names -> values)."""
-    static = _static.get(node)
+def key_of(node: FunctionNode, inputs: Mapping[str, Any], static: Static | None = None) -> str:
+    """The key of calling ``node`` with ``inputs`` (current input names -> values).
+
+    ``static`` is ``static_part(node)``, when the caller keeps it (the runners do, per plan).
+    """
     if static is None:
-        static = _static_part(node)
+        static = _static.get(node) or static_part(node)
     start, params = static
     h = start.copy()
     h.update(code_fingerprint(node.func, try_digest).encode())
@@ -76,12 +78,12 @@ def key_of(node: FunctionNode, inputs: Mapping[str, Any]) -> str:
 
 # Per node (a renamed copy is another node): the hash of the parts that never change, and
 # current input name -> parameter name (encoded).
-_static: weakref.WeakKeyDictionary[FunctionNode, tuple[Any, dict[str, bytes]]] = (
-    weakref.WeakKeyDictionary()
-)
+Static = tuple[Any, dict[str, bytes]]
+_static: weakref.WeakKeyDictionary[FunctionNode, Static] = weakref.WeakKeyDictionary()
 
 
-def _static_part(node: FunctionNode) -> tuple[Any, dict[str, bytes]]:
+def static_part(node: FunctionNode) -> Static:
+    """The hash of the key parts that never change for ``node``, and its parameter names."""
     kind = type(node)
     h = hashlib.sha256(FORMAT)
     h.update(

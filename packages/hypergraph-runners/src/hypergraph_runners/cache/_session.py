@@ -27,7 +27,7 @@ from hypergraph_graph._fingerprint import FingerprintError
 from .._leaf import Hit, guarded, shape, sync_value
 from .._tasks import in_thread
 from ._backend import CacheWarning
-from ._key import UncacheableInput, key_of
+from ._key import UncacheableInput, key_of, static_part
 
 if TYPE_CHECKING:
     from .._context import AsyncContext
@@ -65,7 +65,10 @@ class Session:
 
     def key(self, p: NodePlan, kwargs: dict[str, Any]) -> str | None:
         try:
-            return key_of(p.node, kwargs)  # type: ignore[arg-type]  # p.cached: a FunctionNode
+            part = p.key_part
+            if part is None:
+                part = p.key_part = static_part(p.node)  # type: ignore[arg-type]
+            return key_of(p.node, kwargs, part)  # type: ignore[arg-type]  # p.cached: a leaf
         except UncacheableInput as exc:
             self.warn_once(("input", p.name, exc.param), str(exc))
         except FingerprintError as exc:
