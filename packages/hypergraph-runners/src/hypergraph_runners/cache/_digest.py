@@ -45,11 +45,14 @@ __all__ = ["Undigestable", "digest", "feed", "register_digest", "try_digest"]
 class Undigestable(TypeError):
     """A value the digest cannot read; ``where`` is its path inside the input (``[2].x``)."""
 
-    def __init__(self, value: Any, where: str) -> None:
+    def __init__(self, value: Any, where: str = "") -> None:
         kind = type(value)
         self.type_name = f"{kind.__module__}.{kind.__qualname__}"
-        self.where = where
-        super().__init__(f"cannot digest a value of type {self.type_name} at {where or '<top>'}")
+        self.where = where  # containers prepend their part of the path as it propagates
+        super().__init__(self.type_name)
+
+    def __str__(self) -> str:
+        return f"cannot digest a value of type {self.type_name} at {self.where or '<top>'}"
 
 
 _registry: dict[type, Callable[[Any], Any]] = {}
@@ -84,13 +87,17 @@ def register_digest(kind: type, key: Callable[[Any], Any]) -> None:
 def digest(value: Any) -> bytes:
     """The 32-byte digest of ``value``; raises ``Undigestable`` for what it cannot read."""
     h = hashlib.sha256(b"hg-digest/1")
-    _Walk(h).walk(value, "")
+    walk = _Walk(h)
+    walk.walk(value)
+    walk.flush()
     return h.digest()
 
 
 def feed(h: Any, value: Any) -> None:
     """Feed ``value``'s tagged walk into the running hash ``h`` (one hash for a whole key)."""
-    _Walk(h).walk(value, "")
+    walk = _Walk(h)
+    walk.walk(value)
+    walk.flush()
 
 
 def try_digest(value: Any) -> bytes | None:
@@ -101,100 +108,142 @@ def try_digest(value: Any) -> bytes | None:
         return None
 
 
+_BIG = 1 << 16  # bytes fed to the hash directly rather than through the buffer
+
+
 class _Walk:
-    __slots__ = ("h", "open")
+    """One digest: small parts are gathered in a buffer, hashed in large blocks (faster)."""
+
+    __slots__ = ("buf", "h", "open", "put")
 
     def __init__(self, h: Any) -> None:
         self.h = h
+        self.buf = bytearray()
+        self.put = self.buf.extend
         self.open: dict[int, int] = {}  # id of a container being walked -> its depth
 
-    def walk(self, v: Any, where: str) -> None:
-        h = self.h
+    def flush(self) -> None:
+        self.h.update(self.buf)
+        self.buf.clear()
+
+    def big(self, data: Any) -> None:
+        """Feed a large buffer straight to the hash, after what is gathered so far."""
+        if len(data) < _BIG:
+            self.put(data)
+            return
+        self.flush()
+        self.h.update(data)
+
+    def walk(self, v: Any) -> None:
+        h = self
+        put = self.put
         kind = type(v)
         if kind is str:
             data = v.encode("utf-8", "surrogatepass")
-            h.update(b"s%d:" % len(data))
-            h.update(data)
+            put(b"s%d:" % len(data))
+            h.big(data)
         elif kind is int:
-            h.update(b"i%d;" % v)
+            put(b"i%d;" % v)
         elif kind is bool or v is None:
-            h.update(b"T" if v is True else b"F" if v is False else b"N")
+            put(b"T" if v is True else b"F" if v is False else b"N")
         elif kind is float:
-            h.update(b"f")
-            h.update(_NAN if v != v else _pack_double(v))
+            put(b"f")
+            put(_NAN if v != v else _pack_double(v))
         elif kind is bytes or kind is bytearray or kind is memoryview:
             data = bytes(v) if kind is memoryview else v
-            h.update(b"b%d%s:" % (len(data), b"a" if kind is bytearray else b""))
-            h.update(data)
+            put(b"b%d%s:" % (len(data), b"a" if kind is bytearray else b""))
+            h.big(data)
         elif kind is list or kind is tuple:
-            self.sequence(v, b"l" if kind is list else b"t", where)
+            self.sequence(v, b"l" if kind is list else b"t")
         elif kind is dict:
-            self.mapping(v, where)
+            self.mapping(v)
         elif kind is set or kind is frozenset:
-            self.unordered(v, where)
+            self.unordered(v)
         else:
-            self.other(v, kind, where)
+            self.other(v, kind)
 
     def enter(self, v: Any) -> bool:
         """Open a container; a cycle writes a back-reference instead and returns False."""
         depth = self.open.get(id(v))
         if depth is not None:
-            self.h.update(b"R%d;" % depth)
+            self.put(b"R%d;" % depth)
             return False
         self.open[id(v)] = len(self.open)
         return True
 
-    def sequence(self, v: Any, tag: bytes, where: str) -> None:
+    def sequence(self, v: Any, tag: bytes) -> None:
         if not self.enter(v):
             return
-        self.h.update(b"%s%d[" % (tag, len(v)))
-        for i, item in enumerate(v):
-            self.walk(item, f"{where}[{i}]")
-        self.h.update(b"]")
+        self.put(b"%s%d[" % (tag, len(v)))
+        i = 0
+        try:
+            for i, item in enumerate(v):  # noqa: B007 - i names the failing item below
+                self.walk(item)
+        except Undigestable as exc:
+            exc.where = f"[{i}]{exc.where}"
+            raise
+        self.put(b"]")
         del self.open[id(v)]
 
-    def mapping(self, v: dict[Any, Any], where: str) -> None:
+    def mapping(self, v: dict[Any, Any]) -> None:
         if not self.enter(v):
             return
-        self.h.update(b"d%d{" % len(v))
+        self.put(b"d%d{" % len(v))
+        walk = self.walk
         for k, item in v.items():
-            self.walk(k, f"{where}.<key>")
-            self.walk(item, f"{where}[{k!r}]")
-        self.h.update(b"}")
+            try:
+                walk(k)
+            except Undigestable as exc:
+                exc.where = f".<key>{exc.where}"
+                raise
+            try:
+                walk(item)
+            except Undigestable as exc:
+                exc.where = f"[{k!r}]{exc.where}"
+                raise
+        self.put(b"}")
         del self.open[id(v)]
 
-    def unordered(self, v: Any, where: str) -> None:
-        parts = sorted(digest(item) for item in v)  # each element on its own: order-free
-        self.h.update(b"%s%d{" % (b"S" if type(v) is set else b"Z", len(parts)))
+    def unordered(self, v: Any) -> None:
+        try:
+            parts = sorted(digest(item) for item in v)  # each element on its own: order-free
+        except Undigestable as exc:
+            exc.where = f".<element>{exc.where}"
+            raise
+        self.put(b"%s%d{" % (b"S" if type(v) is set else b"Z", len(parts)))
         for part in parts:
-            self.h.update(part)
-        self.h.update(b"}")
+            self.put(part)
+        self.put(b"}")
 
     def tagged(self, kind: type, text: str) -> None:
         label = f"{kind.__module__}.{kind.__qualname__}:{text}".encode("utf-8", "surrogatepass")
-        self.h.update(b"o%d:" % len(label))
-        self.h.update(label)
+        self.put(b"o%d:" % len(label))
+        self.put(label)
 
-    def fields(self, v: Any, kind: type, names: Any, where: str) -> None:
+    def fields(self, v: Any, kind: type, names: Any) -> None:
         if not self.enter(v):
             return
         self.tagged(kind, "fields")
         for name in names:
-            self.walk(name, where)
-            self.walk(getattr(v, name), f"{where}.{name}")
+            self.walk(name)
+            try:
+                self.walk(getattr(v, name))
+            except Undigestable as exc:
+                exc.where = f".{name}{exc.where}"
+                raise
         del self.open[id(v)]
 
-    def other(self, v: Any, kind: type, where: str) -> None:  # noqa: C901
+    def other(self, v: Any, kind: type) -> None:  # noqa: C901
         for klass in kind.__mro__:
             key = _registry.get(klass)
             if key is not None:
                 self.tagged(kind, "registered")
-                self.walk(key(v), where)
+                self.walk(key(v))
                 return
         hook = getattr(v, "__hypergraph_key__", None)
         if hook is not None and not isinstance(v, type):
             self.tagged(kind, "key")
-            self.walk(hook(), where)
+            self.walk(hook())
         elif isinstance(v, enum.Enum):
             self.tagged(kind, v.name)
         elif isinstance(v, (datetime.datetime, datetime.date, datetime.time)):
@@ -206,41 +255,41 @@ class _Walk:
             self.tagged(kind, str(v))
         elif kind is complex:
             self.tagged(kind, "")
-            self.walk(v.real, where)
-            self.walk(v.imag, where)
+            self.walk(v.real)
+            self.walk(v.imag)
         elif kind is range:
             self.tagged(kind, f"{v.start},{v.stop},{v.step}")
         elif dataclasses.is_dataclass(v):
-            self.fields(v, kind, [f.name for f in dataclasses.fields(v)], where)
+            self.fields(v, kind, [f.name for f in dataclasses.fields(v)])
         elif isinstance(v, tuple) and hasattr(kind, "_fields"):  # NamedTuple
-            self.fields(v, kind, kind._fields, where)
+            self.fields(v, kind, kind._fields)
         elif hasattr(kind, "__struct_fields__"):  # msgspec.Struct
-            self.fields(v, kind, kind.__struct_fields__, where)
+            self.fields(v, kind, kind.__struct_fields__)
         elif hasattr(kind, "__attrs_attrs__"):  # attrs
-            self.fields(v, kind, [a.name for a in kind.__attrs_attrs__], where)
+            self.fields(v, kind, [a.name for a in kind.__attrs_attrs__])
         elif hasattr(kind, "model_fields") and hasattr(v, "model_dump"):  # pydantic v2
-            self.fields(v, kind, list(kind.model_fields), where)
+            self.fields(v, kind, list(kind.model_fields))
         elif kind.__module__ == "numpy" or kind.__module__.startswith("numpy."):
-            self.numpy(v, kind, where)
+            self.numpy(v, kind)
         elif isinstance(v, (str, int, float, bytes, list, tuple, dict, set, frozenset)):
             # A subclass of a builtin: its type counts, then its builtin content.
             self.tagged(kind, "builtin-subclass")
             base = next(b for b in kind.__mro__ if b.__module__ == "builtins")
-            self.walk(base(v), where)
+            self.walk(base(v))
         else:
-            raise Undigestable(v, where)
+            raise Undigestable(v)
 
-    def numpy(self, v: Any, kind: type, where: str) -> None:
+    def numpy(self, v: Any, kind: type) -> None:
         dtype = getattr(v, "dtype", None)
         if dtype is None or dtype.hasobject:
             if dtype is not None and hasattr(v, "tolist"):
                 self.tagged(kind, f"object{getattr(v, 'shape', ())}")
-                self.walk(v.tolist(), where)
+                self.walk(v.tolist())
                 return
-            raise Undigestable(v, where)
+            raise Undigestable(v)
         numpy = importlib.import_module("numpy")  # already imported: v is one of its types
         shape = getattr(v, "shape", ())
         self.tagged(kind, f"{dtype.str}{shape}")
         data = numpy.ascontiguousarray(v).tobytes() if shape else v.tobytes()
-        self.h.update(b"%d:" % len(data))
-        self.h.update(data)
+        self.put(b"%d:" % len(data))
+        self.big(data)
