@@ -234,3 +234,9 @@ def test_many_processes_share_one_directory(tmp_path: Path) -> None:
     assert total == db.execute("SELECT SUM(size) FROM entries").fetchone()[0]
     assert db.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 20
     db.close()
+
+
+def test_a_file_that_is_not_a_database_fails_at_construction_clearly(tmp_path: Path) -> None:
+    (tmp_path / "cache.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(OSError, match="How to fix"):
+        DiskCache(tmp_path)

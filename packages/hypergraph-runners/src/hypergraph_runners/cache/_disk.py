@@ -109,7 +109,14 @@ class DiskCache:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(("hits", "misses", "stores", "evictions", "errors"), 0)
-        self._connection()  # create the schema now: errors surface at construction
+        try:
+            self._connection()  # create the schema now: errors surface at construction
+        except sqlite3.Error as exc:
+            raise OSError(
+                f"DiskCache cannot open {self.file} ({type(exc).__name__}: {exc}). How to fix: "
+                "check the directory's permissions and free space, or delete the file to "
+                "start with an empty cache."
+            ) from exc
 
     # -- connections ---------------------------------------------------------------------
 
@@ -121,6 +128,19 @@ class DiskCache:
         conn = sqlite3.connect(
             self.file, timeout=30.0, isolation_level=None, check_same_thread=False
         )
+        try:
+            self._prepare(conn)
+        except BaseException:
+            conn.close()
+            raise
+        local.conn, local.pid = conn, os.getpid()
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    @staticmethod
+    def _prepare(conn: sqlite3.Connection) -> None:
+        """Settings of a new connection, and the schema (idempotent, safe when racing)."""
         conn.execute("PRAGMA busy_timeout = 30000")
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
@@ -134,10 +154,6 @@ class DiskCache:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        local.conn, local.pid = conn, os.getpid()
-        with self._lock:
-            self._all.append(conn)
-        return conn
 
     def _count(self, name: str, n: int = 1) -> None:
         with self._lock:
