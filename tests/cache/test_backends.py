@@ -240,3 +240,15 @@ def test_a_file_that_is_not_a_database_fails_at_construction_clearly(tmp_path: P
     (tmp_path / "cache.sqlite3").write_bytes(b"this is not a database" * 100)
     with pytest.raises(OSError, match="How to fix"):
         DiskCache(tmp_path)
+
+
+def test_connections_of_finished_threads_are_closed(tmp_path: Path) -> None:
+    import threading
+
+    cache = DiskCache(tmp_path)
+    for _ in range(5):  # as AsyncRunner does: a new pool of threads per call
+        worker = threading.Thread(target=cache.get, args=("k",))
+        worker.start()
+        worker.join()
+    assert len(cache._all) <= 2  # this thread's, and the last finished thread's at most
+    cache.close()

@@ -106,7 +106,10 @@ class DiskCache:
         self.ttl = ttl
         self._secret = secret
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        # Every open connection with its thread: those of finished threads (AsyncRunner makes
+        # a thread pool per call) are closed when the next connection is opened.
+        self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._pid = os.getpid()
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(("hits", "misses", "stores", "evictions", "errors"), 0)
         try:
@@ -135,7 +138,13 @@ class DiskCache:
             raise
         local.conn, local.pid = conn, os.getpid()
         with self._lock:
-            self._all.append(conn)
+            if self._pid != local.pid:  # a forked child: the parent's connections are not ours
+                self._all, self._pid = [], local.pid
+            finished = [c for t, c in self._all if not t.is_alive()]
+            self._all = [(t, c) for t, c in self._all if t.is_alive()]
+            self._all.append((threading.current_thread(), conn))
+        for old in finished:
+            old.close()
         return conn
 
     @staticmethod
@@ -310,7 +319,7 @@ class DiskCache:
         """Close every connection this object opened (it reopens on next use)."""
         with self._lock:
             conns, self._all = self._all, []
-        for conn in conns:
+        for _, conn in conns:
             conn.close()
         self._local = threading.local()
 
