@@ -512,3 +512,31 @@ def test_async_runner_never_calls_a_disk_cache_on_the_event_loop(tmp_path: Any) 
     assert count == 2 + 2 + 2 + 2  # 2 misses with stores, then 2 hits per later run
     assert loop_thread not in threads
     cache.close()
+
+
+def test_a_large_broadcast_input_is_hashed_once_per_call(
+    run_map: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    import hypergraph_runners.cache._digest as digest_module
+
+    hashed: list[int] = []
+
+    def counting(data: bytes) -> Any:
+        hashed.append(len(data))
+        return hashlib.sha256(data)
+
+    monkeypatch.setattr(digest_module, "_sha256", counting)
+
+    @node(output_name="n", cache=True)
+    def size(blob: bytes, i: int) -> int:
+        return len(blob) + i
+
+    blob = bytes(1024**2)
+    cache = InMemoryCache()
+    results = run_map(Graph([size]), cache, {"blob": blob, "i": list(range(5))}, map_over="i")
+    assert [r["n"] for r in results] == [1024**2 + i for i in range(5)]
+    assert hashed == [1024**2]  # five keys, one hash of the megabyte
+    key = compute_cache_key(size, {"blob": bytes(1024**2), "i": 0})  # no memo: same key
+    assert cache.get(key) == (True, 1024**2)

@@ -93,9 +93,18 @@ def digest(value: Any) -> bytes:
     return h.digest()
 
 
-def feed(h: Any, value: Any) -> None:
-    """Feed ``value``'s tagged walk into the running hash ``h`` (one hash for a whole key)."""
-    walk = _Walk(h)
+#: id -> (object, digest) of large ``bytes`` / ``str`` values already digested in one call.
+Memo = dict[int, tuple[Any, bytes]]
+
+
+def feed(h: Any, value: Any, memo: Memo | None = None) -> None:
+    """Feed ``value``'s tagged walk into the running hash ``h`` (one hash for a whole key).
+
+    With ``memo`` (one per ``run()`` / ``map()`` call), a large immutable ``bytes`` or ``str``
+    is hashed once per call however many executions take it (a value broadcast to every map
+    item); the memo holds the object, so its id cannot be reused meanwhile.
+    """
+    walk = _Walk(h, memo)
     walk.walk(value)
     walk.flush()
 
@@ -108,16 +117,25 @@ def try_digest(value: Any) -> bytes | None:
         return None
 
 
-_BIG = 1 << 16  # bytes fed to the hash directly rather than through the buffer
+_BIG = 1 << 16  # bytes / str at least this long enter as their own SHA-256 (memoizable)
+_sha256 = hashlib.sha256
+_MEMO_SIZE = 16
+_memo_lock = threading.Lock()
+
+
+def _large_digest(v: bytes | str) -> bytes:
+    data = v if type(v) is bytes else v.encode("utf-8", "surrogatepass")  # type: ignore[union-attr]
+    return _sha256(data).digest()
 
 
 class _Walk:
     """One digest: small parts are gathered in a buffer, hashed in large blocks (faster)."""
 
-    __slots__ = ("buf", "h", "open", "put")
+    __slots__ = ("buf", "h", "memo", "open", "put")
 
-    def __init__(self, h: Any) -> None:
+    def __init__(self, h: Any, memo: Memo | None = None) -> None:
         self.h = h
+        self.memo = memo
         self.buf = bytearray()
         self.put = self.buf.extend
         self.open: dict[int, int] = {}  # id of a container being walked -> its depth
@@ -134,14 +152,35 @@ class _Walk:
         self.flush()
         self.h.update(data)
 
+    def large(self, v: bytes | str) -> None:
+        """A long ``bytes`` / ``str`` enters as its own SHA-256, computed once per call."""
+        memo = self.memo
+        if memo is None:
+            inner = _large_digest(v)
+        else:
+            # Under one lock: concurrent map items taking one broadcast value hash it once.
+            with _memo_lock:
+                found = memo.pop(id(v), None)
+                inner = found[1] if found is not None and found[0] is v else _large_digest(v)
+                # Least recently used out first: a few entries keep what is reused (a
+                # broadcast value) without holding every distinct item of a long map alive.
+                memo[id(v)] = (v, inner)
+                if len(memo) > _MEMO_SIZE:
+                    del memo[next(iter(memo))]
+        self.put(b"H%s" % (b"b" if type(v) is bytes else b"s"))
+        self.put(inner)
+
     def walk(self, v: Any) -> None:
         h = self
         put = self.put
         kind = type(v)
         if kind is str:
+            if len(v) >= _BIG:
+                h.large(v)
+                return
             data = v.encode("utf-8", "surrogatepass")
             put(b"s%d:" % len(data))
-            h.big(data)
+            put(data)
         elif kind is int:
             put(b"i%d;" % v)
         elif kind is bool or v is None:
@@ -149,6 +188,8 @@ class _Walk:
         elif kind is float:
             put(b"f")
             put(_NAN if v != v else _pack_double(v))
+        elif kind is bytes and len(v) >= _BIG:
+            h.large(v)
         elif kind is bytes or kind is bytearray or kind is memoryview:
             data = bytes(v) if kind is memoryview else v
             put(b"b%d%s:" % (len(data), b"a" if kind is bytearray else b""))

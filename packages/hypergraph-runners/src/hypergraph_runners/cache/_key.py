@@ -24,7 +24,7 @@ from hypergraph_graph import FunctionNode
 from hypergraph_graph._fingerprint import code_fingerprint
 from hypergraph_types._format import did_you_mean, fmt_names, message
 
-from ._digest import Undigestable, feed, try_digest
+from ._digest import Memo, Undigestable, feed, try_digest
 
 __all__ = ["FORMAT", "UncacheableInput", "compute_cache_key", "key_of", "static_part"]
 
@@ -51,10 +51,16 @@ class UncacheableInput(TypeError):
         )
 
 
-def key_of(node: FunctionNode, inputs: Mapping[str, Any], static: Static | None = None) -> str:
+def key_of(
+    node: FunctionNode,
+    inputs: Mapping[str, Any],
+    static: Static | None = None,
+    memo: Memo | None = None,
+) -> str:
     """The key of calling ``node`` with ``inputs`` (current input names -> values).
 
-    ``static`` is ``static_part(node)``, when the caller keeps it (the runners do, per plan).
+    ``static`` is ``static_part(node)``, when the caller keeps it (the runners do, per plan);
+    ``memo`` is the call's memo of large values already digested (``_digest.feed``).
     """
     if static is None:
         static = _static.get(node) or static_part(node)
@@ -66,7 +72,7 @@ def key_of(node: FunctionNode, inputs: Mapping[str, Any], static: Static | None 
         param = params[name]
         h.update(b"p%d:%s" % (len(param), param))
         try:
-            feed(h, inputs[name])
+            feed(h, inputs[name], memo)
         except Undigestable as exc:
             raise UncacheableInput(node.name, param.decode(), exc) from None
         except RecursionError:

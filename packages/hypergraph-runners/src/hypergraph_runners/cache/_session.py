@@ -27,6 +27,7 @@ from hypergraph_graph._fingerprint import FingerprintError
 from .._leaf import Hit, guarded, shape, sync_value
 from .._tasks import in_thread
 from ._backend import CacheWarning
+from ._digest import Memo
 from ._key import UncacheableInput, key_of, static_part
 
 if TYPE_CHECKING:
@@ -42,10 +43,11 @@ _warn_lock = threading.Lock()  # warnings are rare: one lock for every session
 class Session:
     """The runner's backend for one ``run()`` / ``map()`` call, with its warn-once memory."""
 
-    __slots__ = ("_warned", "backend", "blocking")
+    __slots__ = ("_warned", "backend", "blocking", "memo")
 
     def __init__(self, backend: Any) -> None:
         self.backend = backend
+        self.memo: Memo | None = None  # large inputs digested in this call, made on demand
         # Unknown backends may do I/O: AsyncRunner keeps them off the loop unless they say not.
         self.blocking = getattr(backend, "blocking", True) is not False
         self._warned: set[tuple[str, ...]] | None = None  # made at the first warning
@@ -68,7 +70,10 @@ class Session:
             part = p.key_part
             if part is None:
                 part = p.key_part = static_part(p.node)  # type: ignore[arg-type]
-            return key_of(p.node, kwargs, part)  # type: ignore[arg-type]  # p.cached: a leaf
+            memo = self.memo
+            if memo is None:
+                memo = self.memo = {}
+            return key_of(p.node, kwargs, part, memo)  # type: ignore[arg-type]  # a leaf
         except UncacheableInput as exc:
             self.warn_once(("input", p.name, exc.param), str(exc))
         except FingerprintError as exc:
