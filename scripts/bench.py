@@ -782,6 +782,74 @@ def scenario_dataflow(s: Sizes) -> Scenario:
     return Scenario("dataflow", cases, rows)
 
 
+def scenario_cache(s: Sizes) -> Scenario:
+    """Result caching (issue 16): what a hit costs over running a trivial node, and key costs."""
+    import tempfile
+    import timeit
+
+    from hypergraph.cache import DiskCache, InMemoryCache, compute_cache_key
+
+    def double(x: int) -> int:
+        return 2 * x
+
+    def kilobyte(x: int) -> bytes:
+        return bytes(1024)
+
+    plain_g = Graph([node(double, output_name="y")])
+    mem_g = Graph([node(double, output_name="y", cache=True)])
+    kb_plain_g = Graph([node(kilobyte, output_name="y")])
+    kb_disk_g = Graph([node(kilobyte, output_name="y", cache=True)])
+    folder = tempfile.TemporaryDirectory(prefix="hypergraph-bench-")
+    disk = DiskCache(folder.name)
+    plain, mem, on_disk = SyncRunner(), SyncRunner(cache=InMemoryCache()), SyncRunner(cache=disk)
+    amem = AsyncRunner(cache=InMemoryCache())
+    aplain = AsyncRunner()
+    arg = {"x": 1}
+    mem.run(mem_g, arg)  # warm: every timed call below is a hit
+    on_disk.run(kb_disk_g, arg)
+    asyncio.run(amem.run(mem_g, arg))
+    two, kb = _expect("y", 2), _expect("y", bytes(1024))
+    cases = [
+        Case("plain", lambda: plain.run(plain_g, arg), two),
+        Case("mem-hit", lambda: mem.run(mem_g, arg), two),
+        Case("kb-plain", lambda: plain.run(kb_plain_g, arg), kb),
+        Case("disk-hit", lambda: on_disk.run(kb_disk_g, arg), kb),
+        Case("aplain", lambda: aplain.run(plain_g, arg), two, is_async=True),
+        Case("amem-hit", lambda: amem.run(mem_g, arg), two, is_async=True),
+    ]
+    keyed = node(double, output_name="y", cache=True)
+    big = {"x": bytes(1024**2)}
+    wide = {"x": {f"k{i}": i for i in range(10_000)}}
+
+    def once(loop: asyncio.AbstractEventLoop) -> dict[str, float]:
+        folder.name  # keep the directory alive until the probes ran  # noqa: B018
+        repeat = 3 if s is SMOKE else 20
+        return {
+            "key-1mb": min(
+                timeit.repeat(lambda: compute_cache_key(keyed, big), number=1, repeat=repeat)
+            ),
+            "key-10k": min(
+                timeit.repeat(lambda: compute_cache_key(keyed, wide), number=1, repeat=repeat)
+            ),
+        }
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        mem_sync, mem_async = _us(m["mem-hit"] - m["plain"]), _us(m["amem-hit"] - m["aplain"])
+        disk_hit = _us(m["disk-hit"] - m["kb-plain"])
+        return [
+            Row("cache", "InMemoryCache hit over an uncached trivial node", "us", NA, NA,
+                mem_sync, mem_async, "goal <= 5 us"),
+            Row("cache", "DiskCache hit of a 1 KB value over computing it", "us", NA, NA,
+                disk_hit, "-", "goal <= 100 us"),
+            Row("cache", "cache key of a 1 MB bytes input", "ms", NA, NA, _ms(m["key-1mb"]), "-",
+                "computed once per execution"),
+            Row("cache", "cache key of a 10k-item dict input", "ms", NA, NA, _ms(m["key-10k"]),
+                "-", "computed once per execution"),
+        ]  # fmt: skip
+
+    return Scenario("cache", cases, rows, once)
+
+
 SCENARIOS: dict[str, Callable[[Sizes], Scenario]] = {
     "chain": scenario_chain,
     "wide": scenario_wide,
@@ -791,6 +859,7 @@ SCENARIOS: dict[str, Callable[[Sizes], Scenario]] = {
     "build": scenario_build,
     "async-nodes": scenario_async_nodes,
     "dataflow": scenario_dataflow,
+    "cache": scenario_cache,
 }
 
 

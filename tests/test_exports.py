@@ -11,7 +11,13 @@ import types
 
 import pytest
 
-PACKAGES = ["hypergraph_graph", "hypergraph_runners", "hypergraph"]
+PACKAGES = [
+    "hypergraph_graph",
+    "hypergraph_runners",
+    "hypergraph",
+    "hypergraph_runners.cache",
+    "hypergraph.cache",
+]
 # The facade re-exports the lower layers (SPEC §1.5).
 LOWER_LAYERS = ["hypergraph_types", "hypergraph_graph", "hypergraph_runners"]
 
@@ -102,3 +108,11 @@ def test_errors_print_as_the_name_users_import() -> None:
     assert line.startswith("hypergraph.MissingInputError: Missing required inputs: 'x'")
     clone = pickle.loads(pickle.dumps(err))
     assert type(clone) is hypergraph.MissingInputError and str(clone) == str(err)
+
+
+def test_facade_cache_module_reexports_the_runners_cache() -> None:
+    facade = pytest.importorskip("hypergraph.cache")
+    lower = pytest.importorskip("hypergraph_runners.cache")
+    assert set(facade.__all__) == set(lower.__all__)
+    for name in facade.__all__:
+        assert getattr(facade, name) is getattr(lower, name), name

@@ -48,6 +48,7 @@ RUNTIME_PAGES = [
     "routing.md",
     "observe.md",
     "coming-from-hypergraph.md",
+    "caching.md",
 ]
 PAGES = GRAPH_PAGES + RUNTIME_PAGES
 # Pages that also show optional extras: skipped where those are not installed (the facade's

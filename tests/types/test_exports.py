@@ -42,6 +42,8 @@ SPEC_EXPORTS = {
     "NodeErrorEvent",
     "MapItemStartEvent",
     "MapItemEndEvent",
+    # result caching (issue 16)
+    "CacheHitEvent",
 }
 
 

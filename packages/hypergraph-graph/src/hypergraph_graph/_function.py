@@ -91,6 +91,7 @@ class FunctionNode(HyperNode):
         *,
         rename_inputs: Mapping[str, str] | None = None,
         cache: bool = False,
+        cache_version: str | int | None = None,
     ) -> None:
         func = source.func if isinstance(source, FunctionNode) else _check_callable(source)
         try:
@@ -117,12 +118,20 @@ class FunctionNode(HyperNode):
                 f"cache must be a bool, got {type(cache).__name__}. "
                 "How to fix: pass cache=True or cache=False."
             )
+        if cache_version is not None and (
+            isinstance(cache_version, bool) or not isinstance(cache_version, (str, int))
+        ):
+            raise TypeError(
+                f"cache_version must be a str or an int, got {type(cache_version).__name__}. "
+                "How to fix: pass e.g. cache_version='2' and change it to invalidate entries."
+            )
         outputs = _output_names(output_name, name)
 
         self.func = func
         self.name = name
         self._func_name = func_name if isinstance(func_name, str) else name
         self._cache = cache
+        self.cache_version = cache_version  # salt of the cache key, for what code cannot show
         self._rename_history = []
         self._params: tuple[tuple[str, inspect._ParameterKind], ...] = tuple(
             (p.name, p.kind) for p in sig.parameters.values()
@@ -280,6 +289,7 @@ def node(
     *,
     rename_inputs: Mapping[str, str] | None = None,
     cache: bool = False,
+    cache_version: str | int | None = None,
 ) -> FunctionNode: ...
 @overload
 def node(
@@ -288,6 +298,7 @@ def node(
     *,
     rename_inputs: Mapping[str, str] | None = None,
     cache: bool = False,
+    cache_version: str | int | None = None,
 ) -> Callable[[Callable[..., Any]], FunctionNode]: ...
 def node(
     source: Callable[..., Any] | None = None,
@@ -295,6 +306,7 @@ def node(
     *,
     rename_inputs: Mapping[str, str] | None = None,
     cache: bool = False,
+    cache_version: str | int | None = None,
 ) -> FunctionNode | Callable[[Callable[..., Any]], FunctionNode]:
     """Turn a function into a ``FunctionNode``; works bare (``@node``) and called.
 
@@ -308,7 +320,21 @@ def node(
     if source is None:
 
         def decorate(func: Callable[..., Any]) -> FunctionNode:
-            return FunctionNode(func, None, output_name, rename_inputs=rename_inputs, cache=cache)
+            return FunctionNode(
+                func,
+                None,
+                output_name,
+                rename_inputs=rename_inputs,
+                cache=cache,
+                cache_version=cache_version,
+            )
 
         return decorate
-    return FunctionNode(source, None, output_name, rename_inputs=rename_inputs, cache=cache)
+    return FunctionNode(
+        source,
+        None,
+        output_name,
+        rename_inputs=rename_inputs,
+        cache=cache,
+        cache_version=cache_version,
+    )

@@ -88,6 +88,7 @@ class GateNode(FunctionNode):
         name: str | None,
         rename_inputs: Mapping[str, str] | None,
         cache: bool,
+        cache_version: str | int | None = None,
     ) -> None:
         kind = _forbidden_kind(func) if callable(func) else None  # FunctionNode checks callable
         if kind is not None:
@@ -99,7 +100,15 @@ class GateNode(FunctionNode):
                     "make it a def; do async or streaming work in a node that feeds the gate",
                 )
             )
-        FunctionNode.__init__(self, func, name, None, rename_inputs=rename_inputs, cache=cache)
+        FunctionNode.__init__(
+            self,
+            func,
+            name,
+            None,
+            rename_inputs=rename_inputs,
+            cache=cache,
+            cache_version=cache_version,
+        )
 
     @property
     def definition_hash(self) -> str:
@@ -197,6 +206,7 @@ class RouteNode(GateNode):
         fallback: Any = None,
         multi_target: bool = False,
         cache: bool = False,
+        cache_version: str | int | None = None,
         name: str | None = None,
         rename_inputs: Mapping[str, str] | None = None,
     ) -> None:
@@ -212,7 +222,7 @@ class RouteNode(GateNode):
             )
         self.fallback = fallback
         self.multi_target = multi_target
-        self._init_gate(func, name, rename_inputs, cache)
+        self._init_gate(func, name, rename_inputs, cache, cache_version)
 
 
 class IfElseNode(GateNode):
@@ -225,6 +235,7 @@ class IfElseNode(GateNode):
         when_false: Any,
         *,
         cache: bool = False,
+        cache_version: str | int | None = None,
         name: str | None = None,
         rename_inputs: Mapping[str, str] | None = None,
     ) -> None:
@@ -240,7 +251,7 @@ class IfElseNode(GateNode):
         self.when_false = when_false
         self.fallback = None
         self.multi_target = False
-        self._init_gate(func, name, rename_inputs, cache)
+        self._init_gate(func, name, rename_inputs, cache, cache_version)
 
 
 def route(
@@ -249,6 +260,7 @@ def route(
     fallback: Any = None,
     multi_target: bool = False,
     cache: bool = False,
+    cache_version: str | int | None = None,
     name: str | None = None,
     rename_inputs: Mapping[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], RouteNode]:
@@ -261,6 +273,7 @@ def route(
             fallback=fallback,
             multi_target=multi_target,
             cache=cache,
+            cache_version=cache_version,
             name=name,
             rename_inputs=rename_inputs,
         )
@@ -273,6 +286,7 @@ def ifelse(
     when_false: Any,
     *,
     cache: bool = False,
+    cache_version: str | int | None = None,
     name: str | None = None,
     rename_inputs: Mapping[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], IfElseNode]:
@@ -280,7 +294,13 @@ def ifelse(
 
     def decorate(func: Callable[..., Any]) -> IfElseNode:
         return IfElseNode(
-            func, when_true, when_false, cache=cache, name=name, rename_inputs=rename_inputs
+            func,
+            when_true,
+            when_false,
+            cache=cache,
+            cache_version=cache_version,
+            name=name,
+            rename_inputs=rename_inputs,
         )
 
     return decorate

@@ -36,6 +36,8 @@ from ._base import BaseRunner
 
 if TYPE_CHECKING:
     from ._sync import SyncRunner
+    from .cache._backend import CacheBackend
+    from .cache._session import Session
 from ._chain import Chained, run_sync_chain
 from ._context import AsyncContext, Context
 from ._core import Done, Execution, Scope, WarnOnce
@@ -43,7 +45,14 @@ from ._delegate import run_foreign_async
 from ._emitter import Emitter, observe_item, observe_node, observe_run_end
 from ._events import Processor, QueueFeed, make_emitter
 from ._inputs import Prepared
-from ._leaf import NodeFailure, StopRequested, cancelled_by_body, run_sync_leaf, unpack
+from ._leaf import (
+    NodeFailure,
+    StopRequested,
+    cancelled_by_body,
+    guarded,
+    run_sync_leaf,
+    unpack,
+)
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, first_failure, request_for
 from ._options import check_limit
@@ -63,6 +72,25 @@ _CAPABILITIES = RunnerCapabilities(
 def _being_cancelled() -> bool:
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
+
+
+async def _async_value(p: NodePlan, kwargs: dict[str, Any]) -> Any:
+    """An async body's raw result (an async generator drained), failures as ``NodeFailure``."""
+    try:
+        if p.is_generator:
+            async with aclosing(p.call(kwargs)) as agen:
+                return [item async for item in agen]
+        return await p.call(kwargs)
+    except asyncio.CancelledError as exc:
+        if _being_cancelled():
+            raise
+        raise NodeFailure(cancelled_by_body(p.name, exc)) from None
+    except Exception as exc:
+        failure = NodeFailure(exc)
+        # An error while we cancel the body (e.g. raised in a generator's finally) is a
+        # cleanup error: named in the reported failure's note, never reported itself.
+        failure.late = _being_cancelled()
+        raise failure from None
 
 
 async def _stop_all(running: dict[Started, Any]) -> None:
@@ -99,6 +127,9 @@ class AsyncRunner(BaseRunner):
     created per call (``sync_nodes="thread"``, the default) or directly on the loop thread
     (``sync_nodes="inline"``: cheaper for tiny functions, but they block the loop).
 
+    ``cache``: a backend (``hypergraph.cache.InMemoryCache``, ``DiskCache``) for the nodes
+    declared with ``cache=True``; a backend doing I/O is only called from worker threads.
+
     Example:
         >>> import asyncio
         >>> from hypergraph_graph import Graph, node
@@ -109,7 +140,12 @@ class AsyncRunner(BaseRunner):
         4
     """
 
-    def __init__(self, *, sync_nodes: Literal["thread", "inline"] = "thread") -> None:
+    def __init__(
+        self,
+        *,
+        cache: CacheBackend | None = None,
+        sync_nodes: Literal["thread", "inline"] = "thread",
+    ) -> None:
         super().__init__()
         if sync_nodes not in ("thread", "inline"):
             raise InvalidInputError(
@@ -118,6 +154,7 @@ class AsyncRunner(BaseRunner):
                 "How to fix: pass sync_nodes='thread' or sync_nodes='inline'"
             )
         self._inline = sync_nodes == "inline"
+        self._set_cache(cache)
 
     @property
     def capabilities(self) -> RunnerCapabilities:
@@ -149,7 +186,7 @@ class AsyncRunner(BaseRunner):
         limit = check_limit("max_concurrency", max_concurrency, None)
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
         run_id = new_run_id()
-        ctx = AsyncContext(call.max_iterations, limit, run_id, em)
+        ctx = AsyncContext(call.max_iterations, limit, run_id, em, self._cache_session())
         try:
             result = await self._run_graph(
                 ctx,
@@ -202,7 +239,7 @@ class AsyncRunner(BaseRunner):
         results: list[RunResult | None] = [None] * count
         if not count and em is None:
             return MapResult(())
-        ctx = AsyncContext(call.max_iterations, limit, new_run_id(), em)
+        ctx = AsyncContext(call.max_iterations, limit, new_run_id(), em, self._cache_session())
         base = call.prepared
         warn = WarnOnce(call.select)
 
@@ -531,6 +568,8 @@ class AsyncRunner(BaseRunner):
     async def _leaf(
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
+        if p.cached and ctx.cache is not None:
+            return await self._cached_leaf(ctx, ctx.cache, p, kwargs)
         if not p.is_async:
             if self._inline:
                 return run_sync_leaf(p, kwargs)
@@ -538,23 +577,28 @@ class AsyncRunner(BaseRunner):
                 # The def nodes only this one feeds follow it in the same thread (_chain).
                 return await in_thread(ctx, run_sync_chain, ex, p, kwargs)
             return await in_thread(ctx, run_sync_leaf, p, kwargs)
-        try:
-            if p.is_generator:
-                async with aclosing(p.call(kwargs)) as agen:
-                    value: Any = [item async for item in agen]
-            else:
-                value = await p.call(kwargs)
-            return unpack(p.name, p.outputs, value)
-        except asyncio.CancelledError as exc:
-            if _being_cancelled():
-                raise
-            raise NodeFailure(cancelled_by_body(p.name, exc)) from None
-        except Exception as exc:
-            failure = NodeFailure(exc)
-            # An error while we cancel the body (e.g. raised in a generator's finally) is a
-            # cleanup error: named in the reported failure's note, never reported itself.
-            failure.late = _being_cancelled()
-            raise failure from None
+        value = await _async_value(p, kwargs)
+        outputs = p.outputs
+        if len(outputs) == 1:
+            return {outputs[0]: value}
+        return guarded(p, unpack, p.name, outputs, value)  # type: ignore[no-any-return]
+
+    async def _cached_leaf(
+        self, ctx: AsyncContext, cache: Session, p: NodePlan, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A ``cache=True`` node: lookup, else run the body, then store (``cache._session``)."""
+        from .cache._session import off_loop, run_cached_async, run_cached_leaf, sync_raw
+
+        if p.is_async:
+            return await run_cached_async(cache, ctx, p, kwargs, lambda: _async_value(p, kwargs))
+        if cache.blocking:  # lookup, body and store in one thread trip
+            return await in_thread(ctx, run_cached_leaf, cache, p, kwargs)
+        if self._inline:
+            return run_cached_leaf(cache, p, kwargs)
+        # An in-memory lookup is cheaper than a thread trip: only a miss goes to a thread.
+        return await run_cached_async(
+            cache, ctx, p, kwargs, lambda: off_loop(ctx, sync_raw, p, kwargs)
+        )
 
     async def _execute_graph_node(
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
@@ -586,7 +630,7 @@ class AsyncRunner(BaseRunner):
 
         def body(stop: threading.Event) -> list[RunResult | None]:
             if isinstance(runner, SyncRunner):
-                sub = Context(ctx.max_iterations, stop, ctx.emitter)
+                sub = Context(ctx.max_iterations, stop, ctx.emitter, ctx.cache)
                 return runner._nested(sub, gn, scope, request)
             return run_foreign_sync(runner, gn, request, scope, ctx.max_iterations)
 
@@ -667,20 +711,27 @@ class AsyncRunner(BaseRunner):
             await work_pool(items, count, ctx.limit, run_item, stop_on_failure)
             return
         sizes = Chunks()
+        # Set by the thread where an item raised (or failed, with stop_on_failure): the other
+        # threads stop before their next item at once, without waiting for the loop's cancel.
+        halt = threading.Event()
 
         def body(chunk: list[tuple[int, dict[str, Any]]], stop: threading.Event) -> Any:
-            sub = Context(ctx.max_iterations, stop, None)
+            sub = Context(ctx.max_iterations, stop, None, ctx.cache)
             done: list[tuple[int, RunResult]] = []
             began = time.perf_counter()
             for i, values in chunk:
-                if stop.is_set():
+                if stop.is_set() or halt.is_set():
                     break
                 try:
                     result = run_sync_item(sub, i, values)
                 except StopRequested:
                     break  # the call is stopping: this item did not finish
+                except BaseException:
+                    halt.set()
+                    raise
                 done.append((i, result))
                 if stop_on_failure and result.status is RunStatus.FAILED:
+                    halt.set()
                     break
             return done, time.perf_counter() - began
 
@@ -690,8 +741,9 @@ class AsyncRunner(BaseRunner):
             else:
                 async with ctx.limiter:  # a thread runs one body at a time: one permit
                     done, seconds = await in_thread(ctx, body, chunk)
-            sizes.took(len(done), seconds)
-            failed = False
+            if done:
+                sizes.took(len(done), seconds)
+            failed = halt.is_set()  # another thread's item stopped the fan-out
             for i, result in done:
                 results[i] = result
                 failed = failed or result.status is RunStatus.FAILED
@@ -707,14 +759,15 @@ class AsyncRunner(BaseRunner):
         scope: Scope,
         request: NestedRequest,
         emitter: Emitter | None = None,
+        cache: Session | None = None,
     ) -> list[RunResult | None]:
         """A SyncRunner parent's async nested graph: a new call on a private loop (NEST-06).
 
-        It has its own limiter and pool, but shares the parent call's event emitter.
+        It has its own limiter and pool, but shares the parent call's event emitter and cache.
         """
         if emitter is not None:
             emitter.allow_threads()  # this loop may hand subtrees to worker threads
-        ctx = AsyncContext(max_iterations, None, new_run_id(), emitter)
+        ctx = AsyncContext(max_iterations, None, new_run_id(), emitter, cache)
         try:
             return await self._nested(ctx, gn, scope, request)
         finally:

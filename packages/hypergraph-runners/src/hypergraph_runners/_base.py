@@ -6,7 +6,7 @@ import abc
 import functools
 import inspect
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph_graph import Graph
 from hypergraph_types import (
@@ -27,7 +27,7 @@ from hypergraph_types._format import (
 )
 from hypergraph_types._sameness import is_same
 
-from ._cache import CacheWarnings
+from ._cache_warnings import CacheWarnings
 from ._capabilities import check_capabilities
 from ._inputs import Prepared, prepare
 from ._mapping import mapped_lists
@@ -40,6 +40,10 @@ from ._options import (
     merge_values,
 )
 from ._plan import plan_of
+
+if TYPE_CHECKING:
+    from .cache._backend import CacheBackend
+    from .cache._session import Session
 
 __all__ = ["BaseRunner", "Call", "MapCall"]
 
@@ -84,6 +88,34 @@ class BaseRunner(abc.ABC):
     Runners hold only configuration; every piece of per-run state is created inside the call,
     so one runner may serve many concurrent calls from several threads and event loops.
     """
+
+    #: The cache backend nodes with ``cache=True`` use, or ``None`` (no caching).
+    _cache: CacheBackend | None = None
+
+    def _set_cache(self, cache: CacheBackend | None) -> None:
+        if cache is not None and not (
+            callable(getattr(cache, "get", None)) and callable(getattr(cache, "set", None))
+        ):
+            raise TypeError(
+                message(
+                    f"{type(self).__name__}(cache=...) needs a cache backend, got "
+                    f"{type(cache).__name__}",
+                    ["a backend has get(key) -> (found, value) and set(key, value)"],
+                    "pass InMemoryCache() or DiskCache(path) from hypergraph.cache, or None",
+                )
+            )
+        self._cache = cache
+
+    def _cache_session(self) -> Session | None:
+        """The call's view of the backend; ``None`` (and no import at all) without one."""
+        if self._cache is None:
+            return None
+        global _Session
+        if _Session is None:
+            from .cache._session import Session
+
+            _Session = Session
+        return _Session(self._cache)
 
     @property
     @abc.abstractmethod
@@ -150,7 +182,8 @@ class BaseRunner(abc.ABC):
         check_capabilities(self, graph)
         prepared = prepare(graph, merged)
         assert budget is not None
-        self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
+        if self._cache is None:
+            self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
         return Call(graph, prepared, selected, budget, raise_)
 
     def _check_keywords(self, graph: Graph, inputs: Mapping[str, Any], method: str) -> None:
@@ -269,9 +302,12 @@ class BaseRunner(abc.ABC):
         lists = mapped_lists(merged, names, map_mode, "in map()")
         prepared = prepare(graph, merged)
         assert budget is not None
-        self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
+        if self._cache is None:
+            self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
         return MapCall(Call(graph, prepared, selected, budget, raise_), lists, map_mode)
 
+
+_Session: type[Session] | None = None  # imported at the first call with a cache
 
 #: Every option of any built-in runner's run()/map(); which ones a runner takes comes from
 #: its signature (_options_of), so SyncRunner never lists max_concurrency.

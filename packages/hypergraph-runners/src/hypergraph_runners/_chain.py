@@ -12,6 +12,7 @@ cannot start before this thread's outputs are applied, and hands everything back
 Where it stops, and why:
 - several nodes became ready at once: the loop starts them, so they can run concurrently;
 - the next node is async, a GraphNode (or anything but a ``def`` FunctionNode): the loop runs it;
+- the next node has ``cache=True``: the loop runs it through the cache lookup (``cache``);
 - ``stop`` is set (the run is stopping): at the next node boundary;
 - a chained node failed: its failure travels back with what finished before it.
 Event processors need the loop for each node's events, so a call with processors does not
@@ -67,7 +68,7 @@ def run_sync_chain(
         if len(ready) != 1:
             break
         c = ready[0]
-        if not c.leaf or c.is_async or c.gate is not None:
+        if not c.leaf or c.is_async or c.gate is not None or c.cached:
             break
         if local is None:
             local = dict(outputs)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from ._emitter import Emitter
+    from .cache._session import Session
 
 __all__ = ["DEFAULT_POOL_SIZE", "AsyncContext", "Context", "run_private_loop"]
 
@@ -34,19 +35,23 @@ class Context:
             run is stopping: no further node starts.
         emitter: The call's event emitter, or ``None`` when the call has no event processors
             (then no event is ever built).
+        cache: The runner's cache backend for this call, or ``None`` (no cache configured:
+            nothing of the cache is imported). Nested runs and map items share it.
     """
 
-    __slots__ = ("emitter", "max_iterations", "stop")
+    __slots__ = ("cache", "emitter", "max_iterations", "stop")
 
     def __init__(
         self,
         max_iterations: int,
         stop: threading.Event | None = None,
         emitter: Emitter | None = None,
+        cache: Session | None = None,
     ) -> None:
         self.max_iterations = max_iterations
         self.stop = stop
         self.emitter = emitter
+        self.cache = cache
 
 
 class AsyncContext(Context):
@@ -61,9 +66,14 @@ class AsyncContext(Context):
     __slots__ = ("_pool", "_pool_lock", "limit", "limiter", "pool_size", "run_id")
 
     def __init__(
-        self, max_iterations: int, limit: int | None, run_id: str, emitter: Emitter | None = None
+        self,
+        max_iterations: int,
+        limit: int | None,
+        run_id: str,
+        emitter: Emitter | None = None,
+        cache: Session | None = None,
     ) -> None:
-        super().__init__(max_iterations, None, emitter)
+        super().__init__(max_iterations, None, emitter, cache)
         self.limit = limit
         self.limiter = asyncio.Semaphore(limit) if limit is not None else None
         self.pool_size = limit if limit is not None else DEFAULT_POOL_SIZE

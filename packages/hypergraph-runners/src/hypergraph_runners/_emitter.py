@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from hypergraph_types import (
     AnyEvent,
+    CacheHitEvent,
     EventStatus,
     MapItemEndEvent,
     MapItemStartEvent,
@@ -36,7 +37,7 @@ from hypergraph_types import (
 from hypergraph_types._format import exception_text
 
 from ._delivery import Delivery
-from ._leaf import NodeFailure
+from ._leaf import Hit, NodeFailure
 
 if TYPE_CHECKING:
     from ._core import Execution, Scope
@@ -182,7 +183,7 @@ class Emitter(Delivery):
             graph_name=graph, superstep=step, node_name=p.name, path=path,
         )  # fmt: skip
 
-    def node_end(self, ex: Execution, p: NodePlan) -> NodeEndEvent:
+    def node_end(self, ex: Execution, p: NodePlan, cached: bool = False) -> NodeEndEvent:
         s = self._end((ex.scope.run_id, ex.scope.prefix + p.name))
         now = time.monotonic()
         duration = now - s[_START]
@@ -190,6 +191,25 @@ class Emitter(Delivery):
             run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
             graph_name=s[_GRAPH], superstep=s[_EXTRA], node_name=p.name, path=s[_PATH],
             duration=duration, duration_ms=duration * 1000.0, status="completed",
+            cached=cached,
+        )  # fmt: skip
+
+    def send_node_end(self, ex: Execution, p: NodePlan, outputs: dict[str, Any]) -> None:
+        """Deliver a node's end: ``CacheHitEvent`` first when its outputs are a cache ``Hit``."""
+        if type(outputs) is Hit:
+            self.send(self.cache_hit(ex, p, outputs.key))
+            self.send(self.node_end(ex, p, True))
+        else:
+            self.send(self.node_end(ex, p))
+
+    def cache_hit(self, ex: Execution, p: NodePlan, key: str) -> CacheHitEvent:
+        """Node ``p``'s outputs came from the cache (sent just before its ``NodeEndEvent``)."""
+        scope = ex.scope
+        s = self._open[(scope.run_id, scope.prefix + p.name)]
+        return CacheHitEvent(
+            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT],
+            timestamp=time.monotonic(), node_name=p.name, graph_name=s[_GRAPH],
+            cache_key=key, superstep=s[_EXTRA],
         )  # fmt: skip
 
     def node_error(self, ex: Execution, p: NodePlan, failure: NodeFailure) -> NodeErrorEvent:
@@ -308,7 +328,11 @@ async def observe_node(
         work.close()  # never started if the start event was interrupted
         em.abort((ex.scope.run_id, ex.scope.prefix + p.name))
         raise
-    await em.asend(em.node_end(ex, p))
+    if type(outputs) is Hit:
+        await em.asend(em.cache_hit(ex, p, outputs.key))
+        await em.asend(em.node_end(ex, p, True))
+    else:
+        await em.asend(em.node_end(ex, p))
     return outputs
 
 

@@ -22,11 +22,15 @@ from hypergraph_types import NodeCancelledError, OutputMismatchError
 
 __all__ = [
     "DECISION",
+    "Hit",
     "NodeFailure",
     "StopRequested",
     "drain_sync",
+    "guarded",
     "make_caller",
     "run_sync_leaf",
+    "shape",
+    "sync_value",
     "unpack",
 ]
 
@@ -176,21 +180,58 @@ def run_sync_leaf(
     the body and the checks on what it returned are inside it.
     """
     try:
-        value = p.func(**kwargs) if p.simple else p.caller(kwargs)
-        if p.is_generator:
-            value = drain_sync(value, stop)
-        elif isinstance(value, CoroutineType):
-            reject_coroutine(p.node, value)
-        if p.gate is not None:
-            return {DECISION: decide(p.gate, value)}
-        outputs = p.outputs
-        if len(outputs) == 1:
-            return {outputs[0]: value}
-        return unpack(p.name, outputs, value)
+        return shape(p, sync_value(p, kwargs, stop))
     except Exception as exc:
         raise NodeFailure(exc) from None
     except asyncio.CancelledError as exc:
         raise NodeFailure(cancelled_by_body(p.name, exc)) from None
+
+
+def sync_value(p: Any, kwargs: Mapping[str, Any], stop: threading.Event | None = None) -> Any:
+    """A sync body's raw result (a generator drained); ``run_sync_leaf`` without the shaping.
+
+    Not inside the capture boundary: call it through ``guarded``.
+    """
+    value = p.func(**kwargs) if p.simple else p.caller(kwargs)
+    if p.is_generator:
+        return drain_sync(value, stop)
+    if isinstance(value, CoroutineType):
+        reject_coroutine(p.node, value)
+    return value
+
+
+def shape(p: Any, value: Any) -> dict[str, Any]:
+    """A body's raw result as the node's outputs: a gate's decision, or unpacked values."""
+    if p.gate is not None:
+        return {DECISION: decide(p.gate, value)}
+    outputs = p.outputs
+    if len(outputs) == 1:
+        return {outputs[0]: value}
+    return unpack(p.name, outputs, value)
+
+
+def guarded(p: Any, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` inside the capture boundary of node ``p`` (as in ``run_sync_leaf``)."""
+    try:
+        return fn(*args)
+    except Exception as exc:
+        raise NodeFailure(exc) from None
+    except asyncio.CancelledError as exc:
+        raise NodeFailure(cancelled_by_body(p.name, exc)) from None
+
+
+class Hit(dict[str, Any]):
+    """A node's outputs restored from the cache, not computed; ``key`` is the cache key.
+
+    Drivers check ``type(outputs) is Hit`` to emit ``CacheHitEvent`` and
+    ``NodeEndEvent(cached=True)``; everything else treats it as the outputs dict.
+    """
+
+    __slots__ = ("key",)
+
+    def __init__(self, outputs: dict[str, Any], key: str) -> None:
+        super().__init__(outputs)
+        self.key = key
 
 
 def unpack(node_name: str, outputs: tuple[str, ...], value: Any) -> dict[str, Any]:

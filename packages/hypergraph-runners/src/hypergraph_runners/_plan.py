@@ -32,6 +32,9 @@ class NodePlan:
         cyclic: The node lies on a cycle; its supersteps count against ``max_iterations``.
         consumers: Indices of the nodes that take one of this node's outputs as input.
         leaf: The node is a FunctionNode (run by calling its body).
+        cached: A FunctionNode with ``cache=True``: looked up when the call has a cache.
+        key_part: For a cached node, the constant part of its cache keys (``cache._key``),
+            made at its first lookup.
         func: For a FunctionNode, its function.
         simple: ``func(**inputs)`` is the node's call convention.
         caller: For a FunctionNode that is not ``simple``, the function applying its call
@@ -52,6 +55,7 @@ class NodePlan:
     """
 
     __slots__ = (
+        "cached",
         "caller",
         "consumers",
         "controllers",
@@ -69,6 +73,7 @@ class NodePlan:
         "inputs",
         "is_async",
         "is_generator",
+        "key_part",
         "leaf",
         "mapped",
         "name",
@@ -111,6 +116,8 @@ class NodePlan:
         self.simple = False
         self.caller: Caller | None = None
         self.leaf = isinstance(node, FunctionNode)
+        self.cached = self.leaf and node.cache
+        self.key_part: Any = None
         if self.leaf:
             assert isinstance(node, FunctionNode)
             self.func = node.func

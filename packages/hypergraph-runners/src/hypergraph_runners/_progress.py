@@ -130,6 +130,7 @@ class RichProgressProcessor(EventProcessor):
                 nodes.done += 1
                 self._changed(event.timestamp)
         elif kind is NodeStartEvent:
+            assert isinstance(event, NodeStartEvent)
             if self._nodes is not None:
                 self._nodes.current = event.path
         elif kind is MapItemEndEvent:

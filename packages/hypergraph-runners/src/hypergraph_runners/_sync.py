@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph_graph import Graph, GraphNode
 from hypergraph_types import (
@@ -27,6 +27,9 @@ from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
 from ._plan import NodePlan, plan_of
 
+if TYPE_CHECKING:
+    from .cache._backend import CacheBackend
+
 __all__ = ["SyncRunner"]
 
 _CAPABILITIES = RunnerCapabilities(
@@ -43,6 +46,9 @@ class SyncRunner(BaseRunner):
     Works inside Jupyter and async applications (it blocks the running loop while it runs).
     A nested graph with async nodes is delegated to an ``AsyncRunner`` on a private loop.
 
+    ``cache``: a backend (``hypergraph.cache.InMemoryCache``, ``DiskCache``) for the nodes
+    declared with ``cache=True``; shared by nested graphs and map items of each call.
+
     Example:
         >>> from hypergraph_graph import Graph, node
         >>> @node(output_name="y")
@@ -51,6 +57,10 @@ class SyncRunner(BaseRunner):
         >>> SyncRunner().run(Graph([double]), {"x": 2})["y"]
         4
     """
+
+    def __init__(self, *, cache: CacheBackend | None = None) -> None:
+        super().__init__()
+        self._set_cache(cache)
 
     @property
     def capabilities(self) -> RunnerCapabilities:
@@ -80,7 +90,7 @@ class SyncRunner(BaseRunner):
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
         run_id = new_run_id()
         scope = Scope("", run_id, None)
-        ctx = Context(call.max_iterations, emitter=em)
+        ctx = Context(call.max_iterations, emitter=em, cache=self._cache_session())
         try:
             result = self._run_graph(
                 ctx, call.graph, call.prepared, call.select, scope, run_id, WarnOnce(call.select)
@@ -119,7 +129,7 @@ class SyncRunner(BaseRunner):
             event_processors=event_processors, show_progress=show_progress,
         )  # fmt: skip
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
-        ctx = Context(call.max_iterations, emitter=em)
+        ctx = Context(call.max_iterations, emitter=em, cache=self._cache_session())
         base = call.prepared
         results: list[RunResult] = []
         warn = WarnOnce(call.select)
@@ -169,6 +179,7 @@ class SyncRunner(BaseRunner):
             em.send(em.run_start(ex))
         try:
             stop = ctx.stop
+            cache = ctx.cache
             while batch := ex.next_superstep():
                 if em is not None:
                     em.send(em.superstep(ex))
@@ -181,7 +192,10 @@ class SyncRunner(BaseRunner):
                         em.send(em.node_start(ex, p))
                     try:
                         if p.leaf:
-                            outputs = run_sync_leaf(p, kwargs)
+                            if cache is None or not p.cached:
+                                outputs = run_sync_leaf(p, kwargs)
+                            else:
+                                outputs = cache.run(p, kwargs)
                         else:
                             outputs = self._execute_graph_node(ctx, ex, p, kwargs)
                     except NodeFailure as failure:
@@ -190,7 +204,7 @@ class SyncRunner(BaseRunner):
                             em.send(em.node_error(ex, p, failure))
                         break
                     if em is not None:
-                        em.send(em.node_end(ex, p))
+                        em.send_node_end(ex, p, outputs)
                     done.append((p, outputs, versions))
                 ex.commit(done, check=ex.error is None)
                 if ex.error is not None:
@@ -217,7 +231,7 @@ class SyncRunner(BaseRunner):
             if isinstance(runner, AsyncRunner):
                 results = run_private_loop(
                     lambda: runner._nested_on_private_loop(
-                        ctx.max_iterations, gn, ex.scope, request, ctx.emitter
+                        ctx.max_iterations, gn, ex.scope, request, ctx.emitter, ctx.cache
                     )
                 )
             else:

@@ -27,6 +27,7 @@ from hypergraph_runners import OpenTelemetryProcessor as OpenTelemetryProcessor
 from hypergraph_runners import RichProgressProcessor as RichProgressProcessor
 from hypergraph_runners import SyncRunner as SyncRunner
 from hypergraph_types import AnyEvent as AnyEvent
+from hypergraph_types import CacheHitEvent as CacheHitEvent
 from hypergraph_types import ConflictError as ConflictError
 from hypergraph_types import Event as Event
 from hypergraph_types import EventStatus as EventStatus
@@ -75,6 +76,7 @@ __all__ = (
     "AsyncEventProcessor",
     "AsyncRunner",
     "BaseRunner",
+    "CacheHitEvent",
     "ConflictError",
     "Event",
     "EventProcessor",

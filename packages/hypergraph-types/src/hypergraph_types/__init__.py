@@ -19,6 +19,7 @@ from ._errors import RenameError as RenameError
 from ._errors import RunFailedError as RunFailedError
 from ._errors import UnknownInputError as UnknownInputError
 from ._events import AnyEvent as AnyEvent
+from ._events import CacheHitEvent as CacheHitEvent
 from ._events import Event as Event
 from ._events import EventStatus as EventStatus
 from ._events import MapItemEndEvent as MapItemEndEvent
@@ -40,6 +41,7 @@ from ._state import NodeExecution as NodeExecution
 
 __all__ = (
     "AnyEvent",
+    "CacheHitEvent",
     "ConflictError",
     "Event",
     "EventStatus",

@@ -15,7 +15,8 @@ Events form a tree through ``span_id`` / ``parent_span_id``::
           RunStartEvent (span R3, parent I)
           RunEndEvent (span R3)
         MapItemEndEvent (span I)
-      NodeEndEvent | NodeErrorEvent (span N)
+      CacheHitEvent (span N)                     the outputs came from the cache ...
+      NodeEndEvent | NodeErrorEvent (span N)     ... then NodeEndEvent(cached=True)
     RunEndEvent (span R)
 
 Events carry names, paths, ids, times and statuses, never the values flowing through the
@@ -32,6 +33,7 @@ from ._result import RunResult
 
 __all__ = [
     "AnyEvent",
+    "CacheHitEvent",
     "Event",
     "EventStatus",
     "MapItemEndEvent",
@@ -156,6 +158,8 @@ class NodeEndEvent(Event, frozen=True, kw_only=True):
         duration: Seconds since its ``NodeStartEvent``.
         duration_ms: The same in milliseconds.
         status: ``"completed"``, or ``"cancelled"`` when it was stopped before finishing.
+        cached: True when the outputs came from the runner's cache (the body did not run);
+            a ``CacheHitEvent`` precedes this event then.
     """
 
     node_name: str
@@ -163,6 +167,26 @@ class NodeEndEvent(Event, frozen=True, kw_only=True):
     duration: float
     duration_ms: float
     status: EventStatus
+    cached: bool = False
+
+
+class CacheHitEvent(Event, frozen=True, kw_only=True):
+    """A node's outputs were restored from the runner's cache instead of running its body.
+
+    Sent in the node's span, right before its ``NodeEndEvent(cached=True)``.
+
+    Attributes:
+        node_name: The node's name.
+        graph_name: The name of the graph the node belongs to, or ``None`` if unnamed.
+        cache_key: The entry's key (64 hex characters; ``hypergraph.cache.compute_cache_key``).
+        superstep: The index of the superstep the node ran in (as in
+            ``SuperstepStartEvent.index``), or ``None`` in AsyncRunner's dataflow runs.
+    """
+
+    node_name: str
+    graph_name: str | None
+    cache_key: str
+    superstep: int | None
 
 
 class NodeErrorEvent(Event, frozen=True, kw_only=True):
@@ -231,6 +255,7 @@ AnyEvent = (
     | SuperstepStartEvent
     | NodeStartEvent
     | NodeEndEvent
+    | CacheHitEvent
     | NodeErrorEvent
     | MapItemStartEvent
     | MapItemEndEvent

@@ -1,9 +1,9 @@
 """What a runner does with ``cache=True`` nodes while it has no cache: say so, once.
 
-Cache backends do not exist yet, so a node's ``cache=True`` has no effect. A user who set it
-expects cached results; each runner warns once per graph (per ``Graph`` object) that the
-graph has cached nodes and this runner has no cache configured, instead of staying silent or
-warning on every call of a ``map`` loop.
+Without a backend (``SyncRunner(cache=...)``, ``AsyncRunner(cache=...)``) a node's
+``cache=True`` has no effect. A user who set it expects cached results; each runner without a
+backend warns once per graph (per ``Graph`` object) that the graph has cached nodes and where
+to configure a cache, instead of staying silent or warning on every call of a ``map`` loop.
 """
 
 from __future__ import annotations
@@ -59,11 +59,10 @@ class CacheWarnings:
                 [
                     "results are computed on every run; this warning is shown once per graph "
                     "per runner",
-                    "cache backends are not available in this release, so no runner has a "
-                    "cache yet",
                 ],
-                "drop cache=True, or silence this warning with warnings.filterwarnings "
-                "until a cache can be configured on the runner",
+                f"give the runner a backend: {runner}(cache=InMemoryCache()) or "
+                f"{runner}(cache=DiskCache('~/.cache/hypergraph')), from hypergraph.cache; "
+                "or drop cache=True",
             ),
             UserWarning,
             stacklevel=stacklevel + 1,
