@@ -18,7 +18,18 @@ import pytest
 pytest.importorskip("pipefunc")
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ["chain", "wide", "map", "async-sleep", "nested", "build", "async-nodes", "dataflow"]
+SCENARIOS = [
+    "chain",
+    "wide",
+    "map",
+    "async-sleep",
+    "nested",
+    "build",
+    "nodes",
+    "async-nodes",
+    "dataflow",
+    "import",
+]
 
 
 def test_smoke_mode_runs_every_scenario(tmp_path: Path) -> None:
