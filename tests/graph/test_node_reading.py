@@ -215,3 +215,11 @@ def test_unused_return_still_warns_at_construction() -> None:
 
     with pytest.warns(UserWarning, match="return type 'int' but no output_name"):
         FunctionNode(f)
+
+
+def test_many_parameters() -> None:
+    namespace = {}
+    exec(f"def wide({', '.join(f'a{i}' for i in range(300))}):\n    return a0", namespace)
+    n = FunctionNode(namespace["wide"], output_name="y")
+    assert n.inputs == tuple(f"a{i}" for i in range(300))
+    assert {kind for _, _, kind in n.parameters} == {inspect.Parameter.POSITIONAL_OR_KEYWORD}

@@ -33,7 +33,9 @@ _EMPTY = _P.empty
 _ASYNC_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 _GENERATOR_FLAGS = inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
 _VAR_FLAGS = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+# Shared kinds tuples: one object fewer per node for the garbage collector to track and walk.
 _POK = (_P.POSITIONAL_OR_KEYWORD,)
+_POK_KINDS = [_POK * n for n in range(32)]
 
 
 class CallableInfo(NamedTuple):
@@ -70,6 +72,9 @@ def read_callable(func: Callable[..., Any]) -> CallableInfo:
     # coroutine mark: inspect.signature would read exactly its code object, so read it here.
     if type(func) is types.FunctionType and not func.__dict__:
         return _read_function(func)
+    # Partials, bound methods, callable instances and wrapped functions: their signature depends
+    # on state a cache would have to watch (the inner function, __signature__, the class's
+    # __call__), and they are the rare case, so they are read afresh (~20 us).
     sig = inspect.signature(func)
     target = target_function(func)
     annotations = {p.name: p.annotation for p in sig.parameters.values()}
@@ -96,7 +101,8 @@ def _read_function(func: types.FunctionType) -> CallableInfo:
     if code.co_posonlyargcount or code.co_kwonlyargcount or flags & _VAR_FLAGS:
         names, kinds = _code_params(code)
     else:  # the common case: positional-or-keyword parameters only
-        names, kinds = code.co_varnames[:argcount], _POK * argcount
+        names = code.co_varnames[:argcount]
+        kinds = _POK_KINDS[argcount] if argcount < len(_POK_KINDS) else _POK * argcount
     positional = func.__defaults__
     if positional:
         defaults.update(zip(names[argcount - len(positional) : argcount], positional))
