@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -57,6 +58,9 @@ class Sizes:
     build: int = 1_000
     build_big: int = 10_000
     build_pipefunc: int = 200  # pipefunc's build is quadratic: 1,000 nodes take minutes
+    nodes: int = 1_000
+    nodes_big: int = 10_000
+    import_pipefunc: bool = True  # importing pipefunc takes seconds: not in smoke mode
     slow: float = 0.100
     steps: int = 5
     step: float = 0.020
@@ -75,6 +79,9 @@ SMOKE = Sizes(
     build=100,
     build_big=1_000,
     build_pipefunc=20,
+    nodes=100,
+    nodes_big=1_000,
+    import_pipefunc=False,
     slow=0.010,
     steps=5,
     step=0.002,
@@ -190,10 +197,12 @@ def _fn(
     is_async: bool = False,
     before: str = "",
     scope: dict[str, Any] | None = None,
+    returns: str = "",
 ) -> Callable[..., Any]:
-    """Compile ``def name(params): before; return body`` (plain code, no closures)."""
+    """Compile ``def name(params) -> returns: before; return body`` (plain code, no closures)."""
     prefix = "async def" if is_async else "def"
-    lines = [f"{prefix} {name}({', '.join(params)}):"]
+    arrow = f" -> {returns}" if returns else ""
+    lines = [f"{prefix} {name}({', '.join(params)}){arrow}:"]
     lines += [f"    {line}" for line in before.splitlines()]
     lines.append(f"    return {body}")
     namespace: dict[str, Any] = {"asyncio": asyncio, "time": time, **(scope or {})}
@@ -700,6 +709,115 @@ def scenario_build(s: Sizes) -> Scenario:
     return Scenario("build", cases, rows)
 
 
+def _typed_chain_steps(n: int) -> list[Step]:
+    """Like ``_chain_steps``, with annotations: ``def n0(v0: int) -> int``."""
+    return [
+        (f"v{i + 1}", _fn(f"n{i}", [f"v{i}: int"], f"v{i} + 1", returns="int"), [f"v{i}"])
+        for i in range(n)
+    ]
+
+
+def scenario_nodes(s: Sizes) -> Scenario:
+    n, big = s.nodes, s.nodes_big
+    steps = {k: _typed_chain_steps(k) for k in (n, big)}
+
+    def make(k: int) -> list[Any]:
+        return [node(fn, output_name=out) for out, fn, _ in steps[k]]
+
+    cases = [
+        Case(f"nodes@{n}", lambda: make(n)),
+        Case(f"graph@{n}", lambda: Graph(make(n))),
+        Case(f"graph@{big}", lambda: Graph(make(big)), max_rounds=3),
+    ]
+    if pipefunc is not None:
+        cases.append(
+            Case(
+                f"pipefunc@{n}",
+                lambda: [pipefunc.pipefunc(output_name=out)(fn) for out, fn, _ in steps[n]],
+            )
+        )
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        linear = (m[f"graph@{big}"] / big) / (m[f"graph@{n}"] / n)
+        return [
+            Row(
+                "nodes",
+                f"make a node from an annotated def ({n:,} distinct functions): time per node",
+                "us",
+                "-",
+                _pf(lambda: _us(m[f"pipefunc@{n}"]) / n),
+                _us(m[f"nodes@{n}"]) / n,
+                "-",
+                "goal <= 5 us; ours: node(f, output_name=...); pipefunc: pipefunc(...)(f)",
+            ),
+            Row(
+                "nodes",
+                f"build a {n:,}-node chain graph, making its nodes too",
+                "ms",
+                "-",
+                NA,
+                _ms(m[f"graph@{n}"]),
+                "-",
+                "goal <= 10 ms; Graph([node(f, ...) for f in ...])",
+            ),
+            Row(
+                "nodes",
+                f"build a {big:,}-node chain graph, making its nodes too",
+                "ms",
+                "-",
+                NA,
+                _ms(m[f"graph@{big}"]),
+                "-",
+                f"per node vs {n:,} nodes: {linear:.2f}x (linear: about 1x)",
+            ),
+        ]
+
+    return Scenario("nodes", cases, rows)
+
+
+_EXTRAS = ("rich", "opentelemetry", "networkx", "pipefunc")
+
+
+def _python(code: str) -> Callable[[], Any]:
+    """A fresh interpreter (``-I``: no user site, no current directory) running ``code``."""
+
+    def run() -> Any:
+        return subprocess.run([sys.executable, "-I", "-c", code], check=True)
+
+    return run
+
+
+def scenario_import(s: Sizes) -> Scenario:
+    cases = [Case("python", _python("pass")), Case("hypergraph", _python("import hypergraph"))]
+    if pipefunc is not None and s.import_pipefunc:
+        cases.append(Case("pipefunc", _python("import pipefunc")))
+
+    def once(loop: asyncio.AbstractEventLoop) -> dict[str, float]:
+        probe = f"import sys, hypergraph; print(*[m for m in {_EXTRAS!r} if m in sys.modules])"
+        out = subprocess.run(
+            [sys.executable, "-I", "-c", probe], check=True, capture_output=True, text=True
+        )
+        # Reported through the medians dict: the count of optional extras that were imported.
+        return {"extras": float(len(out.stdout.split()))}
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        extras = "none" if not m["extras"] else f"{int(m['extras'])} (must be none)"
+        return [
+            Row(
+                "import",
+                "import in a fresh interpreter, beyond its start-up",
+                "ms",
+                f"0 ({_ms(m['python']):.0f} ms start-up)",
+                _pf(lambda: _ms(m["pipefunc"] - m["python"]) if "pipefunc" in m else None),
+                _ms(m["hypergraph"] - m["python"]),
+                "-",
+                f"import hypergraph; optional extras ({', '.join(_EXTRAS[:3])}) imported: {extras}",
+            )
+        ]
+
+    return Scenario("import", cases, rows, once)
+
+
 def scenario_async_nodes(s: Sizes) -> Scenario:
     n = s.chain
     steps, asteps = _chain_steps(n), _chain_steps(n, is_async=True)
@@ -857,9 +975,11 @@ SCENARIOS: dict[str, Callable[[Sizes], Scenario]] = {
     "async-sleep": scenario_async_sleep,
     "nested": scenario_nested,
     "build": scenario_build,
+    "nodes": scenario_nodes,
     "async-nodes": scenario_async_nodes,
     "dataflow": scenario_dataflow,
     "cache": scenario_cache,
+    "import": scenario_import,
 }
 
 

@@ -25,9 +25,11 @@ SCENARIOS = [
     "async-sleep",
     "nested",
     "build",
+    "nodes",
     "async-nodes",
     "dataflow",
     "cache",
+    "import",
 ]
 
 

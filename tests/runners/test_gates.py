@@ -328,7 +328,10 @@ def test_decision_of_a_blocked_gate_stays_in_force(run, calls):
     # 3: outer re-runs (so inner, ready by its new input, is not covered and does not run) and
     #    chooses END. inner never ran again: its decision for 'target' should still stand.
     result = run(Graph([outer, inner, target, tick, bump]), x=5, a=0)
-    assert calls == [("outer", 0), ("inner", 0), ("outer", 1), "target"]
+    assert calls[:2] == [("outer", 0), ("inner", 0)]
+    # outer(1) and target share superstep 3: under AsyncRunner they run in two threads at once,
+    # so their order is not defined.
+    assert sorted(calls[2:], key=str) == [("outer", 1), "target"]
     assert result["out"] == 5
 
 

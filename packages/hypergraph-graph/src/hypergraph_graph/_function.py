@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import types
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, overload
@@ -11,12 +12,10 @@ from hypergraph_types import GraphConfigError, RenameError
 from hypergraph_types._caller import user_stacklevel
 from hypergraph_types._format import did_you_mean, fmt_names, message, short_repr
 
-from ._introspect import annotations_of, generator_item_type, source_hash, target_function
+from ._introspect import annotations_of, generator_item_type, read_callable, source_hash
 from ._node import HyperNode
 
 __all__ = ["FunctionNode", "node"]
-
-_P = inspect.Parameter
 
 
 def _type_label(tp: Any) -> str:
@@ -80,8 +79,6 @@ class FunctionNode(HyperNode):
 
     func: Callable[..., Any]
     defaults: dict[str, Any]
-    parameter_annotations: dict[str, Any]
-    output_annotation: dict[str, Any]
 
     def __init__(
         self,
@@ -93,9 +90,14 @@ class FunctionNode(HyperNode):
         cache: bool = False,
         cache_version: str | int | None = None,
     ) -> None:
-        func = source.func if isinstance(source, FunctionNode) else _check_callable(source)
+        if type(source) is types.FunctionType:  # the common case skips the checks below
+            func: Callable[..., Any] = source
+        elif isinstance(source, FunctionNode):
+            func = source.func
+        else:
+            func = _check_callable(source)
         try:
-            sig = inspect.signature(func)
+            info = read_callable(func)
         except (ValueError, TypeError) as exc:
             raise TypeError(
                 f"Cannot read the signature of {short_repr(func)}. "
@@ -133,31 +135,21 @@ class FunctionNode(HyperNode):
         self._cache = cache
         self.cache_version = cache_version  # salt of the cache key, for what code cannot show
         self._rename_history = []
-        self._params: tuple[tuple[str, inspect._ParameterKind], ...] = tuple(
-            (p.name, p.kind) for p in sig.parameters.values()
-        )
-        self.inputs = tuple(p for p, _ in self._params)
+        self._names = info.names
+        self._kinds = info.kinds
+        self.inputs = info.names
         self.outputs = outputs
-        self._param_of = {p: p for p in self.inputs}  # current input name -> parameter name
-        self._parameters = self._compute_parameters()
-
-        target = target_function(func)
-        self._is_async = inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target)
-        self._is_generator = inspect.isgeneratorfunction(target) or inspect.isasyncgenfunction(
-            target
-        )
-        hints = annotations_of(func, sig)
-        self._return_annotation = hints.get("return", inspect.Signature.empty)
-        self.defaults = {
-            p.name: p.default
-            for p in sig.parameters.values()
-            if p.default is not _P.empty and p.kind not in (_P.VAR_POSITIONAL, _P.VAR_KEYWORD)
-        }
-        self.parameter_annotations = {p: hints[p] for p in self.inputs if p in hints}
-        self.output_annotation = self._output_annotation()
+        self._param_of = dict(zip(info.names, info.names))  # current input name -> parameter
+        self._parameters: tuple[tuple[str, str, inspect._ParameterKind], ...] | None = None
+        self._is_async = info.is_async
+        self._is_generator = info.is_generator
+        self.defaults = info.defaults
+        # Raw annotations; resolving them (get_type_hints) waits for the first type question.
+        self._raw_annotations = info.annotations
+        self._hints: dict[str, Any] | None = None
         self._hash: str | None = None
         if not outputs and self._warns_on_unused_return:
-            self._warn_unused_return(sig)
+            self._warn_unused_return(info.annotations.get("return", inspect.Signature.empty))
         if rename_inputs:
             unknown = [k for k in rename_inputs if k not in self.inputs]
             if unknown:
@@ -172,8 +164,7 @@ class FunctionNode(HyperNode):
             renamed = self.rename_inputs(rename_inputs)
             self.__dict__.update(renamed.__dict__)
 
-    def _warn_unused_return(self, sig: inspect.Signature) -> None:
-        ret = sig.return_annotation
+    def _warn_unused_return(self, ret: Any) -> None:
         if ret is inspect.Signature.empty or ret is None or ret == "None":
             return
         shown = ret if isinstance(ret, str) else _type_label(ret)
@@ -185,8 +176,24 @@ class FunctionNode(HyperNode):
             stacklevel=user_stacklevel(),
         )
 
-    def _output_annotation(self) -> dict[str, Any]:
-        ret = self._return_annotation
+    # -- annotations, resolved on first use ------------------------------------------------
+
+    def _resolved(self) -> dict[str, Any]:
+        hints = self._hints
+        if hints is None:
+            hints = self._hints = annotations_of(self.func, self._raw_annotations)
+        return hints
+
+    @property
+    def parameter_annotations(self) -> dict[str, Any]:
+        """Resolved annotation by current input name (unannotated inputs are left out)."""
+        hints = self._resolved()
+        return {cur: hints[param] for cur, param, _ in self.parameters if param in hints}
+
+    @property
+    def output_annotation(self) -> dict[str, Any]:
+        """Resolved type by output name, where the return annotation says it."""
+        ret = self._resolved().get("return", inspect.Signature.empty)
         outs = self.outputs
         if not outs or ret is inspect.Signature.empty:
             return {}
@@ -236,7 +243,8 @@ class FunctionNode(HyperNode):
             raise KeyError(f"No default for '{param}' in node '{self.name}'") from None
 
     def get_input_type(self, param: str) -> Any | None:
-        return self.parameter_annotations.get(param)
+        name = self._param_of.get(param)
+        return None if name is None else self._resolved().get(name)
 
     def get_output_type(self, output: str) -> Any | None:
         return self.output_annotation.get(output)
@@ -247,29 +255,21 @@ class FunctionNode(HyperNode):
 
     def _renamed(self, kind: str, renames: dict[str, str]) -> None:
         if kind == "inputs":
-            self._parameters = self._compute_parameters()
+            self._parameters = None
             self._param_of = {renames.get(k, k): v for k, v in self._param_of.items()}
             self.defaults = {renames.get(k, k): v for k, v in self.defaults.items()}
-            self.parameter_annotations = {
-                renames.get(k, k): v for k, v in self.parameter_annotations.items()
-            }
-        else:
-            self.output_annotation = {
-                renames.get(k, k): v for k, v in self.output_annotation.items()
-            }
+        # Annotations need nothing: they are keyed by parameter, and outputs by position.
 
     # -- calling ---------------------------------------------------------------------------
 
     @property
     def parameters(self) -> tuple[tuple[str, str, inspect._ParameterKind], ...]:
         """``(current input name, parameter name, parameter kind)`` in signature order."""
-        return self._parameters
-
-    def _compute_parameters(self) -> tuple[tuple[str, str, inspect._ParameterKind], ...]:
-        # Kept up to date by renames (the only way inputs change): runners read it per plan.
-        return tuple(
-            (current, param, kind) for current, (param, kind) in zip(self.inputs, self._params)
-        )
+        # Built on first use and again after a rename (the only way inputs change).
+        parameters = self._parameters
+        if parameters is None:
+            parameters = self._parameters = tuple(zip(self.inputs, self._names, self._kinds))
+        return parameters
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the wrapped function with exactly these arguments (no renaming)."""

@@ -735,19 +735,31 @@ class AsyncRunner(BaseRunner):
                     break
             return done, time.perf_counter() - began
 
-        async def run_chunk(chunk: list[tuple[int, dict[str, Any]]]) -> bool:
-            if ctx.limiter is None:
-                done, seconds = await in_thread(ctx, body, chunk)
-            else:
-                async with ctx.limiter:  # a thread runs one body at a time: one permit
-                    done, seconds = await in_thread(ctx, body, chunk)
-            if done:
-                sizes.took(len(done), seconds)
-            failed = halt.is_set()  # another thread's item stopped the fan-out
+        def record(done: list[tuple[int, RunResult]]) -> bool:
+            failed = False
             for i, result in done:
                 results[i] = result
                 failed = failed or result.status is RunStatus.FAILED
             return failed
+
+        async def run_chunk(chunk: list[tuple[int, dict[str, Any]]]) -> bool:
+            try:
+                if ctx.limiter is None:
+                    done, seconds = await in_thread(ctx, body, chunk)
+                else:
+                    async with ctx.limiter:  # a thread runs one body at a time: one permit
+                        done, seconds = await in_thread(ctx, body, chunk)
+            except asyncio.CancelledError as cancel:
+                # Stopped while its thread was settled: what the thread finished still counts
+                # (the failed item that stopped the fan-out may be among it).
+                settled = getattr(cancel, "settled", None)
+                if settled is not None:
+                    record(settled[0][0])
+                raise
+            if done:
+                sizes.took(len(done), seconds)
+            # halt: another thread's item stopped the fan-out; this worker stops too.
+            return record(done) or halt.is_set()
 
         # As many workers as threads: each keeps one thread busy with chunk after chunk.
         await work_pool(items, count, ctx.pool_size, run_item, stop_on_failure, run_chunk, sizes)

@@ -11,8 +11,8 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
     from ._emitter import Emitter
@@ -21,9 +21,50 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_POOL_SIZE", "AsyncContext", "Context", "run_private_loop"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 #: Threads in a call's pool when no ``max_concurrency`` is given (SPEC RUN-07).
 DEFAULT_POOL_SIZE = 32
+
+
+class _Pool(ThreadPoolExecutor):
+    """A ``ThreadPoolExecutor`` that starts a thread only when every thread it has is busy.
+
+    ``ThreadPoolExecutor`` learns that a worker is idle only after the worker has handed over
+    its result and gone back to its queue (CPython 3.12 even polls the queue first). The event
+    loop gets the result before that and submits the next body at once, so on 3.12 a chain of
+    ``def`` nodes under AsyncRunner started a new thread per hop, up to the pool size (32
+    threads for a serial chain). Counting unfinished submissions, with the count dropped before
+    the result reaches the loop (a done callback added before the loop's own), keeps a serial
+    chain on one thread on every version.
+    """
+
+    def __init__(self, size: int, prefix: str) -> None:
+        super().__init__(size, thread_name_prefix=prefix)
+        self._unfinished = 0
+        self._count_lock = threading.Lock()
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        with self._count_lock:
+            self._unfinished += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished(None)
+            raise
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future: object) -> None:
+        with self._count_lock:
+            self._unfinished -= 1
+
+    def _adjust_thread_count(self) -> None:
+        if self._unfinished <= len(self._threads):
+            return  # a thread is idle, or will be as soon as it has handed over its result
+        while self._idle_semaphore.acquire(timeout=0):
+            pass  # idle credits the workers left behind are stale: every thread is busy
+        super()._adjust_thread_count()
 
 
 class Context:
@@ -86,9 +127,7 @@ class AsyncContext(Context):
         if self._pool is None:
             with self._pool_lock:
                 if self._pool is None:
-                    self._pool = ThreadPoolExecutor(
-                        self.pool_size, thread_name_prefix=f"hypergraph-{self.run_id}"
-                    )
+                    self._pool = _Pool(self.pool_size, f"hypergraph-{self.run_id}")
         return self._pool
 
     def shutdown(self) -> None:
