@@ -29,7 +29,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import hypergraph
-from hypergraph import AsyncRunner, Graph, MapResult, RunResult, RunStatus, SyncRunner, node
+from hypergraph import (
+    AsyncRunner,
+    FunctionNode,
+    Graph,
+    MapResult,
+    RunResult,
+    RunStatus,
+    SyncRunner,
+    node,
+)
 
 try:
     import pipefunc
@@ -64,6 +73,8 @@ class Sizes:
     slow: float = 0.100
     steps: int = 5
     step: float = 0.020
+    def_map: int = 10_000  # AsyncRunner.map over a graph of def nodes
+    mixed: int = 20  # async I/O nodes, each followed by a def node
 
 
 FULL = Sizes()
@@ -85,6 +96,8 @@ SMOKE = Sizes(
     slow=0.010,
     steps=5,
     step=0.002,
+    def_map=200,
+    mixed=5,
 )
 
 
@@ -968,6 +981,129 @@ def scenario_cache(s: Sizes) -> Scenario:
     return Scenario("cache", cases, rows, once)
 
 
+def scenario_def_nodes(s: Sizes) -> Scenario:
+    """Plain ``def`` nodes under AsyncRunner: what one thread trip carries (docs/runners.md).
+
+    A map over a graph of ``def`` nodes (whole items in worker threads, in chunks), async I/O
+    nodes each followed by a ``def`` node (the loop stays free), and the price of one hop:
+    a one-node graph against ``asyncio.to_thread`` and against ``inline=True``.
+    """
+    steps = _map_steps()
+    add, double, less = (fn for _, fn, _ in steps)
+    graph = _graph(steps)
+    n, xs = s.def_map, list(range(s.def_map))
+    sync, arun = SyncRunner(), AsyncRunner()
+    last = _expect("c", 2 * n - 1)
+    sleep = s.sleep
+    post = _fn("post", ["y"], "y + 1")
+    waits = [_sleeper(f"io{i}", ["x"], sleep, is_async=True) for i in range(s.mixed)]
+    mixed_nodes: list[Any] = []
+    for i, fn in enumerate(waits):
+        mixed_nodes.append(node(fn, output_name=f"y{i}"))
+        mixed_nodes.append(
+            FunctionNode(post, name=f"post{i}", output_name=f"z{i}").rename_inputs(y=f"y{i}")
+        )
+    mixed = Graph(mixed_nodes)
+
+    async def plain_mixed() -> list[Any]:
+        async def one(fn: Any) -> Any:
+            return post(await fn(0))
+
+        return await asyncio.gather(*(one(fn) for fn in waits))
+
+    # Thread hops: k def nodes, each after an async one (so each is a trip of its own), against
+    # k asyncio.to_thread calls on the loop's warm default pool, both minus their inline cost.
+    k = s.mixed
+    hop = _fn("hop", ["x"], "x + 1")
+    ahop = _fn("ahop", ["x"], "x", is_async=True)
+
+    def hops(inline: bool) -> Graph:
+        nodes: list[Any] = []
+        for i in range(k):
+            nodes.append(
+                FunctionNode(ahop, name=f"a{i}", output_name=f"h{i}").rename_inputs(x=f"g{i}")
+            )
+            nodes.append(
+                FunctionNode(
+                    hop, name=f"d{i}", output_name=f"g{i + 1}", inline=inline
+                ).rename_inputs(x=f"h{i}")
+            )
+        return Graph(nodes)
+
+    threaded, inlined = hops(False), hops(True)
+
+    async def to_thread_hops() -> int:
+        v = 0
+        for _ in range(k):
+            v = await asyncio.to_thread(hop, await ahop(v))
+        return v
+
+    async def direct_hops() -> int:
+        v = 0
+        for _ in range(k):
+            v = hop(await ahop(v))
+        return v
+
+    cases = [
+        Case("plain-map", lambda: [less(double(add(x))) for x in xs], last),
+        Case("sync-map", lambda: sync.map(graph, {"x": xs}, map_over="x"), last),
+        Case("async-map", lambda: arun.map(graph, {"x": xs}, map_over="x"), last, is_async=True),
+        Case("plain-mixed", plain_mixed, is_async=True),
+        Case("async-mixed", lambda: arun.run(mixed, {"x": 0}), _expect("z0", 2), is_async=True),
+        Case("to_thread", to_thread_hops, is_async=True),
+        Case("direct", direct_hops, is_async=True),
+        Case("hops", lambda: arun.run(threaded, {"g0": 0}), _expect(f"g{k}", k), is_async=True),
+        Case("inline", lambda: arun.run(inlined, {"g0": 0}), _expect(f"g{k}", k), is_async=True),
+    ]
+    if pipefunc is not None:
+        single = _pipeline(steps)
+        cases.append(Case("pipefunc-loop", lambda: [single.run("c", kwargs={"x": x}) for x in xs]))
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        def per_item(name: str) -> float:
+            return _us(m[name] - m["plain-map"]) / n
+
+        ours = per_item("async-map")
+        pf = _pf(lambda: per_item("pipefunc-loop"))
+        ratio = f"{ours / pf:.2f}x pipefunc (goal <= 0.35x); " if isinstance(pf, float) else ""
+        wall, base = _ms(m["async-mixed"]), _ms(m["plain-mixed"])
+        return [
+            Row(
+                "def-nodes",
+                f"AsyncRunner.map, 3 def nodes, {n} items: overhead per item",
+                "us",
+                "0",
+                pf,
+                per_item("sync-map"),
+                ours,
+                f"{ratio}goal <= 15 us; whole items in worker threads",
+            ),
+            Row(
+                "def-nodes",
+                f"{s.mixed} async nodes sleeping {sleep * 1e3:g} ms, each then a def node: wall",
+                "ms",
+                base,
+                NA,
+                NA,
+                wall,
+                f"AsyncRunner / plain gather: {wall / base:.2f}x (goal <= 1.1x)",
+            ),
+            Row(
+                "def-nodes",
+                f"thread hop: {k} def nodes each after an async node, per hop over inline=True",
+                "us",
+                _us(m["to_thread"] - m["direct"]) / k,
+                NA,
+                NA,
+                _us(m["hops"] - m["inline"]) / k,
+                "plain column: asyncio.to_thread on the loop's warm pool (goal: ours no slower); "
+                "ours includes starting the call's pool",
+            ),
+        ]
+
+    return Scenario("def-nodes", cases, rows)
+
+
 SCENARIOS: dict[str, Callable[[Sizes], Scenario]] = {
     "chain": scenario_chain,
     "wide": scenario_wide,
@@ -977,6 +1113,7 @@ SCENARIOS: dict[str, Callable[[Sizes], Scenario]] = {
     "build": scenario_build,
     "nodes": scenario_nodes,
     "async-nodes": scenario_async_nodes,
+    "def-nodes": scenario_def_nodes,
     "dataflow": scenario_dataflow,
     "cache": scenario_cache,
     "import": scenario_import,

@@ -27,6 +27,7 @@ SCENARIOS = [
     "build",
     "nodes",
     "async-nodes",
+    "def-nodes",
     "dataflow",
     "cache",
     "import",

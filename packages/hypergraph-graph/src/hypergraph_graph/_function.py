@@ -89,6 +89,7 @@ class FunctionNode(HyperNode):
         rename_inputs: Mapping[str, str] | None = None,
         cache: bool = False,
         cache_version: str | int | None = None,
+        inline: bool = False,
     ) -> None:
         if type(source) is types.FunctionType:  # the common case skips the checks below
             func: Callable[..., Any] = source
@@ -127,6 +128,11 @@ class FunctionNode(HyperNode):
                 f"cache_version must be a str or an int, got {type(cache_version).__name__}. "
                 "How to fix: pass e.g. cache_version='2' and change it to invalidate entries."
             )
+        if not isinstance(inline, bool):
+            raise TypeError(
+                f"inline must be a bool, got {type(inline).__name__}. "
+                "How to fix: pass inline=True or inline=False."
+            )
         outputs = _output_names(output_name, name)
 
         self.func = func
@@ -143,6 +149,12 @@ class FunctionNode(HyperNode):
         self._parameters: tuple[tuple[str, str, inspect._ParameterKind], ...] | None = None
         self._is_async = info.is_async
         self._is_generator = info.is_generator
+        if inline and self._is_async:
+            raise TypeError(
+                f"Node '{name}': inline=True is for plain def nodes, and this one is async. "
+                "How to fix: drop inline=True (async def nodes already run on the event loop)."
+            )
+        self.inline = inline  # AsyncRunner calls the body directly, without a worker thread
         self.defaults = info.defaults
         # Raw annotations; resolving them (get_type_hints) waits for the first type question.
         self._raw_annotations = info.annotations
@@ -290,6 +302,7 @@ def node(
     rename_inputs: Mapping[str, str] | None = None,
     cache: bool = False,
     cache_version: str | int | None = None,
+    inline: bool = False,
 ) -> FunctionNode: ...
 @overload
 def node(
@@ -299,6 +312,7 @@ def node(
     rename_inputs: Mapping[str, str] | None = None,
     cache: bool = False,
     cache_version: str | int | None = None,
+    inline: bool = False,
 ) -> Callable[[Callable[..., Any]], FunctionNode]: ...
 def node(
     source: Callable[..., Any] | None = None,
@@ -307,8 +321,14 @@ def node(
     rename_inputs: Mapping[str, str] | None = None,
     cache: bool = False,
     cache_version: str | int | None = None,
+    inline: bool = False,
 ) -> FunctionNode | Callable[[Callable[..., Any]], FunctionNode]:
     """Turn a function into a ``FunctionNode``; works bare (``@node``) and called.
+
+    ``inline=True`` (plain ``def`` only): ``AsyncRunner`` calls the body directly instead of
+    sending it to a worker thread, as ``AsyncRunner(sync_nodes="inline")`` does for every node;
+    for small, fast functions. Where the runner already is in a worker thread (a chain of
+    ``def`` nodes, a whole map item) the body runs there. ``SyncRunner`` ignores it.
 
     Example:
         >>> @node(output_name="cleaned")
@@ -327,6 +347,7 @@ def node(
                 rename_inputs=rename_inputs,
                 cache=cache,
                 cache_version=cache_version,
+                inline=inline,
             )
 
         return decorate
@@ -337,4 +358,5 @@ def node(
         rename_inputs=rename_inputs,
         cache=cache,
         cache_version=cache_version,
+        inline=inline,
     )

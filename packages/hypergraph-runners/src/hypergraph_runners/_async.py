@@ -571,7 +571,7 @@ class AsyncRunner(BaseRunner):
         if p.cached and ctx.cache is not None:
             return await self._cached_leaf(ctx, ctx.cache, p, kwargs)
         if not p.is_async:
-            if self._inline:
+            if self._inline or p.inline:
                 return run_sync_leaf(p, kwargs)
             if ex.dataflow and ctx.emitter is None:
                 # The def nodes only this one feeds follow it in the same thread (_chain).
@@ -593,7 +593,7 @@ class AsyncRunner(BaseRunner):
             return await run_cached_async(cache, ctx, p, kwargs, lambda: _async_value(p, kwargs))
         if cache.blocking:  # lookup, body and store in one thread trip
             return await in_thread(ctx, run_cached_leaf, cache, p, kwargs)
-        if self._inline:
+        if self._inline or p.inline:
             return run_cached_leaf(cache, p, kwargs)
         # An in-memory lookup is cheaper than a thread trip: only a miss goes to a thread.
         return await run_cached_async(

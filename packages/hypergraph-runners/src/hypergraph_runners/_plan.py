@@ -32,6 +32,8 @@ class NodePlan:
         cyclic: The node lies on a cycle; its supersteps count against ``max_iterations``.
         consumers: Indices of the nodes that take one of this node's outputs as input.
         leaf: The node is a FunctionNode (run by calling its body).
+        inline: A ``def`` FunctionNode declared ``inline=True``: AsyncRunner calls its body
+            on the loop thread instead of a worker thread.
         cached: A FunctionNode with ``cache=True``: looked up when the call has a cache.
         key_part: For a cached node, the constant part of its cache keys (``cache._key``),
             made at its first lookup.
@@ -68,6 +70,7 @@ class NodePlan:
         "graph_node",
         "index",
         "inherits",
+        "inline",
         "inner_in",
         "inner_out",
         "inputs",
@@ -118,7 +121,9 @@ class NodePlan:
         self.leaf = isinstance(node, FunctionNode)
         self.cached = self.leaf and node.cache
         self.key_part: Any = None
+        self.inline = False
         if self.leaf:
+            self.inline = node.inline  # type: ignore[attr-defined]
             assert isinstance(node, FunctionNode)
             self.func = node.func
             parameters = node.parameters
