@@ -360,7 +360,9 @@ def test_an_undigestable_input_runs_uncached_with_one_warning(run: Run, runner_k
     with pytest.warns(CacheWarning) as record:
         results = run_map_or_run(run, runner_kind, Graph([use]), cache, lock)
     assert results == [1, 2, 1]
-    assert calls == [1, 2, 1]
+    # Every item ran, the repeated 1 included (AsyncRunner runs map items concurrently, so
+    # the order of the calls is not fixed).
+    assert sorted(calls) == [1, 1, 2]
     messages = [str(w.message) for w in record if w.category is CacheWarning]
     assert len(messages) == 1
     assert "'use'" in messages[0] and "'lock'" in messages[0] and "lock" in messages[0].lower()

@@ -28,6 +28,7 @@ import sqlite3
 import threading
 import time
 import warnings
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,10 @@ class DiskCache:
         self._local = threading.local()
         # Every open connection with its thread: those of finished threads (AsyncRunner makes
         # a thread pool per call) are closed when the next connection is opened.
+        # (Changed in place only: the finalizer below closes what it holds when this object
+        # is collected unclosed; Python 3.13 warns about connections left to the collector.)
         self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        weakref.finalize(self, _close_all, self._all)
         self._pid = os.getpid()
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(("hits", "misses", "stores", "evictions", "errors"), 0)
@@ -139,9 +143,10 @@ class DiskCache:
         local.conn, local.pid = conn, os.getpid()
         with self._lock:
             if self._pid != local.pid:  # a forked child: the parent's connections are not ours
-                self._all, self._pid = [], local.pid
+                self._all.clear()
+                self._pid = local.pid
             finished = [c for t, c in self._all if not t.is_alive()]
-            self._all = [(t, c) for t, c in self._all if t.is_alive()]
+            self._all[:] = [(t, c) for t, c in self._all if t.is_alive()]
             self._all.append((threading.current_thread(), conn))
         for old in finished:
             old.close()
@@ -318,7 +323,8 @@ class DiskCache:
     def close(self) -> None:
         """Close every connection this object opened (it reopens on next use)."""
         with self._lock:
-            conns, self._all = self._all, []
+            conns = list(self._all)
+            self._all.clear()
         for _, conn in conns:
             conn.close()
         self._local = threading.local()
@@ -327,3 +333,10 @@ class DiskCache:
         return (
             f"DiskCache({str(self.path)!r}, max_size_bytes={self.max_size_bytes}, ttl={self.ttl})"
         )
+
+
+def _close_all(conns: list[tuple[threading.Thread, sqlite3.Connection]]) -> None:
+    """Close the connections of a ``DiskCache`` that was collected without ``close()``."""
+    for _, conn in conns:
+        conn.close()
+    conns.clear()
