@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from hypergraph import AsyncRunner, Graph, RunStatus, node
+from hypergraph_graph import Graph, node
+from hypergraph_runners import AsyncRunner
+from hypergraph_types import RunStatus
 
 
 def test_a_chain_of_def_nodes_reuses_one_thread() -> None:
