@@ -102,9 +102,10 @@ class AsyncContext(Context):
         limiter: One semaphore for the whole call, held only around leaf bodies (C1, C2).
         limit: ``max_concurrency`` of the call, or ``None``.
         pool_size: Threads in the pool: the limit, or ``DEFAULT_POOL_SIZE``.
+        bare: No limiter and no event emitter: a leaf is just its body (the fast path).
     """
 
-    __slots__ = ("_pool", "_pool_lock", "limit", "limiter", "pool_size", "run_id")
+    __slots__ = ("_pool", "_pool_lock", "bare", "limit", "limiter", "pool_size", "run_id")
 
     def __init__(
         self,
@@ -118,6 +119,7 @@ class AsyncContext(Context):
         self.limit = limit
         self.limiter = asyncio.Semaphore(limit) if limit is not None else None
         self.pool_size = limit if limit is not None else DEFAULT_POOL_SIZE
+        self.bare = limit is None and emitter is None
         self.run_id = run_id
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
