@@ -535,10 +535,22 @@ class AsyncRunner(BaseRunner):
         failures.sort(key=lambda f: f[1].late)
         return done, failures
 
-    async def _sibling(
+    def _sibling(
+        self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
+    ) -> Coroutine[Any, Any, dict[str, Any]]:
+        """A node run as one of several tasks of a superstep, cancelled if a sibling fails.
+
+        An async body needs no wrapper (only thread trips carry late failures or settled
+        outputs on their cancellation): it is started as is, one coroutine per node.
+        """
+        if p.leaf and ctx.bare and p.is_async and not p.cached:
+            return _async_value(p, kwargs, shaped=True)
+        return self._settled_sibling(ctx, ex, p, kwargs)
+
+    async def _settled_sibling(
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
-        """A node run as one of several tasks of a superstep, cancelled if a sibling fails.
+        """``_sibling`` for anything but a bare async body.
 
         A ``def`` body that had started in a thread is settled, not abandoned: if it then
         failed, that failure is named (``late``); if it finished normally, its outputs are
