@@ -127,6 +127,29 @@ def absorb(
     return [c for c in newly if c.index not in ran], chained.failure
 
 
+def _apply(
+    ex: Execution,
+    outcomes: list[tuple[NodePlan, Started]],
+    errors: list[BaseException | None],
+    ready: list[NodePlan],
+) -> list[tuple[NodePlan, NodeFailure]]:
+    """Dataflow: apply a wave's finished nodes (adding what they made ready); their failures."""
+    failures: list[tuple[NodePlan, NodeFailure]] = []
+    for (p, task), exc in zip(outcomes, errors):
+        if exc is None:
+            outputs = task.result()
+            newly = ex.finished(p, outputs)
+            if type(outputs) is Chained:
+                newly, failed = absorb(ex, outputs, newly)
+                if failed is not None:
+                    failures.append(failed)
+            ready.extend(newly)
+        else:
+            assert isinstance(exc, NodeFailure)
+            failures.append((p, exc))
+    return failures
+
+
 class AsyncRunner(BaseRunner):
     """Runs graphs on asyncio: independent ready nodes run concurrently.
 
@@ -416,7 +439,7 @@ class AsyncRunner(BaseRunner):
         """
         ready = ex.first_ready()
         running: dict[Started, NodePlan] = {}
-        completions = Completions()
+        completions: Completions | None = None  # made at the first wave (a chain needs none)
         while ready or running:
             if len(ready) == 1 and not running:
                 p = ready.pop()
@@ -438,6 +461,8 @@ class AsyncRunner(BaseRunner):
             # Each ready node starts at once; one that finishes without suspending needs no
             # task, and its outcome arrives when a task's would, so siblings fail, finish
             # and get cancelled exactly as if every node had a task.
+            if completions is None:
+                completions = Completions()
             for p in ready:
                 running[completions.watch(start(self._sibling(ctx, ex, p, ex.inputs_of(p)[0])))] = p
             ready = []
@@ -453,19 +478,7 @@ class AsyncRunner(BaseRunner):
             if escaped is not None:
                 await _stop_all(running)
                 raise escaped  # a BaseException (or a bug): never a node failure
-            failures: list[tuple[NodePlan, NodeFailure]] = []
-            for (p, task), exc in zip(outcomes, errors):
-                if exc is None:
-                    outputs = task.result()
-                    newly = ex.finished(p, outputs)
-                    if type(outputs) is Chained:
-                        newly, failed = absorb(ex, outputs, newly)
-                        if failed is not None:
-                            failures.append(failed)
-                    ready.extend(newly)
-                else:
-                    assert isinstance(exc, NodeFailure)
-                    failures.append((p, exc))
+            failures = _apply(ex, outcomes, errors, ready)
             if failures:
                 await self._stop_dataflow(ex, running, failures)
                 return
