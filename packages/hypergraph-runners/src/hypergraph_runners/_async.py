@@ -33,11 +33,6 @@ from hypergraph_types._format import short_repr
 from hypergraph_types._result import new_run_id
 
 from ._base import BaseRunner
-
-if TYPE_CHECKING:
-    from ._sync import SyncRunner
-    from .cache._backend import CacheBackend
-    from .cache._session import Session
 from ._chain import Chained, run_sync_chain
 from ._context import AsyncContext, Context
 from ._core import Done, Execution, Scope, WarnOnce
@@ -57,6 +52,11 @@ from ._nested import NestedRequest, choose_runner, finish, first_failure, reques
 from ._options import check_limit
 from ._plan import NodePlan, plan_of, sync_only
 from ._tasks import Chunks, Completions, Started, in_thread, settle, start, wait_all, work_pool
+
+if TYPE_CHECKING:
+    from ._sync import SyncRunner
+    from .cache._backend import CacheBackend
+    from .cache._session import Session
 
 __all__ = ["AsyncRunner"]
 
@@ -557,7 +557,7 @@ class AsyncRunner(BaseRunner):
         outputs on their cancellation): it is started as is, one coroutine per node.
         """
         if p.leaf and ctx.bare and p.is_async and not p.cached:
-            return _async_value(p, kwargs, shaped=True)
+            return self._leaf(ctx, ex, p, kwargs)
         return self._settled_sibling(ctx, ex, p, kwargs)
 
     async def _settled_sibling(
@@ -587,8 +587,6 @@ class AsyncRunner(BaseRunner):
     ) -> Coroutine[Any, Any, dict[str, Any]]:
         """One node's execution; between its events when the call has event processors."""
         if p.leaf and ctx.bare:  # no limiter, no events: one coroutine fewer
-            if p.is_async and not p.cached:
-                return _async_value(p, kwargs, shaped=True)
             return self._leaf(ctx, ex, p, kwargs)
         work = self._execute_node(ctx, ex, p, kwargs)
         if ctx.emitter is not None:

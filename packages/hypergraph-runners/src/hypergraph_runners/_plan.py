@@ -123,8 +123,8 @@ class NodePlan:
         self.key_part: Any = None
         self.inline = False
         if self.leaf:
-            self.inline = node.inline  # type: ignore[attr-defined]
             assert isinstance(node, FunctionNode)
+            self.inline = node.inline
             self.func = node.func
             parameters = node.parameters
             self.simple = is_simple(parameters)

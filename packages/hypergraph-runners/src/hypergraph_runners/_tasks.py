@@ -22,7 +22,6 @@ from collections.abc import (
     Iterator,
     Sequence,
 )
-from collections.abc import Coroutine as CoroutineABC
 from concurrent.futures import Future
 from typing import Any, TypeVar, Union
 
@@ -58,7 +57,7 @@ class Ran:
     """A coroutine that finished in its eager first step: reads like a done task, is none.
 
     ``start`` returns one when the node body completed without suspending, so a wide
-    superstep of quick async bodies costs no task per node (~0.5x pipefunc per node, not 1x).
+    superstep of quick async bodies costs no task per node.
     """
 
     __slots__ = ("_error", "_value")
@@ -88,7 +87,7 @@ class Ran:
 Started = Union["asyncio.Task[Any]", Ran]
 
 
-class _Resumed(CoroutineABC[Any, Any, Any]):
+class _Resumed(Coroutine[Any, Any, Any]):
     """A coroutine that suspended in its eager first step, handed to a task to go on.
 
     The task's first ``send`` gets the future the coroutine is waiting on; everything after
@@ -221,8 +220,9 @@ async def settle(tasks: Sequence[Started]) -> None:
     failed = False
     try:
         if pending and _any_failed(t for t in tasks if isinstance(t, Ran)):
-            # A failure in a first step is seen when a task's would be (``deliver``):
-            # siblings that fail within those turns are failures, not cleanup errors.
+            # A failure in a first step is seen when a task's would be (as in
+            # ``Completions``): siblings that fail within those turns are failures, not
+            # cleanup errors.
             await turns(3)
             pending = {t for t in pending if not t.done()}
             failed = True
