@@ -51,6 +51,7 @@ from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, first_failure, request_for
 from ._options import check_limit
 from ._plan import NodePlan, plan_of, sync_only
+from ._schedule import Dataflow
 from ._tasks import Chunks, Completions, Started, in_thread, settle, start, wait_all, work_pool
 
 if TYPE_CHECKING:
@@ -111,24 +112,9 @@ async def _stop_all(running: dict[Started, Any]) -> None:
         raise asyncio.CancelledError
 
 
-def absorb(
-    ex: Execution, chained: Chained, newly: list[NodePlan]
-) -> tuple[list[NodePlan], tuple[NodePlan, NodeFailure] | None]:
-    """Dataflow: after its first node, apply the nodes a thread ran after it (``_chain``).
-
-    ``newly`` are the nodes the first node made ready; returns all that became ready (without
-    the ones the thread already ran) and the chained node that failed, if any.
-    """
-    ran = {q.index for q, _ in chained.more}
-    if chained.failure is not None:
-        ran.add(chained.failure[0].index)
-    for q, out in chained.more:
-        newly.extend(ex.finished(q, out))
-    return [c for c in newly if c.index not in ran], chained.failure
-
-
 def _apply(
     ex: Execution,
+    flow: Dataflow,
     outcomes: list[tuple[NodePlan, Started]],
     errors: list[BaseException | None],
     ready: list[NodePlan],
@@ -138,9 +124,9 @@ def _apply(
     for (p, task), exc in zip(outcomes, errors):
         if exc is None:
             outputs = task.result()
-            newly = ex.finished(p, outputs)
+            newly = flow.finished(ex, p, outputs)
             if type(outputs) is Chained:
-                newly, failed = absorb(ex, outputs, newly)
+                newly, failed = flow.absorb(ex, outputs, newly)
                 if failed is not None:
                     failures.append(failed)
             ready.extend(newly)
@@ -411,8 +397,9 @@ class AsyncRunner(BaseRunner):
         em = ctx.emitter
         if em is not None:
             await em.asend(em.run_start(ex))
-        if ex.dataflow:
-            await self._dataflow(ctx, ex)
+        flow = ex.dataflow()
+        if flow is not None:
+            await self._dataflow(ctx, ex, flow)
             result = ex.result(select, warn)
             return result if em is None else await observe_run_end(em, ex, result)
         try:
@@ -431,13 +418,13 @@ class AsyncRunner(BaseRunner):
         result = ex.result(select, warn)
         return result if em is None else await observe_run_end(em, ex, result)
 
-    async def _dataflow(self, ctx: AsyncContext, ex: Execution) -> None:
+    async def _dataflow(self, ctx: AsyncContext, ex: Execution, flow: Dataflow) -> None:
         """Acyclic graphs: start each node as soon as its inputs are final (no barrier).
 
         Every node runs once with its superstep inputs, so values equal superstep semantics;
         a lone ready node is awaited in place, so a chain creates no tasks at all.
         """
-        ready = ex.first_ready()
+        ready = flow.first_ready(ex)
         running: dict[Started, NodePlan] = {}
         completions: Completions | None = None  # made at the first wave (a chain needs none)
         while ready or running:
@@ -451,9 +438,9 @@ class AsyncRunner(BaseRunner):
                         raise asyncio.CancelledError from None  # the caller's cancel wins
                     ex.fail_node(p, failure)
                     return
-                ready = ex.finished(p, outputs)
+                ready = flow.finished(ex, p, outputs)
                 if type(outputs) is Chained:
-                    ready, failed = absorb(ex, outputs, ready)
+                    ready, failed = flow.absorb(ex, outputs, ready)
                     if failed is not None:
                         ex.fail_node(*failed)
                         return
@@ -478,15 +465,16 @@ class AsyncRunner(BaseRunner):
             if escaped is not None:
                 await _stop_all(running)
                 raise escaped  # a BaseException (or a bug): never a node failure
-            failures = _apply(ex, outcomes, errors, ready)
+            failures = _apply(ex, flow, outcomes, errors, ready)
             if failures:
-                await self._stop_dataflow(ex, running, failures)
+                await self._stop_dataflow(ex, flow, running, failures)
                 return
             ready.sort(key=lambda q: q.index)
 
     async def _stop_dataflow(
         self,
         ex: Execution,
+        flow: Dataflow,
         running: dict[Started, NodePlan],
         failures: list[tuple[NodePlan, NodeFailure]],
     ) -> None:
@@ -498,8 +486,8 @@ class AsyncRunner(BaseRunner):
             exc = task.exception()
             if exc is None:
                 outputs = task.result()
-                ex.finished(p, outputs)
-                failed = absorb(ex, outputs, [])[1] if type(outputs) is Chained else None
+                flow.finished(ex, p, outputs)
+                failed = flow.absorb(ex, outputs, [])[1] if type(outputs) is Chained else None
                 if failed is not None:
                     failed[1].late = True  # it failed after the stop: named, never reported
                     failures.append(failed)
@@ -620,7 +608,7 @@ class AsyncRunner(BaseRunner):
     ) -> dict[str, Any]:
         if self._inline or p.inline:
             return run_sync_leaf(p, kwargs)
-        if ex.dataflow and ctx.emitter is None:
+        if type(ex.schedule) is Dataflow and ctx.emitter is None:
             # The def nodes only this one feeds follow it in the same thread (_chain).
             return await in_thread(ctx, run_sync_chain, ex, p, kwargs)
         return await in_thread(ctx, run_sync_leaf, p, kwargs)
