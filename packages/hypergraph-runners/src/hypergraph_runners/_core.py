@@ -40,7 +40,7 @@ from ._leaf import DECISION, NodeFailure
 from ._plan import NodePlan, Plan
 from ._schedule import Dataflow, Fixed, Supersteps
 
-__all__ = ["Delta", "Done", "Execution", "Scope", "WarnOnce"]
+__all__ = ["Delta", "Done", "Execution", "Resume", "Scope", "WarnOnce", "fold"]
 
 #: ``versions`` of a run with a fixed schedule, which keeps none: every value is written once,
 #: at version 1, and ``Execution.state`` derives them. Never written.
@@ -109,6 +109,54 @@ class Delta(msgspec.Struct, frozen=True, gc=False):
     written: dict[str, int]
     executions: tuple[NodeExecution, ...]
     decisions: dict[str, tuple[str, ...]]
+
+
+class Resume(msgspec.Struct, frozen=True, gc=False):
+    """Where a recorded run stands after some of its commits: ``Execution.from_state``'s input.
+
+    Attributes:
+        state: Values, versions and each node's last execution.
+        decisions: Gate name -> the targets of its latest decision.
+        unseen: Gate targets decided for that have not run since.
+        cycle_steps: Supersteps that counted against ``max_iterations``.
+        step: Supersteps committed.
+    """
+
+    state: GraphState
+    decisions: dict[str, tuple[str, ...]]
+    unseen: frozenset[str]
+    cycle_steps: int
+    step: int
+
+
+def fold(plan: Plan, inputs: Mapping[str, Any], deltas: Sequence[Delta]) -> Resume:
+    """Replay a run's ``Delta`` records (in order) over its inputs: the state they lead to.
+
+    ``inputs`` are the run's initial values (version 1). Values come from the executions'
+    outputs, so a checkpointer that stores deltas can rebuild any superstep's state.
+    """
+    values = dict(inputs)
+    versions = dict.fromkeys(values, 1)
+    executions: dict[str, NodeExecution] = {}
+    decisions: dict[str, tuple[str, ...]] = {}
+    unseen: set[str] = set()
+    cycle_steps = 0
+    by_name = plan.by_name
+    for delta in deltas:
+        cyclic = False
+        for record in delta.executions:
+            executions[record.node_name] = record
+            values.update(record.outputs)
+            unseen.discard(record.node_name)
+            cyclic = cyclic or by_name[record.node_name].cyclic
+        versions.update(delta.written)
+        for gate, chosen in delta.decisions.items():
+            decisions[gate] = chosen
+            unseen.update(chosen)
+        cycle_steps += cyclic
+    step = deltas[-1].step if deltas else 0
+    state = GraphState(values, versions, executions)
+    return Resume(state, decisions, frozenset(unseen), cycle_steps, step)
 
 
 class Execution:
