@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.shared.strategies import build, graph_specs, input_values
 
 from hypergraph_graph import END, Graph, node, route
 from hypergraph_runners import SyncRunner
@@ -21,7 +22,6 @@ from hypergraph_runners._core import Delta, Execution, Scope, fold
 from hypergraph_runners._inputs import prepare
 from hypergraph_runners._leaf import run_sync_leaf
 from hypergraph_runners._plan import plan_of
-from tests.shared.strategies import build, graph_specs, input_values
 
 _RUNNER = SyncRunner()
 
