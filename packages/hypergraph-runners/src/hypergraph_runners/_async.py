@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import (
     AsyncIterator,
     Awaitable,
-    Callable,
     Coroutine,
-    Iterator,
     Mapping,
     Sequence,
 )
@@ -26,7 +23,6 @@ from hypergraph_types import (
     MapResult,
     RunnerCapabilities,
     RunResult,
-    RunStatus,
 )
 from hypergraph_types._caller import HANDED_SITE, CallSite
 from hypergraph_types._format import short_repr
@@ -37,22 +33,22 @@ from ._chain import Chained, run_sync_chain
 from ._context import AsyncContext, Context
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_async
-from ._emitter import Emitter, observe_item, observe_node, observe_run_end
+from ._emitter import Emitter, observe_node, observe_run_end
 from ._events import Processor, QueueFeed, make_emitter
+from ._fanout import FanOut, fan_out_async, first_failure
 from ._inputs import Prepared
 from ._leaf import (
     NodeFailure,
-    StopRequested,
     cancelled_by_body,
     run_sync_leaf,
     unpack,
 )
 from ._mapping import count_items, item_values
-from ._nested import NestedRequest, choose_runner, finish, first_failure, request_for
+from ._nested import NestedRequest, choose_runner, finish, request_for
 from ._options import check_limit
 from ._plan import NodePlan, plan_of, sync_only
 from ._schedule import Dataflow
-from ._tasks import Chunks, Completions, Started, in_thread, settle, start, wait_all, work_pool
+from ._tasks import Completions, Started, in_thread, settle, start, wait_all
 
 if TYPE_CHECKING:
     from ._sync import SyncRunner
@@ -252,48 +248,31 @@ class AsyncRunner(BaseRunner):
         limit = check_limit("max_concurrency", max_concurrency, None)
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
         count = count_items(call.lists, call.mode)
-        results: list[RunResult | None] = [None] * count
         if not count and em is None:
             return MapResult(())
         ctx = AsyncContext(call.max_iterations, limit, new_run_id(), em, self._cache_session())
         base = call.prepared
         warn = WarnOnce(call.select)
+        fan = FanOut(item_values(call.lists, call.mode), count, call.raise_)
 
-        def item(i: int, values: dict[str, Any]) -> tuple[Prepared, Scope]:
-            run_id = new_run_id()
+        def run(scope: Scope, i: int, values: dict[str, Any]) -> Awaitable[RunResult]:
             prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
-            return prepared, Scope("", run_id, i)
+            graph = call.graph
+            return self._run_graph(ctx, graph, prepared, call.select, scope, scope.run_id, warn)
 
-        async def run_item(i: int, values: dict[str, Any]) -> bool:
-            prepared, scope = item(i, values)
-            work = self._run_graph(
-                ctx, call.graph, prepared, call.select, scope, scope.run_id, warn
-            )
-            result = await (work if em is None else observe_item(em, scope, "", i, count, work))
-            results[i] = result
-            return result.status is RunStatus.FAILED
-
-        def run_sync_item(sub: Context, i: int, values: dict[str, Any]) -> RunResult:
-            prepared, scope = item(i, values)
+        def whole(sub: Context, scope: Scope, i: int, values: dict[str, Any]) -> RunResult:
+            prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
             return self._sync_driver()._run_graph(
                 sub, call.graph, prepared, None, scope, scope.run_id
             )
 
         # A graph of def nodes only runs whole items in worker threads, chunks of them per
         # trip; not with a select (its warning belongs on the caller's line, in this thread).
-        whole = call.select is None and self._whole_items(ctx, call.graph)
+        chunked = call.select is None and self._whole_items(ctx, call.graph)
         try:
             if em is not None:
                 await em.asend(em.map_start(ctx.run_id, call.graph.name, count))
-            await self._fan_out(
-                ctx,
-                item_values(call.lists, call.mode),
-                count,
-                run_item,
-                call.raise_,
-                run_sync_item if whole else None,
-                results,
-            )
+            results = await fan_out_async(ctx, fan, run, em, whole if chunked else None)
             if em is not None:
                 await em.asend(em.map_end(ctx.run_id, results))
         except BaseException as exc:
@@ -656,7 +635,7 @@ class AsyncRunner(BaseRunner):
         from ._sync import SyncRunner
 
         if runner.capabilities.returns_coroutine:
-            return await run_foreign_async(runner, gn, request, scope, ctx.max_iterations)
+            return await run_foreign_async(ctx, runner, gn, request, scope)
 
         def body(stop: threading.Event) -> list[RunResult | None]:
             if isinstance(runner, SyncRunner):
@@ -679,34 +658,18 @@ class AsyncRunner(BaseRunner):
             prepared = request.prepare(graph, request.values)
             child = scope.child(gn.name)
             return [await self._run_graph(ctx, graph, prepared, None, child, new_run_id())]
-        results: list[RunResult | None] = [None] * request.count
+        fan = FanOut(request.items, request.count, True, scope, gn.name)
 
-        async def run_item(i: int, values: dict[str, Any]) -> bool:
-            child = scope.child(f"{gn.name}[{i}]")
+        def run(child: Scope, i: int, values: dict[str, Any]) -> Awaitable[RunResult]:
             prepared = request.prepare(graph, values)
-            work = self._run_graph(ctx, graph, prepared, None, child, new_run_id())
-            em = ctx.emitter
-            n = request.count
-            result = await (work if em is None else observe_item(em, scope, gn.name, i, n, work))
-            results[i] = result
-            return result.status is RunStatus.FAILED
+            return self._run_graph(ctx, graph, prepared, None, child, new_run_id())
 
-        def run_sync_item(sub: Context, i: int, values: dict[str, Any]) -> RunResult:
-            child = scope.child(f"{gn.name}[{i}]")
+        def whole(sub: Context, child: Scope, i: int, values: dict[str, Any]) -> RunResult:
             prepared = request.prepare(graph, values)
             return self._sync_driver()._run_graph(sub, graph, prepared, None, child, new_run_id())
 
-        whole = self._whole_items(ctx, graph)
-        await self._fan_out(
-            ctx,
-            request.items,
-            request.count,
-            run_item,
-            True,
-            run_sync_item if whole else None,
-            results,
-        )
-        return results
+        chunked = self._whole_items(ctx, graph)
+        return await fan_out_async(ctx, fan, run, ctx.emitter, whole if chunked else None)
 
     # -- map items ------------------------------------------------------------------------
 
@@ -725,74 +688,6 @@ class AsyncRunner(BaseRunner):
         from ._sync import SyncRunner
 
         return SyncRunner()
-
-    async def _fan_out(
-        self,
-        ctx: AsyncContext,
-        items: Iterator[dict[str, Any]],
-        count: int,
-        run_item: Callable[[int, dict[str, Any]], Awaitable[bool]],
-        stop_on_failure: bool,
-        run_sync_item: Callable[[Context, int, dict[str, Any]], RunResult] | None,
-        results: list[RunResult | None],
-    ) -> None:
-        """Every item through the worker pool: one task each, or chunks in worker threads."""
-        if run_sync_item is None:
-            await work_pool(items, count, ctx.limit, run_item, stop_on_failure)
-            return
-        sizes = Chunks()
-        # Set by the thread where an item raised (or failed, with stop_on_failure): the other
-        # threads stop before their next item at once, without waiting for the loop's cancel.
-        halt = threading.Event()
-
-        def body(chunk: list[tuple[int, dict[str, Any]]], stop: threading.Event) -> Any:
-            sub = Context(ctx.max_iterations, stop, None, ctx.cache)
-            done: list[tuple[int, RunResult]] = []
-            began = time.perf_counter()
-            for i, values in chunk:
-                if stop.is_set() or halt.is_set():
-                    break
-                try:
-                    result = run_sync_item(sub, i, values)
-                except StopRequested:
-                    break  # the call is stopping: this item did not finish
-                except BaseException:
-                    halt.set()
-                    raise
-                done.append((i, result))
-                if stop_on_failure and result.status is RunStatus.FAILED:
-                    halt.set()
-                    break
-            return done, time.perf_counter() - began
-
-        def record(done: list[tuple[int, RunResult]]) -> bool:
-            failed = False
-            for i, result in done:
-                results[i] = result
-                failed = failed or result.status is RunStatus.FAILED
-            return failed
-
-        async def run_chunk(chunk: list[tuple[int, dict[str, Any]]]) -> bool:
-            try:
-                if ctx.limiter is None:
-                    done, seconds = await in_thread(ctx, body, chunk)
-                else:
-                    async with ctx.limiter:  # a thread runs one body at a time: one permit
-                        done, seconds = await in_thread(ctx, body, chunk)
-            except asyncio.CancelledError as cancel:
-                # Stopped while its thread was settled: what the thread finished still counts
-                # (the failed item that stopped the fan-out may be among it).
-                settled = getattr(cancel, "settled", None)
-                if settled is not None:
-                    record(settled[0][0])
-                raise
-            if done:
-                sizes.took(len(done), seconds)
-            # halt: another thread's item stopped the fan-out; this worker stops too.
-            return record(done) or halt.is_set()
-
-        # As many workers as threads: each keeps one thread busy with chunk after chunk.
-        await work_pool(items, count, ctx.pool_size, run_item, stop_on_failure, run_chunk, sizes)
 
     async def _nested_on_private_loop(
         self,

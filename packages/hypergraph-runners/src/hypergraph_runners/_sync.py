@@ -12,7 +12,6 @@ from hypergraph_types import (
     MapResult,
     RunnerCapabilities,
     RunResult,
-    RunStatus,
 )
 from hypergraph_types._result import new_run_id
 
@@ -21,6 +20,7 @@ from ._context import Context, run_private_loop
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_sync
 from ._events import Processor, make_emitter
+from ._fanout import FanOut, fan_out_sync, first_failure
 from ._inputs import Prepared
 from ._leaf import NodeFailure, StopRequested, run_sync_leaf
 from ._mapping import count_items, item_values
@@ -131,27 +131,24 @@ class SyncRunner(BaseRunner):
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
         ctx = Context(call.max_iterations, emitter=em, cache=self._cache_session())
         base = call.prepared
-        results: list[RunResult] = []
         warn = WarnOnce(call.select)
-        map_id, total = "", 0
+        count = count_items(call.lists, call.mode)
+        fan = FanOut(item_values(call.lists, call.mode), count, call.raise_)
+
+        def run(ctx: Context, scope: Scope, i: int, values: dict[str, Any]) -> RunResult:
+            prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
+            graph = call.graph
+            return self._run_graph(ctx, graph, prepared, call.select, scope, scope.run_id, warn)
+
+        map_id = ""
         if em is not None:
-            map_id, total = new_run_id(), count_items(call.lists, call.mode)
-            em.send(em.map_start(map_id, call.graph.name, total))
+            map_id = new_run_id()
+            em.send(em.map_start(map_id, call.graph.name, count))
         try:
-            for i, item in enumerate(item_values(call.lists, call.mode)):
-                run_id = new_run_id()
-                prepared = Prepared({**base.values, **item}, base.addressed, base.bypassed)
-                scope = Scope("", run_id, i)
-                if em is not None:
-                    em.send(em.item_start(scope, "", i, total))
-                result = self._run_graph(
-                    ctx, call.graph, prepared, call.select, scope, run_id, warn
-                )
-                if em is not None:
-                    em.send(em.item_end(scope, "", i, result.status))
-                if call.raise_ and result.error is not None:
-                    raise result.error
-                results.append(result)
+            results = fan_out_sync(ctx, fan, run, em)
+            failure = first_failure(results) if call.raise_ else None
+            if failure is not None:
+                raise failure[1].error  # type: ignore[misc]
         except BaseException as exc:
             if em is not None:
                 em.finish(exc)
@@ -159,7 +156,7 @@ class SyncRunner(BaseRunner):
         if em is not None:
             em.send(em.map_end(map_id, results))
             em.finish()
-        return MapResult(results)
+        return MapResult(results)  # type: ignore[arg-type]  # every item ran ("continue")
 
     # -- the driver ------------------------------------------------------------------------
 
@@ -247,17 +244,10 @@ class SyncRunner(BaseRunner):
             assert request.values is not None
             prepared = request.prepare(graph, request.values)
             return [self._run_graph(ctx, graph, prepared, None, scope.child(gn.name), new_run_id())]
-        results: list[RunResult | None] = [None] * request.count
-        em = ctx.emitter
-        for i, values in enumerate(request.items):
+        fan = FanOut(request.items, request.count, True, scope, gn.name)
+
+        def run(ctx: Context, child: Scope, i: int, values: dict[str, Any]) -> RunResult:
             prepared = request.prepare(graph, values)
-            child = scope.child(f"{gn.name}[{i}]")
-            if em is not None:
-                em.send(em.item_start(scope, gn.name, i, request.count))
-            result = self._run_graph(ctx, graph, prepared, None, child, new_run_id())
-            if em is not None:
-                em.send(em.item_end(scope, gn.name, i, result.status))
-            results[i] = result
-            if result.status is RunStatus.FAILED:
-                break
-        return results
+            return self._run_graph(ctx, graph, prepared, None, child, new_run_id())
+
+        return fan_out_sync(ctx, fan, run, ctx.emitter)
