@@ -11,7 +11,6 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph_graph import Graph, GraphNode
@@ -37,12 +36,7 @@ from ._emitter import Emitter, observe_node, observe_run_end
 from ._events import Processor, QueueFeed, make_emitter
 from ._fanout import FanOut, fan_out_async, first_failure
 from ._inputs import Prepared
-from ._leaf import (
-    NodeFailure,
-    cancelled_by_body,
-    run_sync_leaf,
-    unpack,
-)
+from ._leaf import NodeFailure, async_value, run_sync_leaf
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
 from ._options import check_limit
@@ -63,41 +57,6 @@ _CAPABILITIES = RunnerCapabilities(
     supports_streaming=False,
     returns_coroutine=True,
 )
-
-
-def _being_cancelled() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
-
-
-async def _async_value(p: NodePlan, kwargs: dict[str, Any], shaped: bool = False) -> Any:
-    """An async body's result, failures as ``NodeFailure``: its outputs when ``shaped``, else
-    the raw value (an async generator drained) that the cache stores.
-
-    The one coroutine between the driver and the body (a layer costs ~0.2 us per node).
-    """
-    try:
-        if p.is_generator:
-            async with aclosing(p.call(kwargs)) as agen:
-                value: Any = [item async for item in agen]
-        else:
-            value = await p.call(kwargs)
-        if not shaped:
-            return value
-        outputs = p.outputs
-        if len(outputs) == 1:
-            return {outputs[0]: value}
-        return unpack(p.name, outputs, value)
-    except asyncio.CancelledError as exc:
-        if _being_cancelled():
-            raise
-        raise NodeFailure(cancelled_by_body(p.name, exc)) from None
-    except Exception as exc:
-        failure = NodeFailure(exc)
-        # An error while we cancel the body (e.g. raised in a generator's finally) is a
-        # cleanup error: named in the reported failure's note, never reported itself.
-        failure.late = _being_cancelled()
-        raise failure from None
 
 
 async def _stop_all(running: dict[Started, Any]) -> None:
@@ -579,7 +538,7 @@ class AsyncRunner(BaseRunner):
         if p.cached and ctx.cache is not None:
             return self._cached_leaf(ctx, ctx.cache, p, kwargs)
         if p.is_async:
-            return _async_value(p, kwargs, shaped=True)
+            return async_value(p, kwargs, shaped=True)
         return self._sync_leaf(ctx, ex, p, kwargs)
 
     async def _sync_leaf(
@@ -599,7 +558,7 @@ class AsyncRunner(BaseRunner):
         from .cache._session import off_loop, run_cached_async, run_cached_leaf, sync_raw
 
         if p.is_async:
-            return await run_cached_async(cache, ctx, p, kwargs, lambda: _async_value(p, kwargs))
+            return await run_cached_async(cache, ctx, p, kwargs, lambda: async_value(p, kwargs))
         if cache.blocking:  # lookup, body and store in one thread trip
             return await in_thread(ctx, run_cached_leaf, cache, p, kwargs)
         if self._inline or p.inline:

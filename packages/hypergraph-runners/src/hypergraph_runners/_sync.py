@@ -19,6 +19,7 @@ from ._base import BaseRunner
 from ._context import Context, run_private_loop
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_sync
+from ._emitter import observe_node_sync
 from ._events import Processor, make_emitter
 from ._fanout import FanOut, fan_out_sync, first_failure
 from ._inputs import Prepared
@@ -176,7 +177,8 @@ class SyncRunner(BaseRunner):
             em.send(em.run_start(ex))
         try:
             stop = ctx.stop
-            cache = ctx.cache
+            # Nothing between the driver and a leaf's body: no events, no cache to consult.
+            bare = em is None and ctx.cache is None
             while batch := ex.next_superstep():
                 if em is not None:
                     em.send(em.superstep(ex))
@@ -185,23 +187,14 @@ class SyncRunner(BaseRunner):
                     if stop is not None and stop.is_set():
                         raise StopRequested  # the AsyncRunner that delegated to us is stopping
                     kwargs, versions = ex.inputs_of(p)
-                    if em is not None:
-                        em.send(em.node_start(ex, p))
                     try:
-                        if p.leaf:
-                            if cache is None or not p.cached:
-                                outputs = run_sync_leaf(p, kwargs)
-                            else:
-                                outputs = cache.run(p, kwargs)
+                        if bare and p.leaf:
+                            outputs = run_sync_leaf(p, kwargs)
                         else:
-                            outputs = self._execute_graph_node(ctx, ex, p, kwargs)
+                            outputs = self._execute(ctx, ex, p, kwargs)
                     except NodeFailure as failure:
                         ex.fail_node(p, failure)
-                        if em is not None:
-                            em.send(em.node_error(ex, p, failure))
                         break
-                    if em is not None:
-                        em.send_node_end(ex, p, outputs)
                     done.append((p, outputs, versions))
                 ex.commit(done, check=ex.error is None)
                 if ex.error is not None:
@@ -212,6 +205,31 @@ class SyncRunner(BaseRunner):
         if em is not None:
             em.send(em.run_end(ex, result))
         return result
+
+    def _execute(
+        self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """One node's execution; between its events when the call has event processors."""
+        em = ctx.emitter
+        if em is None:
+            return self._execute_node(ctx, ex, p, kwargs)
+        return observe_node_sync(em, ex, p, lambda: self._execute_node(ctx, ex, p, kwargs))
+
+    def _execute_node(
+        self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        if p.leaf:
+            return self._leaf(ctx, p, kwargs)
+        return self._execute_graph_node(ctx, ex, p, kwargs)
+
+    @staticmethod
+    def _leaf(ctx: Context, p: NodePlan, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The leaf policy: a FunctionNode's body, through the call's cache when it has one
+        and the node is declared ``cache=True``; failures raise ``NodeFailure``."""
+        cache = ctx.cache
+        if cache is not None and p.cached:
+            return cache.run(p, kwargs)
+        return run_sync_leaf(p, kwargs)
 
     def _execute_graph_node(
         self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
