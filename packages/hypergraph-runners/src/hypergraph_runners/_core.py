@@ -38,7 +38,7 @@ from hypergraph_types._sameness import is_same
 from ._inputs import Prepared, addressed_ports
 from ._leaf import DECISION, NodeFailure
 from ._plan import NodePlan, Plan
-from ._schedule import Dataflow, Fixed, Supersteps
+from ._schedule import FIXED, Dataflow, Fixed, Supersteps
 
 __all__ = ["Delta", "Done", "Execution", "Resume", "Scope", "WarnOnce", "fold"]
 
@@ -245,7 +245,7 @@ class Execution:
         self.step = 0
         if plan.all_once and not prepared.bypassed and not prepared.addressed and not general:
             self.fixed = True
-            self.schedule: Fixed | Dataflow | Supersteps = Fixed(plan)
+            self.schedule: Fixed | Dataflow | Supersteps = FIXED
             self.versions = _ALL_FIRST
             self.ports = _NO_PORTS
             return
@@ -336,11 +336,11 @@ class Execution:
 
     def next_superstep(self) -> Sequence[NodePlan]:
         """The ready nodes in node order; raises ``InfiniteLoopError`` when the budget is spent."""
-        self.step += 1
-        sched = self.schedule
-        if type(sched) is Fixed and not self.holes:
-            return next(sched.levels, ())  # the common nested run: no call into the schedule
-        return sched.next(self)  # type: ignore[union-attr]
+        step = self.step = self.step + 1
+        if self.fixed and not self.holes:  # the common nested run: no call into the schedule
+            levels = self.plan.levels
+            return levels[step - 1] if step <= len(levels) else ()
+        return self.schedule.next(self)  # type: ignore[union-attr]
 
     def dataflow(self) -> Dataflow | None:
         """Switch a fixed schedule to the dataflow (AsyncRunner, RUN-06); else ``None``."""

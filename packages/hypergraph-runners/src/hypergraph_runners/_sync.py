@@ -188,10 +188,12 @@ class SyncRunner(BaseRunner):
                         raise StopRequested  # the AsyncRunner that delegated to us is stopping
                     kwargs, versions = ex.inputs_of(p)
                     try:
-                        if bare and p.leaf:
+                        if not bare:
+                            outputs = self._execute(ctx, ex, p, kwargs)
+                        elif p.leaf:
                             outputs = run_sync_leaf(p, kwargs)
                         else:
-                            outputs = self._execute(ctx, ex, p, kwargs)
+                            outputs = self._execute_graph_node(ctx, ex, p, kwargs)
                     except NodeFailure as failure:
                         ex.fail_node(p, failure)
                         break
