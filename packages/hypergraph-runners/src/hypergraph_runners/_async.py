@@ -23,7 +23,7 @@ from hypergraph_types import (
     RunnerCapabilities,
     RunResult,
 )
-from hypergraph_types.internal import HANDED_SITE, CallSite, new_run_id, short_repr
+from hypergraph_types._internal import HANDED_SITE, CallSite, new_run_id, short_repr
 
 from ._base import BaseRunner
 from ._chain import Chained, run_sync_chain

@@ -31,7 +31,7 @@ from hypergraph_types import (
     RunResult,
     RunStatus,
 )
-from hypergraph_types.internal import CallSite, Suggester, fmt_names, is_same, message
+from hypergraph_types._internal import CallSite, Suggester, fmt_names, is_same, message
 
 from ._inputs import Prepared, addressed_ports
 from ._leaf import DECISION, NodeFailure
