@@ -80,6 +80,8 @@ class GraphNode(HyperNode):
         self._rename_history = []
         self.inputs = graph.inputs.all
         self.outputs = graph.outputs
+        # The inner graph's emits are this node's emits too: a parent may wait for them.
+        self.emit = graph._structure.emits
         self._inner_in = {p: p for p in self.inputs}  # current input -> inner name
         self._inner_out = {o: o for o in self.outputs}  # current output -> inner name
         self._map_over: list[str] | None = None
