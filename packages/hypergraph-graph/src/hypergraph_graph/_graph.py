@@ -309,6 +309,9 @@ class Graph:
         for u, v in s.control_edges:
             if not g.has_edge(u, v):
                 g.add_edge(u, v, edge_type="control", value_name=None, value_names=())
+        for u, v, _ in s.ordering_edges:  # emit/wait_for and ordering-only edges
+            if not g.has_edge(u, v):
+                g.add_edge(u, v, edge_type="ordering", value_name=None, value_names=())
         return g
 
     @property

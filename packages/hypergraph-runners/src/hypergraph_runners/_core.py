@@ -36,6 +36,7 @@ from hypergraph_types._sameness import is_same
 
 from ._inputs import Prepared, addressed_ports
 from ._leaf import DECISION, NodeFailure
+from ._ordering import Stamps, ordered_inputs, ordered_ready, signal
 from ._plan import NodePlan, Plan
 
 __all__ = ["Done", "Execution", "Scope", "WarnOnce"]
@@ -116,6 +117,7 @@ class Execution:
         "schedule",
         "scope",
         "seen",
+        "stamps",
         "values",
         "versions",
         "waiting",
@@ -149,6 +151,8 @@ class Execution:
         # user runner's result lacks one): set when that happens, so a fixed schedule or the
         # dataflow skips the consumers of what is missing, as the general readiness rules do.
         self.holes = False
+        # Agent-loop wiring: commit order of the producers of a name with several (issue 23).
+        self.stamps = Stamps(len(plan.nodes)) if plan.wired else None
         # An acyclic, gate-free graph with nothing bypassed or addressed has a fixed schedule:
         # its supersteps come from the plan, readiness needs no checks at all, and every value
         # has version 1, so the state below is all it needs (this is the common nested run).
@@ -184,8 +188,8 @@ class Execution:
             outputs = self.outputs_of[p.index]
             if outputs is not None:
                 last = None if fixed else self.last[p.index]
-                consumed = last or tuple(versions.get(n, 0) for n in p.inputs)
-                executions[p.name] = NodeExecution(p.name, dict(zip(p.inputs, consumed)), outputs)
+                consumed = last or tuple(versions.get(n, 0) for n in p.watch)
+                executions[p.name] = NodeExecution(p.name, dict(zip(p.watch, consumed)), outputs)
         return GraphState(self.values, versions, executions)
 
     # -- readiness -------------------------------------------------------------------------
@@ -205,6 +209,8 @@ class Execution:
                 and name not in skip
             ):
                 return False
+        if p.ordered:
+            return ordered_ready(self, p)  # waits, shared names, sources, entrypoints
         last = self.last[p.index]
         if last is None:
             return True
@@ -329,6 +335,7 @@ class Execution:
                 p
                 for p in ready
                 if not p.controllers
+                or (p.entry and self.last[p.index] is None)  # an entrypoint starts the run
                 or any(g not in clearing and p.index in decisions.get(g, ()) for g in p.controllers)
             ]
 
@@ -359,6 +366,8 @@ class Execution:
         ``local``: outputs a worker thread produced but the loop has not applied yet, read
         before the state (dataflow chains, ``_chain``).
         """
+        if p.ordered:
+            return ordered_inputs(self, p)
         values: Mapping[str, Any] = self.values if local is None else ChainMap(local, self.values)
         kwargs: dict[str, Any] = {}
         if p.once and not p.free and p.index not in self.ports:
@@ -407,6 +416,8 @@ class Execution:
             for p, _, _ in done:
                 self.seen[p.index] = self.activation[p.index]
         for p, outputs, consumed in done:
+            if p.ordered:
+                signal(self, p, outputs)  # emits, per-producer versions
             last[p.index] = consumed
             outputs_of[p.index] = outputs
             if p.once:
@@ -440,10 +451,13 @@ class Execution:
 
     def _check_conflicts(self, done: Sequence[Done]) -> None:
         written: dict[str, tuple[str, Any]] = {}
+        unchecked = self.plan.unchecked  # shared names: the last write in node order wins
         for p, outputs, _ in done:
             if p.gate is not None:
                 continue  # a gate writes no value, only its decision
             for name, value in outputs.items():
+                if name in unchecked:
+                    continue
                 if name in written:
                     first, other = written[name]
                     if not is_same(other, value):
