@@ -401,3 +401,14 @@ def test_networkx_marks_ordering_edges() -> None:
     g = chat(entrypoint="add_user").to_networkx()
     assert g.edges["add_user", "call_model"]["edge_type"] == "ordering"
     assert g.edges["call_model", "add_response"]["edge_type"] == "data"
+
+
+def test_a_nested_graph_with_shared_names_does_not_feed_itself() -> None:
+    gn = chat(entrypoint="add_user").as_node(name="chat")
+    assert gn.shared_ports == ("messages",)
+    parent = Graph([gn])
+    assert parent._structure.edges == ()
+    assert not parent.has_cycles
+    assert parent.inputs.required == ("messages", "user_inputs")
+    assert gn.rename_outputs(messages="history").shared_ports == ()
+    assert Graph([gn.rename_outputs(messages="history")]).inputs.seeds == ()

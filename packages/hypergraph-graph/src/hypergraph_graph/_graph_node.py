@@ -176,6 +176,21 @@ class GraphNode(HyperNode):
     def is_async(self) -> bool:
         return self._graph.has_async_nodes
 
+    @property
+    def shared_ports(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The inner graph's shared names, where one port both reads and writes them.
+
+        The nested run reads their initial value and writes their final value; it does not
+        feed itself (no self edge in the parent), so the parent runs it once per input change.
+        """
+        shared = self._graph.shared
+        if not shared:
+            return ()
+        outer = {inner: port for port, inner in self._inner_out.items()}
+        return tuple(
+            p for p, inner in self._inner_in.items() if inner in shared and outer.get(inner) == p
+        )
+
     def has_default_for(self, param: str) -> bool:
         inner = self._inner_in.get(param)
         return inner is not None and inner in self._graph.inputs.optional

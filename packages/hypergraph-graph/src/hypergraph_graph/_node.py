@@ -34,6 +34,9 @@ class HyperNode(abc.ABC):
     emit: tuple[str, ...] = ()
     #: Ordering-only inputs (``wait_for=``): not in ``inputs``; the node waits for fresh ones.
     wait_for: tuple[str, ...] = ()
+    #: Names that are both an input and an output of the node without feeding it back (a
+    #: nested graph's shared names): no self edge is inferred for them.
+    shared_ports: tuple[str, ...] = ()
 
     # Class-level kind flags: cheaper than isinstance() on an ABC in the graph's hot loops.
     _is_graph_node = False

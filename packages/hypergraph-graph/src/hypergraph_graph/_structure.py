@@ -63,7 +63,9 @@ class Structure:
             nodes.setdefault(n.name, n)
         self.nodes = self.all_nodes = nodes
         self.wiring = wiring
-        self.wired = wiring is not None or any(n.emit or n.wait_for for n in nodes.values())
+        self.wired = wiring is not None or any(
+            n.emit or n.wait_for or n.shared_ports for n in nodes.values()
+        )
         self.ordering_edges: tuple[tuple[str, str, str], ...] = ()
         self.shared: frozenset[str] = frozenset(wiring.shared) if wiring else frozenset()
         self.held: dict[str, tuple[str, ...]] = {}

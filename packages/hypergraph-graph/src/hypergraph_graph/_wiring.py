@@ -170,6 +170,7 @@ def _inferred(nodes: Mapping[str, HyperNode], shared: frozenset[str]) -> list[tu
         for consumer, n in nodes.items()
         for inp in n.inputs
         for p in producers.get(inp, ())
+        if p != consumer or inp not in n.shared_ports
     ]
 
 

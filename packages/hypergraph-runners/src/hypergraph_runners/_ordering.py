@@ -95,7 +95,7 @@ def wire_plan(plan: Plan, structure: Structure) -> None:
         p.signals = tuple(dict.fromkeys([*node.emit, *(k for k in own if k not in node.emit)]))
         watch: list[str] = []
         for name in p.inputs:
-            if name in shared:
+            if name in shared or name in node.shared_ports:
                 continue  # a shared write never makes a reader run again
             if name in sources:
                 watch.extend(source_key(name, nodes[s].name) for s in sources[name])
@@ -120,7 +120,10 @@ def wire_plan(plan: Plan, structure: Structure) -> None:
     plan.all_once = False
     plan.levels = ()
     plan.unchecked = shared | sourced_names
-    plan.internal = plan.internal - emits - shared
+    # A produced name that is also an input (shared, or a nested graph's shared port) is the
+    # caller's initial value, never a bypass of its producers.
+    order = structure.input_order
+    plan.internal = frozenset(v for v in structure.producers if v not in order) - emits
     # Inputs of the nodes upstream of the entrypoints may be given: those nodes never run.
     left_out = [n for name, n in structure.all_nodes.items() if name not in structure.nodes]
     plan.known = (plan.known - emits) | {i for n in left_out for i in n.inputs}
