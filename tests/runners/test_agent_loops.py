@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from hypergraph_graph import END, Graph, GraphNode, node, route
-from hypergraph_runners import SyncRunner
 from hypergraph_runners._plan import plan_of
 from hypergraph_types import GraphConfigError, MissingInputError, RunStatus
 
@@ -190,7 +189,8 @@ def fetch(q: str) -> str:
     return q.upper()
 
 
-def test_a_waiter_runs_after_its_emitter_even_when_listed_first(run: Run) -> None:
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_waiter_runs_after_its_emitter_even_when_listed_first(run: Run, shape: str) -> None:
     order: list[str] = []
 
     @node(output_name="c", wait_for="fetched")
@@ -203,9 +203,12 @@ def test_a_waiter_runs_after_its_emitter_even_when_listed_first(run: Run) -> Non
         order.append("fetch")
         return q
 
-    result = run(Graph([read, fetch_logged]), {"q": "x", "x": "y"})
+    g = shaped(Graph([read, fetch_logged]), shape, "q")
+    result = run(g, {"q": ["x"] if shape == "mapped" else "x", "x": "y"})
+    assert result.status is RunStatus.COMPLETED, result.error
     assert order == ["fetch", "read"]
-    assert result.values == {"c": "y", "a": "x"}
+    assert (unshape(result.values, shape, "c"), unshape(result.values, shape, "a")) == ("y", "x")
+    assert "fetched" not in result.values
 
 
 def test_emits_are_never_values(run: Run) -> None:
@@ -341,10 +344,10 @@ def test_upstream_nodes_do_not_run_even_when_their_inputs_are_given(run: Run) ->
     assert result.values == {"c": 6, "d": 12}
 
 
-def test_selecting_what_only_upstream_nodes_produce_is_a_config_error() -> None:
+def test_selecting_what_only_upstream_nodes_produce_is_a_config_error(run: Run) -> None:
     g = chain([]).with_entrypoint("second")
     with pytest.raises(GraphConfigError, match="Cannot select 'b'") as info:
-        SyncRunner().run(g, {"b": 5}, select=["b", "d"])
+        run(g, {"b": 5}, select=["b", "d"])
     assert "'first'" in str(info.value) and "How to fix" in str(info.value)
 
 
@@ -396,3 +399,23 @@ def test_graphs_without_the_options_keep_their_paths_and_results(run: Run) -> No
     assert plan_of(acyclic).all_once  # the fixed schedule (and dataflow under AsyncRunner)
     assert run(acyclic, {"seed": 2}).values == {"x": 2, "y": 2}
     assert run(loop, {"count": 0}).values == {"count": 3}
+
+
+def test_a_gate_may_emit_and_a_node_may_wait_for_its_decision(run: Run) -> None:
+    decided: list[int] = []
+
+    @node(output_name="count")
+    def bump(count: int) -> int:
+        return count + 1
+
+    @route(targets=["bump", END], emit="decided")
+    def more(count: int) -> object:
+        return "bump" if count < 2 else END
+
+    @node(wait_for="decided")
+    def log(count: int) -> None:
+        decided.append(count)
+
+    result = run(Graph([more, bump, log]), {"count": 0})
+    assert result["count"] == 2
+    assert decided == [0, 1, 2]  # once per decision, each reading the count it decided on
