@@ -144,6 +144,7 @@ class FunctionNode(HyperNode):
             outputs += emits
             self.emit = emits
             self.wait_for = waits
+            self._wires = True
 
         self.func = func
         self.name = name

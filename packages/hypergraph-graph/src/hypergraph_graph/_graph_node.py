@@ -177,6 +177,10 @@ class GraphNode(HyperNode):
         return self._graph.has_async_nodes
 
     @property
+    def _wires(self) -> bool:  # type: ignore[override]
+        return bool(self.emit or self.shared_ports)
+
+    @property
     def shared_ports(self) -> tuple[str, ...]:  # type: ignore[override]
         """The inner graph's shared names, where one port both reads and writes them.
 

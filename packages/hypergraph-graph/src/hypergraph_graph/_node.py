@@ -37,6 +37,8 @@ class HyperNode(abc.ABC):
     #: Names that are both an input and an output of the node without feeding it back (a
     #: nested graph's shared names): no self edge is inferred for them.
     shared_ports: tuple[str, ...] = ()
+    #: Any of the three above is set: the graph leaves its name-inference fast path.
+    _wires = False
 
     # Class-level kind flags: cheaper than isinstance() on an ABC in the graph's hot loops.
     _is_graph_node = False

@@ -63,9 +63,7 @@ class Structure:
             nodes.setdefault(n.name, n)
         self.nodes = self.all_nodes = nodes
         self.wiring = wiring
-        self.wired = wiring is not None or any(
-            n.emit or n.wait_for or n.shared_ports for n in nodes.values()
-        )
+        self.wired = wiring is not None or any(n._wires for n in nodes.values())
         self.ordering_edges: tuple[tuple[str, str, str], ...] = ()
         self.shared: frozenset[str] = frozenset(wiring.shared) if wiring else frozenset()
         self.held: dict[str, tuple[str, ...]] = {}
@@ -76,7 +74,9 @@ class Structure:
             self.nodes = nodes = wired.active
             self.ordering_edges = tuple(wired.ordering)
             self.wiring_problems = wired.problems
-        self.emits = tuple(dict.fromkeys(e for n in nodes.values() for e in n.emit))
+        self.emits: tuple[str, ...] = ()
+        if self.wired:
+            self.emits = tuple(dict.fromkeys(e for n in nodes.values() for e in n.emit))
         producers: dict[str, list[str]] = {}
         consumers: dict[str, list[str]] = {}
         for n in nodes.values():
@@ -94,9 +94,8 @@ class Structure:
         self._hash_lock = threading.Lock()
         self.cache: dict[str, Any] = {}
 
-    def _inferred_edges(self) -> tuple[list[tuple[str, str, str]], bool]:
+    def _inferred_edges(self, position: dict[str, int]) -> tuple[list[tuple[str, str, str]], bool]:
         """Edges by name, and whether one points backward in node order (or is a self edge)."""
-        position = {name: i for i, name in enumerate(self.nodes)}
         producers = self.producers
         edges: list[tuple[str, str, str]] = []
         backward = False
@@ -113,7 +112,7 @@ class Structure:
         names = list(self.nodes)
         position = {name: i for i, name in enumerate(names)}
         if wired is None:
-            edges, backward = self._inferred_edges()
+            edges, backward = self._inferred_edges(position)
         else:
             edges, backward = wired.edges, True
         has_outgoing = {u for u, _, _ in edges}
@@ -158,7 +157,7 @@ class Structure:
                 out
                 for name, n in self.nodes.items()
                 if name not in has_outgoing
-                for out in n.data_outputs
+                for out in (n.data_outputs if wired else n.outputs)
             )
         )
 
