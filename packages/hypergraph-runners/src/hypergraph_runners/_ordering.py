@@ -22,18 +22,17 @@ the options never reaches this module. Versions carry everything:
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from hypergraph_types import GraphConfigError
-from hypergraph_types._format import fmt_names, message
-from hypergraph_types._sameness import is_same
+from hypergraph_types.internal import fmt_names, is_same, message
 
 if TYPE_CHECKING:
     from hypergraph_graph import Graph
-    from hypergraph_graph._structure import Structure
 
     from ._core import Execution
     from ._plan import NodePlan, Plan
+    from ._schedule import Supersteps
 
 __all__ = [
     "Stamps",
@@ -42,6 +41,7 @@ __all__ = [
     "ordered_inputs",
     "ordered_ready",
     "signal",
+    "signalled",
     "wire_plan",
 ]
 
@@ -53,16 +53,18 @@ def source_key(name: str, source: str) -> str:
     return f"{name}@{source}"
 
 
-def fed_names(structure: Structure) -> dict[str, frozenset[str]]:
+def fed_names(graph: Graph) -> dict[str, frozenset[str]]:
     """Node name -> the inputs an edge feeds (the rest are free: state, binding, default)."""
+    structure = graph._structure
     fed: dict[str, set[str]] = {name: set() for name in structure.nodes}
     for _, consumer, value in structure.edges:
         fed[consumer].add(value)
     return {name: frozenset(values) for name, values in fed.items()}
 
 
-def wire_plan(plan: Plan, structure: Structure) -> None:
+def wire_plan(plan: Plan, graph: Graph) -> None:
     """Fill in the ``NodePlan`` fields of the wiring and adjust the plan's name sets."""
+    structure = graph._structure
     nodes = plan.nodes
     index = {p.name: p.index for p in nodes}
     emits = frozenset(structure.emits)
@@ -153,8 +155,9 @@ def ordered_ready(ex: Execution, p: NodePlan) -> bool:
     for name, srcs in p.sources.items():
         if not _written(ex, name, srcs):
             return False
+    sched = cast("Supersteps", ex.schedule)  # ordered nodes never take a fixed schedule
     i = p.index
-    last = ex.last[i]
+    last = sched.last[i]
     versions = ex.versions
     if last is None:
         if p.entry:
@@ -166,7 +169,7 @@ def ordered_ready(ex: Execution, p: NodePlan) -> bool:
     if n:
         # Every wait fresh: produced again since this node last ran (then it runs again).
         return all(versions.get(key, 0) != v for key, v in zip(p.waits, last[-n:]))
-    if p.controllers and ex.activation[i] != ex.seen[i]:
+    if p.controllers and sched.activation[i] != sched.seen[i]:
         return True  # a gate decided for it again
     return any(versions.get(key, 0) != v for key, v in zip(p.watch, last))
 
@@ -203,7 +206,8 @@ def ordered_inputs(ex: Execution, p: NodePlan) -> tuple[dict[str, Any], tuple[in
 
 def signal(ex: Execution, p: NodePlan, outputs: dict[str, Any]) -> None:
     """A completion: bump its signals and per-producer versions (before ``outputs_of``)."""
-    versions, pending = ex.versions, ex.pending
+    sched = cast("Supersteps", ex.schedule)  # ordered nodes never take a fixed schedule
+    versions, pending = ex.versions, sched.pending
     waiters = ex.plan.waiters
     for key in p.signals:
         versions[key] = versions.get(key, 0) + 1
@@ -224,6 +228,13 @@ def signal(ex: Execution, p: NodePlan, outputs: dict[str, Any]) -> None:
                 pending.update(consumers.get(name, ()))
         assert ex.stamps is not None
         ex.stamps.stamp[p.index] = next(ex.stamps.clock)
+
+
+def signalled(ex: Execution, p: NodePlan) -> dict[str, int]:
+    """The keys ``signal`` bumped for ``p``, with their versions (a ``Delta``'s ``written``)."""
+    versions = ex.versions
+    keys = [*p.signals, *(source_key(n, p.name) for n in p.sourced_out)]
+    return {k: versions[k] for k in keys if k in versions}
 
 
 def check_entry_select(graph: Graph, select: tuple[str, ...] | None) -> None:

@@ -232,7 +232,7 @@ class Plan:
         producer = self.producer = {v: index[ps[0]] for v, ps in structure.producers.items()}
         cyclic = structure.cyclic
         # With the agent-loop options, what feeds a node is its edges, not its names.
-        fed = fed_names(structure) if structure.wired else None
+        fed = fed_names(graph) if structure.wired else None
         nodes = self.nodes = tuple(
             [
                 NodePlan(i, n, producer if fed is None else fed[n.name], n.name in cyclic)
@@ -285,7 +285,7 @@ class Plan:
         self.waiters: dict[str, tuple[int, ...]] = {}  # wait key -> indices of its waiters
         self.unchecked: frozenset[str] = frozenset()  # several writers, no ConflictError
         if structure.wired:
-            wire_plan(self, structure)
+            wire_plan(self, graph)
 
     def _mark_once(self) -> None:
         """``once`` for every node no cycle, gate or gate target can reach (iteratively)."""
