@@ -419,3 +419,11 @@ def test_a_gate_may_emit_and_a_node_may_wait_for_its_decision(run: Run) -> None:
     result = run(Graph([more, bump, log]), {"count": 0})
     assert result["count"] == 2
     assert decided == [0, 1, 2]  # once per decision, each reading the count it decided on
+
+
+@pytest.mark.parametrize("loop", ["chat", "tool_loop"])
+def test_agent_loops_resume_from_any_superstep(loop: str) -> None:
+    from tests.runners.test_resume_seam import check_every_crash_point
+
+    graph = flat_chat() if loop == "chat" else tool_loop(fixed=True)
+    check_every_crash_point(graph, {"messages": [], "user_inputs": INPUTS, "max_turns": 2})
