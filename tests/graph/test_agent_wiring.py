@@ -408,3 +408,9 @@ def test_a_nested_graph_with_shared_names_does_not_feed_itself() -> None:
     assert parent.inputs.required == ("messages", "user_inputs")
     assert gn.rename_outputs(messages="history").shared_ports == ()
     assert Graph([gn.rename_outputs(messages="history")]).inputs.seeds == ()
+
+
+def test_an_unknown_shared_name_is_a_config_error_with_did_you_mean() -> None:
+    with pytest.raises(GraphConfigError, match="Shared name 'mesages'") as info:
+        Graph([add_user, call_model], shared=["mesages"], edges=[(add_user, call_model)])
+    assert "Did you mean 'messages'" in str(info.value)

@@ -155,8 +155,22 @@ def wire(
             out.edges = [e for e in out.edges if e[0] in keep and e[1] in keep]
             out.ordering = [e for e in out.ordering if e[0] in keep and e[1] in keep]
     if shared:
+        out.problems += _unknown_shared(nodes, wiring.shared if wiring else ())
         out.problems += _disconnected(out.active, out, control_edges, wiring)
     return out
+
+
+def _unknown_shared(nodes: Mapping[str, HyperNode], shared: Sequence[str]) -> list[str]:
+    names = list(dict.fromkeys(p for n in nodes.values() for p in (*n.inputs, *n.data_outputs)))
+    return [
+        message(
+            f"Shared name {quote(name)} is no input or output of any node",
+            [did_you_mean(name, names), f"Inputs and outputs: {fmt_names(names)}"],
+            "list in shared= the names several nodes read and write",
+        )
+        for name in shared
+        if name not in names
+    ]
 
 
 def _inferred(nodes: Mapping[str, HyperNode], shared: frozenset[str]) -> list[tuple[str, str, str]]:
