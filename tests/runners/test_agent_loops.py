@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from hypergraph_graph import END, Graph, GraphNode, node, route
+from hypergraph_runners import SyncRunner
 from hypergraph_runners._plan import plan_of
 from hypergraph_types import GraphConfigError, MissingInputError, RunStatus
 
@@ -427,3 +428,19 @@ def test_agent_loops_resume_from_any_superstep(loop: str) -> None:
 
     graph = flat_chat() if loop == "chat" else tool_loop(fixed=True)
     check_every_crash_point(graph, {"messages": [], "user_inputs": INPUTS, "max_turns": 2})
+
+
+def test_declared_sources_resume_from_any_superstep() -> None:
+    from tests.runners.test_resume_seam import check_every_crash_point
+
+    @node(output_name="x")
+    def late_x(y: int) -> int:
+        return y + 1000
+
+    g = Graph(
+        [make_x, other_x, use_x, late_x, use_x_too],
+        edges=[(make_x, use_x), (use_x, late_x), (other_x, use_x_too), (late_x, use_x_too)],
+    )
+    check_every_crash_point(g, {"seed": 1})
+    result = SyncRunner().run(g, {"seed": 1})
+    assert result["z"] == 1001  # late_x committed after other_x: its write is the latest

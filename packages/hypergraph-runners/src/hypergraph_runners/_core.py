@@ -35,7 +35,7 @@ from hypergraph_types.internal import CallSite, Suggester, fmt_names, is_same, m
 
 from ._inputs import Prepared, addressed_ports
 from ._leaf import DECISION, NodeFailure
-from ._ordering import Stamps, ordered_inputs, signal, signalled
+from ._ordering import ordered_inputs, signal, signalled
 from ._plan import NodePlan, Plan
 from ._schedule import FIXED, Dataflow, Fixed, Supersteps
 
@@ -204,7 +204,6 @@ class Execution:
         "run_id",
         "schedule",
         "scope",
-        "stamps",
         "step",
         "values",
         "versions",
@@ -240,8 +239,6 @@ class Execution:
         self.holes = False
         self.record = record
         self.step = 0
-        # Agent-loop wiring: commit order of the producers of a name with several (issue 23).
-        self.stamps = Stamps(len(plan.nodes)) if plan.wired else None
         if plan.all_once and not prepared.bypassed and not prepared.addressed and not general:
             self.fixed = True
             self.schedule: Fixed | Dataflow | Supersteps = FIXED

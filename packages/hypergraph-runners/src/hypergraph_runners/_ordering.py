@@ -14,14 +14,15 @@ the options never reaches this module. Versions carry everything:
 - a *shared* name is read like any value (the last committed write) but left out of the
   versions a node watches, so writing it makes nobody run again: ordering comes from edges;
 - a name several nodes produce under explicit edges is versioned per producer
-  (``"name@producer"``) and each consumer reads the latest write among its declared sources;
+  (``"name@producer"``) and each consumer reads the latest write among its declared sources
+  (each such producer's last commit is numbered under ``"@producer"`` from the ``"@"``
+  counter: versions again, so a resumed run knows the order too);
 - an *entrypoint* runs first even if it waits, is held or is a gate's target; the other
   nodes of its cycle are held until a node of the cycle feeding them has run.
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING, Any, cast
 
 from hypergraph_types import GraphConfigError
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from ._schedule import Supersteps
 
 __all__ = [
-    "Stamps",
+    "CLOCK",
     "check_entry_select",
     "fed_names",
     "ordered_inputs",
@@ -131,14 +132,8 @@ def wire_plan(plan: Plan, graph: Graph) -> None:
     plan.known = (plan.known - emits) | {i for n in left_out for i in n.inputs}
 
 
-class Stamps:
-    """Commit order of the producers of names with several producers (latest write wins)."""
-
-    __slots__ = ("clock", "stamp")
-
-    def __init__(self, size: int) -> None:
-        self.clock = itertools.count(1)
-        self.stamp = [0] * size
+#: The version key counting the commits of producers that share a name ('@' is in no name).
+CLOCK = "@"
 
 
 def _written(ex: Execution, name: str, sources: tuple[int, ...]) -> bool:
@@ -175,13 +170,13 @@ def ordered_ready(ex: Execution, p: NodePlan) -> bool:
 
 
 def _latest(ex: Execution, name: str, sources: tuple[int, ...]) -> Any:
-    stamps = ex.stamps
-    assert stamps is not None
+    versions, nodes = ex.versions, ex.plan.nodes
     best, value = -1, _MISSING
     for s in sources:
         out = ex.outputs_of[s]
-        if out is not None and name in out and stamps.stamp[s] > best:
-            best, value = stamps.stamp[s], out[name]
+        stamp = versions.get(CLOCK + nodes[s].name, 0)
+        if out is not None and name in out and stamp > best:
+            best, value = stamp, out[name]
     return value
 
 
@@ -226,14 +221,15 @@ def signal(ex: Execution, p: NodePlan, outputs: dict[str, Any]) -> None:
                 key = source_key(name, p.name)
                 versions[key] = versions.get(key, 0) + 1
                 pending.update(consumers.get(name, ()))
-        assert ex.stamps is not None
-        ex.stamps.stamp[p.index] = next(ex.stamps.clock)
+        versions[CLOCK] = versions[CLOCK + p.name] = versions.get(CLOCK, 0) + 1
 
 
 def signalled(ex: Execution, p: NodePlan) -> dict[str, int]:
     """The keys ``signal`` bumped for ``p``, with their versions (a ``Delta``'s ``written``)."""
     versions = ex.versions
     keys = [*p.signals, *(source_key(n, p.name) for n in p.sourced_out)]
+    if p.sourced_out:
+        keys += [CLOCK, CLOCK + p.name]
     return {k: versions[k] for k in keys if k in versions}
 
 
