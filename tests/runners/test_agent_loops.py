@@ -9,6 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.shared.strategies import build, graph_specs
 
 from hypergraph_graph import END, Graph, GraphNode, node, route
 from hypergraph_runners import SyncRunner
@@ -444,3 +447,13 @@ def test_declared_sources_resume_from_any_superstep() -> None:
     check_every_crash_point(g, {"seed": 1})
     result = SyncRunner().run(g, {"seed": 1})
     assert result["z"] == 1001  # late_x committed after other_x: its write is the latest
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_graphs_without_the_options_never_reach_the_wiring(data: st.DataObject) -> None:
+    graph = build(data.draw(graph_specs()))
+    plan = plan_of(graph)
+    assert not graph._structure.wired and not plan.wired
+    assert graph._structure.ordering_edges == () and graph.entrypoints_config is None
+    assert not any(p.ordered or p.signals or p.waits for p in plan.nodes)
