@@ -3,7 +3,8 @@
 hypergraph-types, hypergraph-graph and hypergraph-runners are released separately: a module
 of one that imports a private module of another (``hypergraph_types._format``) would break
 when that private module changes in a patch release. Each package exposes what its siblings
-need in ``<package>.internal``; these tests keep it that way and pin the names in it.
+need in ``<package>._internal`` (underscored: not for users, but a documented contract between
+the packages); these tests keep it that way and pin the names in it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ def private_imports(owner: str, source: Path) -> list[str]:
                 continue
             for module in modules:
                 top, _, rest = module.partition(".")
-                if top in PACKAGES and top != owner and rest.split(".")[0].startswith("_"):
+                first = rest.split(".")[0]
+                if (
+                    top in PACKAGES
+                    and top != owner
+                    and first.startswith("_")
+                    and first != "_internal"
+                ):
                     found.append(f"{path.relative_to(source)}:{n.lineno} imports {module}")
     return found
 
@@ -45,19 +52,19 @@ def private_imports(owner: str, source: Path) -> list[str]:
 @pytest.mark.parametrize("owner", sorted(PACKAGES))
 def test_no_package_imports_a_private_module_of_another(owner: str) -> None:
     assert private_imports(owner, PACKAGES[owner]) == [], (
-        "import from the other package's public names or its `internal` module instead"
+        "import from the other package's public names or its `_internal` module instead"
     )
 
 
 #: The contract of each ``internal`` module: removing or renaming a name is a breaking
 #: change for the sibling packages (bump the major version and their dependency ranges).
 INTERNAL = {
-    "hypergraph_types.internal": {
+    "hypergraph_types._internal": {
         "HANDED_SITE", "CallSite", "Suggester", "describe_exception", "did_you_mean",
         "exception_text", "fmt_names", "is_same", "message", "missing_input_error",
         "new_run_id", "quote", "short_repr", "suggest", "user_stacklevel",
     },
-    "hypergraph_graph.internal": {"FingerprintError", "code_fingerprint", "decide"},
+    "hypergraph_graph._internal": {"FingerprintError", "code_fingerprint", "decide"},
 }  # fmt: skip
 
 
@@ -71,7 +78,7 @@ def test_internal_modules_keep_their_names(module: str) -> None:
 
 def test_the_check_finds_a_private_import(tmp_path: Path) -> None:
     (tmp_path / "m.py").write_text("import os\nfrom hypergraph_types._format import message\n")
-    (tmp_path / "ok.py").write_text("from hypergraph_types.internal import message\n")
+    (tmp_path / "ok.py").write_text("from hypergraph_types._internal import message\n")
     found = private_imports("hypergraph_graph", tmp_path)
     assert found == ["m.py:2 imports hypergraph_types._format"]
     assert private_imports("hypergraph_types", tmp_path) == []  # its own private modules

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hypergraph_types import GraphConfigError
-from hypergraph_types.internal import fmt_names, message, short_repr
+from hypergraph_types._internal import fmt_names, message, short_repr
 
 __all__ = ["check_ordering", "ordering_names"]
 

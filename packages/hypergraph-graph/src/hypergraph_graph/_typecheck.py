@@ -11,7 +11,7 @@ import typing
 import warnings
 from typing import Any
 
-from hypergraph_types.internal import short_repr, user_stacklevel
+from hypergraph_types._internal import short_repr, user_stacklevel
 
 __all__ = ["is_compatible"]
 

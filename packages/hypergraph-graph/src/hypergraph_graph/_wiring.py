@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from hypergraph_types.internal import did_you_mean, fmt_names, message, quote, short_repr
+from hypergraph_types._internal import did_you_mean, fmt_names, message, quote, short_repr
 
 from ._node import HyperNode
 

@@ -18,7 +18,7 @@ from hypergraph_types import (
     RunnerCapabilities,
     RunResult,
 )
-from hypergraph_types.internal import (
+from hypergraph_types._internal import (
     Suggester,
     did_you_mean,
     fmt_names,

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hypergraph_types import AnyEvent
-from hypergraph_types.internal import CallSite, describe_exception
+from hypergraph_types._internal import CallSite, describe_exception
 
 __all__ = ["Delivery"]
 

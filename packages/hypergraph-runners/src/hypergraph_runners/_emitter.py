@@ -36,7 +36,7 @@ from hypergraph_types import (
     RunStatus,
     SuperstepStartEvent,
 )
-from hypergraph_types.internal import exception_text
+from hypergraph_types._internal import exception_text
 
 from ._delivery import Delivery
 from ._leaf import Hit, NodeFailure

@@ -15,7 +15,7 @@ import msgspec
 
 from hypergraph_graph import Graph, GraphNode
 from hypergraph_types import InvalidInputError, UnknownInputError
-from hypergraph_types.internal import (
+from hypergraph_types._internal import (
     CallSite,
     Suggester,
     did_you_mean,

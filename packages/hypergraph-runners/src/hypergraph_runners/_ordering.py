@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from hypergraph_types import GraphConfigError
-from hypergraph_types.internal import fmt_names, is_same, message
+from hypergraph_types._internal import fmt_names, is_same, message
 
 if TYPE_CHECKING:
     from hypergraph_graph import Graph
