@@ -49,6 +49,7 @@ RUNTIME_PAGES = [
     "observe.md",
     "coming-from-hypergraph.md",
     "caching.md",
+    "agent-loops.md",
 ]
 PAGES = GRAPH_PAGES + RUNTIME_PAGES
 # Pages that also show optional extras: skipped where those are not installed (the facade's
