@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 if TYPE_CHECKING:
     from ._emitter import Emitter
     from .cache._session import Session
+    from .checkpoint._session import Session as Checkpoint
 
 __all__ = ["DEFAULT_POOL_SIZE", "AsyncContext", "Context", "run_private_loop"]
 
@@ -78,9 +79,11 @@ class Context:
             (then no event is ever built).
         cache: The runner's cache backend for this call, or ``None`` (no cache configured:
             nothing of the cache is imported). Nested runs and map items share it.
+        checkpoint: The call's checkpoint session, or ``None`` (no checkpointer: nothing of
+            ``checkpoint`` is imported). Nested runs and map items journal through it.
     """
 
-    __slots__ = ("cache", "emitter", "max_iterations", "stop")
+    __slots__ = ("cache", "checkpoint", "emitter", "max_iterations", "stop")
 
     def __init__(
         self,
@@ -88,11 +91,13 @@ class Context:
         stop: threading.Event | None = None,
         emitter: Emitter | None = None,
         cache: Session | None = None,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
         self.max_iterations = max_iterations
         self.stop = stop
         self.emitter = emitter
         self.cache = cache
+        self.checkpoint = checkpoint
 
 
 class AsyncContext(Context):
@@ -114,8 +119,9 @@ class AsyncContext(Context):
         run_id: str,
         emitter: Emitter | None = None,
         cache: Session | None = None,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
-        super().__init__(max_iterations, None, emitter, cache)
+        super().__init__(max_iterations, None, emitter, cache, checkpoint)
         self.limit = limit
         self.limiter = asyncio.Semaphore(limit) if limit is not None else None
         self.pool_size = limit if limit is not None else DEFAULT_POOL_SIZE

@@ -129,7 +129,10 @@ class Execution:
         max_iterations: int,
         scope: Scope,
         run_id: str,
+        general: bool = False,
     ) -> None:
+        """``general``: always take the general superstep path (versions, readiness checks),
+        never a fixed schedule; a checkpointed run commits at its superstep boundaries."""
         self.graph = graph
         self.plan = plan
         self.scope = scope
@@ -152,7 +155,7 @@ class Execution:
         # An acyclic, gate-free graph with nothing bypassed or addressed has a fixed schedule:
         # its supersteps come from the plan, readiness needs no checks at all, and every value
         # has version 1, so the state below is all it needs (this is the common nested run).
-        if plan.all_once and not prepared.bypassed and not prepared.addressed:
+        if plan.all_once and not prepared.bypassed and not prepared.addressed and not general:
             self.schedule: Iterator[Sequence[NodePlan]] | None = iter(plan.levels)
             self.versions = _ALL_FIRST
             self.ports = _NO_PORTS

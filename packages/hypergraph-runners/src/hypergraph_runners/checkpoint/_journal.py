@@ -1,0 +1,383 @@
+"""One checkpointed run (a workflow, or a child of one): restore, replay, commit, finish.
+
+The driver loop of either runner calls ``next_superstep`` / ``commit`` (``acommit``) of a
+journal instead of the execution's own, so the run without a checkpointer pays nothing:
+
+- ``restore``: the execution starts from the stored state (values and versions as recorded,
+  never recomputed; per node the versions it consumed; gate decisions; the cycle count).
+  A stand-in for the core's ``Execution.from_state`` seam.
+- ``next_superstep``: a node of the interrupted superstep whose pending completion matches
+  (same node, input versions and code fingerprint) is replayed instead of run.
+- ``commit``: a superstep's delta is one transaction: blobs of new values, the node
+  executions with the versions they consumed, the names whose version changed (with the new
+  versions), gate decisions, and any extra records queued with ``add_record``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from hypergraph_types import CheckpointError, RunResult
+from hypergraph_types._format import describe_exception
+
+from .._leaf import DECISION, NodeFailure
+from ._blobs import blob_digest, encode_value, unstorable
+from ._store import NodeRec, Snapshot, commit_step, encode_json, record_pending, update
+
+if TYPE_CHECKING:
+    from .._core import Done, Execution
+    from .._plan import NodePlan
+    from ._session import Session
+
+__all__ = ["Journal", "restore"]
+
+Job = tuple[Any, ...]
+
+
+class Journal:
+    """The journal of one run; made by ``Session.open`` (see the module docstring)."""
+
+    def __init__(
+        self, session: Session, ex: Execution, workflow_id: str, snap: Snapshot | None
+    ) -> None:
+        self.session = session
+        self.store = session.store
+        self.ex = ex
+        self.workflow_id = workflow_id
+        self.fingerprints = session.manifest(ex.graph)
+        self.superstep = snap.supersteps if snap is not None else 0
+        self.replay: dict[str, NodeRec] = dict(snap.pending) if snap is not None else {}
+        self.replayed: list[Done] = []
+        self.restored: list[str] = []
+        self.siblings = False  # the running superstep has several nodes: record completions
+        self.records: list[tuple[str, str, bytes | None]] = []
+        self.futures: list[Future[None]] = []
+        self.errors: list[str] = []
+
+    # -- hooks for features built on top (durable interrupts) -------------------------------
+
+    def add_record(self, kind: str, key: str, data: bytes | None) -> None:
+        """Queue an extra record, written in the same transaction as the next superstep."""
+        self.records.append((kind, key, data))
+
+    # -- the driver's loop -----------------------------------------------------------------
+
+    def next_superstep(self) -> Sequence[NodePlan]:
+        ex = self.ex
+        while True:
+            batch = ex.next_superstep()
+            if not self.replay or not batch:
+                self.siblings = len(batch) > 1
+                return batch
+            run = [p for p in batch if not self._replayed(p)]
+            self.replay.clear()  # only the interrupted superstep's completions count
+            if run:
+                self.siblings = len(run) > 1
+                return run
+            # Every node of the superstep replayed: committed here (once per resume).
+            self.commit([])
+            if ex.error is not None:
+                return ()
+
+    def _replayed(self, p: NodePlan) -> bool:
+        rec = self.replay.get(p.name)
+        if rec is None or rec.fingerprint != self.fingerprints.get(p.name):
+            return False
+        consumed = self._consumed(p)
+        if consumed and consumed != tuple(rec.input_versions.get(n, 0) for n in p.inputs):
+            return False
+        outputs = dict(rec.outputs)
+        if rec.decision is not None:
+            outputs[DECISION] = tuple(rec.decision)
+        self.replayed.append((p, outputs, consumed))
+        self.restored.append(self.ex.scope.prefix + p.name)
+        return True
+
+    def _consumed(self, p: NodePlan) -> tuple[int, ...]:
+        """The input versions ``p`` consumes in the running superstep (as ``inputs_of``)."""
+        if p.once:
+            return ()
+        versions = self.ex.versions
+        return tuple([versions.get(n, 0) for n in p.inputs])
+
+    def new_done(self) -> list[Done]:
+        """The SyncRunner's list of finished nodes: appending records a pending completion."""
+        return _Recording(self)
+
+    def recording(
+        self, sibling: Callable[..., Coroutine[Any, Any, dict[str, Any]]]
+    ) -> Callable[..., Coroutine[Any, Any, dict[str, Any]]]:
+        """AsyncRunner: ``sibling`` whose completion is recorded as pending before it returns."""
+
+        async def recorded(ctx: Any, ex: Execution, p: NodePlan, kwargs: Any) -> dict[str, Any]:
+            outputs = await sibling(ctx, ex, p, kwargs)
+            if self.siblings:
+                job = self._pending_job(p, outputs)
+                if job is not None:
+                    await self.store.acall(record_pending, *job)
+            return outputs
+
+        return recorded
+
+    def pending(self, item: Done) -> None:
+        job = self._pending_job(item[0], item[1])
+        if job is not None:
+            self._write(record_pending, job)
+
+    def _pending_job(self, p: NodePlan, outputs: dict[str, Any]) -> Job | None:
+        try:
+            row, blobs, _ = self._node_row(p, outputs, self._consumed(p), {})
+        except Exception:
+            return None  # the commit reports the value that cannot be stored
+        return (self.workflow_id, self.superstep + 1, row, blobs)
+
+    def commit(self, done: Sequence[Done], check: bool = True) -> None:
+        job = self._prepare(done, check)
+        if job is not None:
+            self._write(commit_step, job)
+
+    async def acommit(self, done: Sequence[Done], check: bool = True) -> None:
+        job = self._prepare(done, check)
+        if job is None:
+            return
+        if self.store.durability == "async":
+            self._write(commit_step, job)
+            return
+        try:
+            await self.store.acall(commit_step, *job)
+        except CheckpointError as exc:
+            self._failed_write(exc)
+
+    def _write(self, op: Callable[..., None], job: Job) -> None:
+        if self.store.durability == "async":
+            self.futures.append(self.store.submit(op, *job))
+            return
+        try:
+            self.store.call(op, *job)
+        except CheckpointError as exc:
+            self._failed_write(exc)
+
+    def _failed_write(self, exc: CheckpointError) -> None:
+        """``durability="sync"``: a lost write fails the run (no later superstep starts)."""
+        if self.ex.error is None:
+            self.ex.fail_graph(exc)
+
+    def _prepare(self, done: Sequence[Done], check: bool) -> Job | None:
+        """Encode the superstep's outputs, apply them to the execution, return the write."""
+        ex = self.ex
+        if self.replayed:
+            done = sorted([*done, *self.replayed], key=lambda d: d[0].index)
+            self.replayed = []
+        blobs: list[tuple[str, bytes]] = []
+        digests: dict[str, str] = {}
+        memo: dict[int, tuple[Any, str]] = {}
+        rows = []
+        keep = []
+        for p, outputs, consumed in done:
+            try:
+                row, new, written = self._node_row(p, outputs, consumed, memo)
+            except _Unstorable as bad:
+                if ex.error is None:
+                    ex.fail_node(p, NodeFailure(bad.error))
+                check = False
+                continue
+            rows.append(row)
+            blobs.extend(new)
+            digests.update(written)
+            keep.append((p, outputs, consumed))
+        if not rows and not self.records:
+            if keep:
+                ex.commit(keep, check)
+            return None
+        versions = ex.versions
+        before = {name: versions.get(name, 0) for name in digests}
+        ex.commit(keep, check)  # a ConflictError leaves the journal untouched
+        writes = [
+            (n, versions[n], d) for n, d in digests.items() if versions.get(n, 0) != before[n]
+        ]
+        self.superstep += 1
+        records, self.records = self.records, []
+        return (
+            self.workflow_id,
+            self.superstep,
+            ex.cycle_steps,
+            _core(ex),
+            rows,
+            writes,
+            blobs,
+            records,
+        )
+
+    def _node_row(
+        self,
+        p: NodePlan,
+        outputs: dict[str, Any],
+        consumed: tuple[int, ...],
+        memo: dict[int, tuple[Any, str]],
+    ) -> tuple[tuple[Any, ...], list[tuple[str, bytes]], dict[str, str]]:
+        blobs: list[tuple[str, bytes]] = []
+        refs: dict[str, str] = {}
+        decision = None
+        for name, value in outputs.items():
+            if name == DECISION:
+                decision = encode_json(list(value))
+                continue
+            seen = memo.get(id(value))
+            if seen is not None and seen[0] is value:
+                refs[name] = seen[1]
+                continue
+            try:
+                data = encode_value(value)
+            except Exception as exc:
+                path = self.ex.scope.prefix + p.name
+                raise _Unstorable(
+                    unstorable(value, exc, node=path, output=name, workflow_id=self.workflow_id)
+                ) from None
+            digest = refs[name] = blob_digest(data)
+            memo[id(value)] = (value, digest)
+            blobs.append((digest, data))
+        if consumed or not p.inputs:
+            versions = encode_json(dict(zip(p.inputs, consumed)))
+        else:  # a run-once node: its inputs are final, at their current versions
+            current = self.ex.versions
+            versions = encode_json({n: current.get(n, 0) for n in p.inputs})
+        row = (p.name, versions, encode_json(refs), decision, self.fingerprints.get(p.name, ""))
+        return row, blobs, refs
+
+    # -- the end of the run ----------------------------------------------------------------
+
+    def finish(self, result: RunResult) -> RunResult:
+        """Record how the run ended; fill the result's checkpoint fields."""
+        self.flush()
+        error = None if result.error is None else describe_exception(result.error)[:2000]
+        names = [n for n in result.values if n in self.ex.values]
+        fields = {
+            "status": "completed" if result.error is None else "failed",
+            "error": error,
+            "result": encode_json(names),
+            "run_id": result.run_id,
+        }
+        try:
+            self.store.call(update, self.workflow_id, fields)
+        except CheckpointError as exc:
+            if self.store.durability == "sync" and result.error is None:
+                raise
+            self.errors.append(describe_exception(exc))
+        result.workflow_id = self.workflow_id
+        result.restored = tuple(self.restored)
+        if self.errors:
+            result.checkpoint_ok = False
+            result.checkpoint_errors = tuple(self.errors)
+        return result
+
+    def flush(self) -> None:
+        """``durability="async"``: wait for the writes in flight, collecting their failures."""
+        futures, self.futures = self.futures, []
+        for future in futures:
+            try:
+                future.result()
+            except (CheckpointError, sqlite3.Error) as exc:
+                self.errors.append(describe_exception(exc))
+
+    def interrupted(self) -> None:
+        """The run stops on a ``BaseException``: mark it, best effort (resumable either way)."""
+        self.flush()
+        with contextlib.suppress(Exception):
+            self.store.call(update, self.workflow_id, {"status": "interrupted"})
+
+
+class _Unstorable(Exception):
+    def __init__(self, error: CheckpointError) -> None:
+        super().__init__()
+        self.error = error
+
+
+class _Recording(list[Any]):
+    """A SyncRunner superstep's finished nodes; with siblings, each is recorded as it finishes."""
+
+    def __init__(self, journal: Journal) -> None:
+        super().__init__()
+        self.journal = journal
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        if self.journal.siblings:
+            self.journal.pending(item)
+
+
+def _core(ex: Execution) -> bytes | None:
+    """Gate bookkeeping by node name (decisions, activation counts): only graphs with gates."""
+    plan = ex.plan
+    if not plan.has_gates:
+        return None
+    names = [p.name for p in plan.nodes]
+    return encode_json(
+        {
+            "decisions": {names[g]: [names[t] for t in ts] for g, ts in ex.decisions.items()},
+            "activation": {names[i]: n for i, n in enumerate(ex.activation) if n},
+            "seen": {names[i]: n for i, n in enumerate(ex.seen) if n},
+        }
+    )
+
+
+def restore(ex: Execution, snap: Snapshot, dropped: set[str], bumped: Sequence[str]) -> list[str]:
+    """Put the stored state into a fresh (general-path) execution; the restored node paths.
+
+    ``dropped``: nodes whose stored execution does not count (their code changed under
+    ``on_change="rerun"``, or a fork changed them): they run again, and so does every node
+    downstream of them that runs at most once (versions carry the change to the others).
+    ``bumped``: input names a fork changed: a new version, and their consumers run again.
+    """
+    plan = ex.plan
+    ex.values.update(snap.values)
+    ex.versions.update(snap.versions)
+    for name in bumped:
+        ex.versions[name] = ex.versions.get(name, 0) + 1
+    stale = _downstream(ex, dropped, bumped)
+    restored = []
+    for name, rec in snap.nodes.items():
+        p = plan.by_name.get(name)
+        if p is None or name in stale:
+            continue
+        if not p.once and any(n not in rec.input_versions for n in p.inputs):
+            continue  # its inputs changed (a fork of another graph): it runs again
+        ex.last[p.index] = () if p.once else tuple(rec.input_versions[n] for n in p.inputs)
+        ex.outputs_of[p.index] = dict(rec.outputs)
+        restored.append(ex.scope.prefix + name)
+    ex.pending = set(plan.all_indices)
+    ex.cycle_steps = snap.cycle_steps
+    if snap.core is not None and plan.has_gates:
+        by_name = plan.by_name
+        ex.decisions = {
+            by_name[g].index: frozenset(by_name[t].index for t in ts if t in by_name)
+            for g, ts in snap.core["decisions"].items()
+            if g in by_name
+        }
+        for key, counts in (("activation", ex.activation), ("seen", ex.seen)):
+            for name, n in snap.core[key].items():
+                if name in by_name:
+                    counts[by_name[name].index] = n
+    return restored
+
+
+def _downstream(ex: Execution, dropped: set[str], bumped: Sequence[str]) -> set[str]:
+    """``dropped`` plus the run-once nodes reached from them or from ``bumped`` inputs."""
+    plan = ex.plan
+    stale = set(dropped)
+    todo = [plan.by_name[n] for n in dropped if n in plan.by_name]
+    for name in bumped:
+        todo.extend(plan.nodes[i] for i in plan.consumers.get(name, ()))
+    for p in todo:
+        stale.add(p.name)  # a consumer of a changed input
+    while todo:
+        p = todo.pop()
+        for i in p.consumers:
+            q = plan.nodes[i]
+            if q.once and q.name not in stale:
+                stale.add(q.name)
+                todo.append(q)
+    return stale
