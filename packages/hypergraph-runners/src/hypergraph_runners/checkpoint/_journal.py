@@ -328,8 +328,10 @@ def restore(ex: Execution, snap: Snapshot, dropped: set[str], bumped: Sequence[s
     """Put the stored state into a fresh (general-path) execution; the restored node paths.
 
     ``dropped``: nodes whose stored execution does not count (their code changed under
-    ``on_change="rerun"``, or a fork changed them): they run again, and so does every node
-    downstream of them that runs at most once (versions carry the change to the others).
+    ``on_change="rerun"``, or a fork changed them): they run again, their outputs are
+    withdrawn until then (so nothing runs on the old ones first), and their consumers run
+    again after them, as does every node downstream that runs at most once; further down,
+    versions carry the change (an equal new output re-runs nothing more).
     ``bumped``: input names a fork changed: a new version, and their consumers run again.
     """
     plan = ex.plan
@@ -337,6 +339,12 @@ def restore(ex: Execution, snap: Snapshot, dropped: set[str], bumped: Sequence[s
     ex.versions.update(snap.versions)
     for name in bumped:
         ex.versions[name] = ex.versions.get(name, 0) + 1
+    for name in dropped:
+        p = plan.by_name.get(name)
+        for out in p.outputs if p is not None else ():
+            if out in plan.internal:  # a seed keeps its value: the cycle needs one
+                ex.values.pop(out, None)
+                ex.versions.pop(out, None)
     stale = _downstream(ex, dropped, bumped)
     restored = []
     for name, rec in snap.nodes.items():
@@ -365,14 +373,17 @@ def restore(ex: Execution, snap: Snapshot, dropped: set[str], bumped: Sequence[s
 
 
 def _downstream(ex: Execution, dropped: set[str], bumped: Sequence[str]) -> set[str]:
-    """``dropped`` plus the run-once nodes reached from them or from ``bumped`` inputs."""
+    """``dropped``, the consumers of their outputs and of ``bumped`` inputs, and the run-once
+    nodes downstream of any of those."""
     plan = ex.plan
     stale = set(dropped)
     todo = [plan.by_name[n] for n in dropped if n in plan.by_name]
+    for p in list(todo):
+        todo.extend(plan.nodes[i] for i in p.consumers)
     for name in bumped:
         todo.extend(plan.nodes[i] for i in plan.consumers.get(name, ()))
     for p in todo:
-        stale.add(p.name)  # a consumer of a changed input
+        stale.add(p.name)  # a consumer of a changed value
     while todo:
         p = todo.pop()
         for i in p.consumers:
