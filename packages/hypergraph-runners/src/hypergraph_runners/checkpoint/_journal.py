@@ -328,10 +328,10 @@ def restore(ex: Execution, snap: Snapshot, dropped: set[str], bumped: Sequence[s
     """Put the stored state into a fresh (general-path) execution; the restored node paths.
 
     ``dropped``: nodes whose stored execution does not count (their code changed under
-    ``on_change="rerun"``, or a fork changed them): they run again, their outputs are
-    withdrawn until then (so nothing runs on the old ones first), and their consumers run
-    again after them, as does every node downstream that runs at most once; further down,
-    versions carry the change (an equal new output re-runs nothing more).
+    ``on_change="rerun"``, or a fork changed them): they run again, and so do their consumers
+    and every node downstream that runs at most once; further down, versions carry the
+    change (an equal new output re-runs nothing more). The outputs of all of these are
+    withdrawn until they run, so nothing runs on the old values first.
     ``bumped``: input names a fork changed: a new version, and their consumers run again.
     """
     plan = ex.plan
@@ -339,13 +339,13 @@ def restore(ex: Execution, snap: Snapshot, dropped: set[str], bumped: Sequence[s
     ex.versions.update(snap.versions)
     for name in bumped:
         ex.versions[name] = ex.versions.get(name, 0) + 1
-    for name in dropped:
+    stale = _downstream(ex, dropped, bumped)
+    for name in stale:
         p = plan.by_name.get(name)
         for out in p.outputs if p is not None else ():
             if out in plan.internal:  # a seed keeps its value: the cycle needs one
                 ex.values.pop(out, None)
                 ex.versions.pop(out, None)
-    stale = _downstream(ex, dropped, bumped)
     restored = []
     for name, rec in snap.nodes.items():
         p = plan.by_name.get(name)
