@@ -311,7 +311,7 @@ def test_read_only_database_is_a_clear_error(
     else:
         db.chmod(0o444)
     cp = SqliteCheckpointer(db)
-    with pytest.raises(CheckpointStorageError, match="readonly|read-only") as info:
+    with pytest.raises(CheckpointStorageError, match=r"readonly|read-only") as info:
         SyncRunner(checkpointer=cp).run(chain(), {"x": "b"}, workflow_id="new")
     assert "How to fix:" in str(info.value) and str(db) in str(info.value)
     assert cp.values("old", "z") == "aa!"  # reading still works
