@@ -71,7 +71,9 @@ def test_async_durability_records_the_same_journal(tmp_path: Path, kind: str) ->
         graph = cycle()
         values = {"n": 0, "total": 0}
         if kind == "sync":
-            return SyncRunner(checkpointer=cp).run(graph, values, workflow_id="w", max_iterations=50)
+            return SyncRunner(checkpointer=cp).run(
+                graph, values, workflow_id="w", max_iterations=50
+            )
         return asyncio.run(
             AsyncRunner(checkpointer=cp).run(graph, values, workflow_id="w", max_iterations=50)
         )
@@ -97,5 +99,7 @@ def test_checkpointer_argument_errors() -> None:
         SyncRunner(checkpointer="runs.db")  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="on_change"):
         SyncRunner(checkpointer=SqliteCheckpointer(":memory:")).run(
-            cycle(), {"n": 0, "total": 0}, on_change="keep"  # type: ignore[arg-type]
+            cycle(),
+            {"n": 0, "total": 0},
+            on_change="keep",  # type: ignore[arg-type]
         )

@@ -51,9 +51,11 @@ class Journal:
         self.fingerprints = session.manifest(ex.graph)
         self.superstep = snap.supersteps if snap is not None else 0
         self.replay: dict[str, NodeRec] = dict(snap.pending) if snap is not None else {}
+        self.resumed = snap is not None  # the first commit replaces rows left by a dead run
         self.replayed: list[Done] = []
         self.restored: list[str] = []
         self.siblings = False  # the running superstep has several nodes: record completions
+        self.recorded = False  # completions of the running superstep were recorded ahead
         self.records: list[tuple[str, str, bytes | None]] = []
         self.futures: list[Future[None]] = []
         self.errors: list[str] = []
@@ -118,6 +120,7 @@ class Journal:
             if self.siblings:
                 job = self._pending_job(p, outputs)
                 if job is not None:
+                    self.recorded = True
                     await self.store.acall(record_pending, *job)
             return outputs
 
@@ -126,6 +129,7 @@ class Journal:
     def pending(self, item: Done) -> None:
         job = self._pending_job(item[0], item[1])
         if job is not None:
+            self.recorded = True
             self._write(record_pending, job)
 
     def _pending_job(self, p: NodePlan, outputs: dict[str, Any]) -> Job | None:
@@ -201,6 +205,9 @@ class Journal:
         ]
         self.superstep += 1
         records, self.records = self.records, []
+        # A resumed superstep may hold the pending rows of the interrupted attempt.
+        pending = self.recorded or self.resumed
+        self.recorded = self.resumed = False
         return (
             self.workflow_id,
             self.superstep,
@@ -210,6 +217,7 @@ class Journal:
             writes,
             blobs,
             records,
+            pending,
         )
 
     def _node_row(

@@ -5,7 +5,8 @@ committed superstep), ``nodes`` (node executions: committed, or pending when the
 never committed), ``writes`` (the names a superstep changed, with versions and blob digests),
 ``blobs`` (values, content-addressed) and ``records`` (extra per-superstep records a feature
 built on top, such as durable interrupts, commits in the same transaction). Nothing stores a
-full state: a superstep adds what it changed.
+full state: a superstep adds what it changed. No secondary index: a superstep's commit stays a
+few B-tree inserts, and a restore folds one workflow's rows (a primary-key range) in Python.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ CREATE TABLE IF NOT EXISTS workflows(
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL, graph_name TEXT,
     parent TEXT, forked_from TEXT, fork_superstep INTEGER, structure TEXT NOT NULL,
     manifest TEXT NOT NULL, inputs TEXT NOT NULL, item_digest TEXT, parent_step INTEGER,
-    supersteps INTEGER NOT NULL DEFAULT 0, run_id TEXT, result TEXT,
+    run_id TEXT, result TEXT,
     created REAL NOT NULL, updated REAL NOT NULL, error TEXT);
 CREATE INDEX IF NOT EXISTS workflows_parent ON workflows(parent);
 CREATE TABLE IF NOT EXISTS steps(
@@ -40,8 +41,6 @@ CREATE TABLE IF NOT EXISTS writes(
     workflow_id TEXT NOT NULL, superstep INTEGER NOT NULL, name TEXT NOT NULL,
     version INTEGER NOT NULL, digest TEXT NOT NULL,
     PRIMARY KEY(workflow_id, superstep, name)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS writes_by_name ON writes(workflow_id, name, superstep);
-CREATE INDEX IF NOT EXISTS nodes_by_node ON nodes(workflow_id, node, committed, superstep);
 CREATE TABLE IF NOT EXISTS blobs(digest TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS records(
     workflow_id TEXT NOT NULL, superstep INTEGER NOT NULL, kind TEXT NOT NULL,
@@ -56,7 +55,8 @@ def connect(path: str) -> sqlite3.Connection:
     lose the last commits (never corrupt the file). Writers take ``BEGIN IMMEDIATE``.
     """
     try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        # Used by one thread at a time (the store's lock), not always the one that made it.
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
     except sqlite3.Error as exc:
         storage_error(exc, path, "open")
     try:

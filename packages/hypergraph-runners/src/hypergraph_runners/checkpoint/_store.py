@@ -98,63 +98,70 @@ class SqliteCheckpointer:
         self._pid = os.getpid()
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
+        self._conn_lock = threading.Lock()
         self._guard = threading.Lock()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.path!r}, durability={self.durability!r})"
 
-    # -- the writer thread -----------------------------------------------------------------
+    # -- the connection and the writer thread -----------------------------------------------
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
-        """Run ``fn(connection, *args)`` on the writer thread."""
+        """Run ``fn(connection, *args)`` on the writer thread (AsyncRunner, async durability)."""
         with self._guard:
-            if self._executor is None or self._pid != os.getpid():
-                # First use, or a forked child: a new thread and connection of its own.
-                self._pid = os.getpid()
-                self._conn = None
+            self._check_pid()
+            if self._executor is None:
                 self._executor = ThreadPoolExecutor(1, thread_name_prefix="hypergraph-checkpoint")
             executor = self._executor
         return executor.submit(self._in_writer, fn, args)
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
-        return self.submit(fn, *args).result()
+        """Run ``fn(connection, *args)`` in this thread (SyncRunner: it waits anyway)."""
+        with self._guard:
+            self._check_pid()
+        return self._in_writer(fn, args)
 
     async def acall(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.wrap_future(self.submit(fn, *args))
 
+    def _check_pid(self) -> None:
+        if self._pid != os.getpid():
+            # A forked child: a connection and a thread of its own (the parent's stay theirs).
+            self._pid = os.getpid()
+            self._conn = None
+            self._executor = None
+            self._conn_lock = threading.Lock()
+
     def _in_writer(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
-        if self._conn is None:
-            self._conn = connect(self.path)
-        conn = self._conn
-        try:
-            return fn(conn, *args)
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            storage_error(exc, self.path, "read or write")
+        with self._conn_lock:  # one user of the connection at a time: writes stay ordered
+            if self._conn is None:
+                self._conn = connect(self.path)
+            conn = self._conn
+            try:
+                return fn(conn, *args)
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                storage_error(exc, self.path, "read or write")
 
     def close(self) -> None:
-        """Checkpoint the WAL into the file and stop the writer thread (reopened on next use)."""
+        """Checkpoint the WAL into the file, close the connection, stop the writer thread.
+
+        The checkpointer stays usable: the next call opens a new connection.
+        """
         with self._guard:
             executor, self._executor = self._executor, None
-        if executor is None:
-            return
-
-        def shut(conn: sqlite3.Connection) -> None:
+        if executor is not None:
+            executor.shutdown(wait=True)  # the writes already queued finish first
+        with self._conn_lock:
+            conn, self._conn = self._conn, None
+            if conn is None:
+                return
             if self.path != ":memory:":
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-        if self.path != ":memory:":
-            with contextlib.suppress(CheckpointStorageError):
-                executor.submit(self._in_writer, shut, ()).result()
-            executor.submit(self._drop).result()
-        executor.shutdown(wait=True)
-
-    def _drop(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
 
     # -- read API --------------------------------------------------------------------------
 
@@ -176,9 +183,7 @@ class SqliteCheckpointer:
         if graph_name is not None:
             where.append("graph_name = ?")
             args.append(graph_name)
-        sql = (
-            f"SELECT * FROM workflows WHERE {' AND '.join(where)} ORDER BY created DESC, id LIMIT ?"
-        )
+        sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY created DESC, id LIMIT ?"
         rows = self.call(_fetch, sql, (*args, limit))
         return [_run_of(r) for r in rows]
 
@@ -301,8 +306,16 @@ def _fetch(conn: sqlite3.Connection, sql: str, args: Iterable[Any]) -> list[dict
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
+#: Workflow rows with their committed supersteps and the time of their last write.
+_SELECT = (
+    "SELECT w.*, COALESCE((SELECT MAX(superstep) FROM steps s WHERE s.workflow_id = w.id), 0) "
+    "AS supersteps, MAX(w.updated, COALESCE((SELECT MAX(committed) FROM steps s "
+    "WHERE s.workflow_id = w.id), 0)) AS last_write FROM workflows w"
+)
+
+
 def header(conn: sqlite3.Connection, workflow_id: str) -> dict[str, Any] | None:
-    rows = _fetch(conn, "SELECT * FROM workflows WHERE id = ?", (workflow_id,))
+    rows = _fetch(conn, f"{_SELECT} WHERE id = ?", (workflow_id,))
     return rows[0] if rows else None
 
 
@@ -318,7 +331,7 @@ def _run_of(row: dict[str, Any]) -> Run:
         supersteps=row["supersteps"],
         run_id=row["run_id"],
         created=row["created"],
-        updated=row["updated"],
+        updated=row["last_write"],
         error=row["error"],
     )
 
@@ -369,13 +382,18 @@ def commit_step(
     writes: list[tuple[Any, ...]],
     blobs: list[tuple[str, bytes]],
     records: list[tuple[str, str, bytes | None]],
+    pending: bool,
 ) -> None:
-    """One superstep's delta, atomically: blobs, node executions, writes, extra records."""
+    """One superstep's delta, atomically: blobs, node executions, writes, extra records.
+
+    ``pending``: completions of this superstep were recorded ahead; they are replaced.
+    """
     now = time.time()
     conn.execute("BEGIN IMMEDIATE")
     if blobs:
         conn.executemany("INSERT OR IGNORE INTO blobs VALUES (?, ?)", blobs)
-    conn.execute("DELETE FROM nodes WHERE workflow_id = ? AND superstep = ?", (wf, step))
+    if pending:
+        conn.execute("DELETE FROM nodes WHERE workflow_id = ? AND superstep = ?", (wf, step))
     conn.executemany(
         "INSERT INTO nodes VALUES (?, ?, ?, 1, ?, ?, ?, ?)", [(wf, step, *n) for n in nodes]
     )
@@ -389,7 +407,6 @@ def commit_step(
             [(wf, step, *r) for r in records],
         )
     conn.execute("INSERT INTO steps VALUES (?, ?, ?, ?, ?)", (wf, step, cycle_steps, core, now))
-    conn.execute("UPDATE workflows SET supersteps = ?, updated = ? WHERE id = ?", (step, now, wf))
     conn.execute("COMMIT")
 
 
@@ -428,7 +445,6 @@ def fork(conn: sqlite3.Connection, src: str, dst: str, upto: int) -> None:
         "WHERE workflow_id = ? AND superstep <= ?",
         args,
     )
-    conn.execute("UPDATE workflows SET supersteps = ? WHERE id = ?", (upto, dst))
     conn.execute("COMMIT")
 
 
@@ -453,19 +469,26 @@ def snapshot(conn: sqlite3.Connection, wf: str, superstep: int | None = None) ->
         "SELECT cycle_steps, core FROM steps WHERE workflow_id = ? AND superstep = ?", (wf, upto)
     ).fetchone()
     cycle_steps, core = step if step is not None else (0, None)
-    writes = conn.execute(
-        "SELECT name, version, digest FROM writes w WHERE workflow_id = ? AND superstep = "
-        "(SELECT MAX(superstep) FROM writes WHERE workflow_id = w.workflow_id AND name = w.name "
-        "AND superstep <= ?)",
+    latest: dict[str, tuple[int, str]] = {}  # name -> its last write up to `upto`
+    for name, version, digest in conn.execute(
+        "SELECT name, version, digest FROM writes WHERE workflow_id = ? AND superstep <= ? "
+        "ORDER BY superstep",
         (wf, upto),
-    ).fetchall()
-    nodes = conn.execute(
+    ):
+        latest[name] = (version, digest)
+    writes = [(name, version, digest) for name, (version, digest) in latest.items()]
+    last_of: dict[str, tuple[Any, ...]] = {}  # node -> its last committed execution
+    pending_rows = []
+    for row in conn.execute(
         "SELECT node, superstep, input_versions, outputs, decision, fingerprint, committed "
-        "FROM nodes n WHERE workflow_id = ? AND ((committed = 1 AND superstep = (SELECT "
-        "MAX(superstep) FROM nodes WHERE workflow_id = n.workflow_id AND node = n.node AND "
-        "committed = 1 AND superstep <= ?)) OR (committed = 0 AND superstep = ?))",
-        (wf, upto, last + 1 if upto == last else -1),
-    ).fetchall()
+        "FROM nodes WHERE workflow_id = ? AND superstep <= ? ORDER BY superstep",
+        (wf, last + 1),
+    ):
+        if row[6] and row[1] <= upto:
+            last_of[row[0]] = row
+        elif not row[6] and row[1] == last + 1 and upto == last:
+            pending_rows.append(row)
+    nodes = [*last_of.values(), *pending_rows]
     inputs = _unjson(head["inputs"])
     digests = [d for _, _, d in writes] + [d for d, _ in inputs.values()]
     parsed = []
