@@ -266,3 +266,30 @@ def test_each_superstep_is_one_commit(hg: Any) -> None:
     assert hg.checkpointer.get_run("w").supersteps == 3  # type: ignore[union-attr]
     assert steps[1].written == {"b": 1} and steps[1].input_versions == {"a": 1}
     assert result.completed
+
+
+def test_changed_binding_refuses_resume(hg: Any) -> None:
+    log = Flaky()
+    log.fail = {"third"}
+    graph = pipeline(log)
+    hg.run(graph.bind(x=1), workflow_id="w")
+    with pytest.raises(GraphChangedError, match="bindings changed"):
+        hg.run(graph.bind(x=2), workflow_id="w")
+    log.fail = set()
+    assert hg.run(graph.bind(x=1), workflow_id="w")["c"] == 25
+
+
+def test_memory_path_works_for_sqlite_checkpointer(runner_kind: str) -> None:
+    import asyncio
+
+    from hypergraph_runners import AsyncRunner
+    from hypergraph_runners.checkpoint import SqliteCheckpointer
+
+    cp = SqliteCheckpointer(":memory:")
+    graph = pipeline(Flaky())
+    if runner_kind == "sync":
+        result = SyncRunner(checkpointer=cp).run(graph, {"x": 1}, workflow_id="m")
+    else:
+        result = asyncio.run(AsyncRunner(checkpointer=cp).run(graph, {"x": 1}, workflow_id="m"))
+    assert result["c"] == 25 and cp.values("m", "c") == 25
+    cp.close()

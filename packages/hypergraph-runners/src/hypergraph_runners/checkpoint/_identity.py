@@ -1,8 +1,8 @@
 """What identifies a workflow's graph and inputs: structure hash, code manifest, value digests.
 
 - The *structure* covers node names, kinds, inputs, outputs, wiring (which is by name), gate
-  targets, map configuration and nested graphs, recursively; not code. A difference refuses
-  a resume (fork instead).
+  targets, map configuration, the graph's bound values (by digest) and nested graphs,
+  recursively; not code. A difference refuses a resume (fork instead).
 - The *manifest* maps each node to its code fingerprint (``hypergraph_graph._fingerprint``: the
   function and the helpers, closures and constants it reaches); a GraphNode's entry digests its
   inner graph's manifest. A difference matters only for nodes that already completed.
@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import weakref
 from typing import Any
 
@@ -33,7 +34,8 @@ def structure_of(graph: Graph) -> dict[str, str]:
     found = _structures.get(graph)
     if found is not None:
         return found
-    parts = {"<bound>": _sha(repr(sorted(graph.inputs.bound)))}
+    bound = sorted((k, value_digest(v)) for k, v in graph.inputs.bound.items())
+    parts = {"<bound>": _sha(repr(bound))}
     plan = plan_of(graph)
     for p in plan.nodes:
         targets = [plan.nodes[t].name for t in p.targets]
@@ -81,8 +83,15 @@ def manifest_of(graph: Graph) -> dict[str, str]:
 
 
 def value_digest(value: Any) -> str:
-    """A digest equal for equal values across processes (``"b:"``: by encoded bytes)."""
+    """A digest equal for equal values across processes (``"b:"``: by encoded bytes).
+
+    A value neither way can read gets a digest of its own that nothing else matches: what it
+    identifies (a child run, a map item) then runs again rather than being restored.
+    """
     found = try_digest(value)
     if found is not None:
         return found.hex()
-    return "b:" + hashlib.sha256(encode(value)).hexdigest()
+    try:
+        return "b:" + hashlib.sha256(encode(value)).hexdigest()
+    except Exception:
+        return "u:" + os.urandom(16).hex()

@@ -413,7 +413,7 @@ class Session:
         try:
             result = drive(opened)
         except BaseException:
-            opened.interrupted()
+            self._interrupted(opened)
             raise
         return self._finish(opened, result)
 
@@ -426,11 +426,18 @@ class Session:
         try:
             result = await drive(opened)
         except BaseException:
-            opened.interrupted()
+            self._interrupted(opened)
             raise
         return self._finish(opened, result)
 
+    def _interrupted(self, journal: Journal) -> None:
+        with self._guard:
+            self.journals.pop(journal.workflow_id, None)
+        journal.interrupted()
+
     def _finish(self, journal: Journal, result: RunResult) -> RunResult:
+        with self._guard:  # a finished run's journal (and its state) is not kept
+            self.journals.pop(journal.workflow_id, None)
         result = journal.finish(result)
         if journal.workflow_id == self.root and self.children_restored:
             result.restored = (*result.restored, *self.children_restored)
