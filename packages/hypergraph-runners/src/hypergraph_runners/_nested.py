@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from hypergraph_types import RunResult, RunStatus
 
 from ._capabilities import covers
+from ._fanout import first_failure
 from ._inputs import NO_BYPASS, Prepared, prepare_nested
 from ._leaf import NodeFailure
 from ._mapping import count_items, item_values, mapped_lists
@@ -26,29 +29,21 @@ if TYPE_CHECKING:
 __all__ = ["NestedRequest", "choose_runner", "finish", "request_for"]
 
 
-class NestedRequest:
+class NestedRequest(msgspec.Struct, frozen=True):
     """The nested runs one GraphNode execution needs.
 
     Attributes:
         values: For an unmapped node, the nested run's values (inner names).
         items: For a mapped node, a lazy iterator of per-item values; ``count`` of them.
+        count: How many nested runs (1 when not mapped).
         plain: No addressed value was merged in, so the values hold only inner graph inputs:
             nothing to split or bypass (``prepare``).
     """
 
-    __slots__ = ("count", "items", "plain", "values")
-
-    def __init__(
-        self,
-        values: dict[str, Any] | None,
-        items: Iterator[dict[str, Any]] | None,
-        count: int,
-        plain: bool,
-    ) -> None:
-        self.values = values
-        self.items = items
-        self.count = count
-        self.plain = plain
+    values: dict[str, Any] | None
+    items: Iterator[dict[str, Any]] | None
+    count: int
+    plain: bool
 
     def prepare(self, graph: Graph, values: dict[str, Any]) -> Prepared:
         """One nested run's ``Prepared`` values (the parent validated them already)."""
@@ -121,14 +116,6 @@ def nested_outputs(p: NodePlan, results: Sequence[RunResult | None]) -> dict[str
         current: [r.values.get(inner) if r is not None else None for r in results]
         for inner, current in p.inner_out
     }
-
-
-def first_failure(results: Sequence[RunResult | None]) -> tuple[int, RunResult] | None:
-    """The lowest-index FAILED result, if any."""
-    for i, r in enumerate(results):
-        if r is not None and r.status is RunStatus.FAILED:
-            return i, r
-    return None
 
 
 def finish(ex: Execution, p: NodePlan, results: Sequence[RunResult | None]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pickle
 from typing import Any
 
 from hypergraph_types import CheckpointIntegrityError, CheckpointValueError
-from hypergraph_types._format import describe_exception, message, quote
+from hypergraph_types._internal import describe_exception, message, quote
 
 from .._codec import CodecError, decode, encode
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from hypergraph_types import CheckpointError, Run
-from hypergraph_types._format import short_repr
+from hypergraph_types._internal import short_repr
 
 from ._store import SqliteCheckpointer
 

@@ -18,7 +18,7 @@ import weakref
 from typing import Any
 
 from hypergraph_graph import Graph
-from hypergraph_graph._fingerprint import FingerprintError, code_fingerprint
+from hypergraph_graph._internal import FingerprintError, code_fingerprint
 
 from .._codec import encode
 from .._plan import plan_of

@@ -3,9 +3,10 @@
 The driver loop of either runner calls ``next_superstep`` / ``commit`` (``acommit``) of a
 journal instead of the execution's own, so the run without a checkpointer pays nothing:
 
-- ``restore``: the execution starts from the stored state (values and versions as recorded,
-  never recomputed; per node the versions it consumed; gate decisions; the cycle count).
-  A stand-in for the core's ``Execution.from_state`` seam.
+- the journal makes the run's execution: a recording one (``Execution(record=True)``), or one
+  that goes on from the stored state (``Execution.from_state``: values and versions as
+  recorded, never recomputed; per node the versions it consumed; gate decisions; the cycle
+  count and the superstep numbering).
 - ``next_superstep``: a node of the interrupted superstep whose pending completion matches
   (same node, input versions and code fingerprint) is replayed instead of run.
 - ``commit``: a superstep's delta is one transaction: blobs of new values, the node
@@ -21,19 +22,21 @@ from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from hypergraph_types import CheckpointError, RunResult
-from hypergraph_types._format import describe_exception
+from hypergraph_types import CheckpointError, GraphState, NodeExecution, RunResult
+from hypergraph_types._internal import describe_exception
 
+from .._core import Done, Execution
 from .._leaf import DECISION, NodeFailure
+from .._plan import Plan, plan_of
+from .._schedule import Supersteps
 from ._blobs import blob_digest, encode_value, unstorable
 from ._store import NodeRec, Snapshot, commit_step, encode_json, record_pending, update
 
 if TYPE_CHECKING:
-    from .._core import Done, Execution
     from .._plan import NodePlan
-    from ._session import Session
+    from ._session import Session, Start
 
-__all__ = ["Journal", "restore"]
+__all__ = ["Journal"]
 
 Job = tuple[Any, ...]
 
@@ -42,18 +45,37 @@ class Journal:
     """The journal of one run; made by ``Session.open`` (see the module docstring)."""
 
     def __init__(
-        self, session: Session, ex: Execution, workflow_id: str, snap: Snapshot | None
+        self,
+        session: Session,
+        workflow_id: str,
+        start: Start,
+        snap: Snapshot | None,
+        dropped: set[str],
+        bumped: Sequence[str],
     ) -> None:
         self.session = session
         self.store = session.store
-        self.ex = ex
         self.workflow_id = workflow_id
-        self.fingerprints = session.manifest(ex.graph)
-        self.superstep = snap.supersteps if snap is not None else 0
+        graph, prepared, max_iterations, scope, run_id = start
+        plan = plan_of(graph)
+        self.restored: list[str] = []
+        if snap is None:
+            self.ex = Execution(
+                graph, plan, prepared, max_iterations, scope, run_id, record=True, general=True
+            )
+        else:
+            state, decisions, unseen, self.restored = _stored_state(
+                plan, scope.prefix, snap, dropped, bumped
+            )
+            self.ex = Execution.from_state(
+                graph, plan, state, prepared, max_iterations, scope, run_id,
+                decisions=decisions, unseen=unseen, cycle_steps=snap.cycle_steps,
+                step=snap.supersteps, record=True,
+            )  # fmt: skip
+        self.fingerprints = session.manifest(graph)
         self.replay: dict[str, NodeRec] = dict(snap.pending) if snap is not None else {}
         self.resumed = snap is not None  # the first commit replaces rows left by a dead run
         self.replayed: list[Done] = []
-        self.restored: list[str] = []
         self.siblings = False  # the running superstep has several nodes: record completions
         self.recorded = False  # completions of the running superstep were recorded ahead
         self.records: list[tuple[str, str, bytes | None]] = []
@@ -137,7 +159,7 @@ class Journal:
             row, blobs, _ = self._node_row(p, outputs, self._consumed(p), {})
         except Exception:
             return None  # the commit reports the value that cannot be stored
-        return (self.workflow_id, self.superstep + 1, row, blobs)
+        return (self.workflow_id, self.ex.step, row, blobs)
 
     def commit(self, done: Sequence[Done], check: bool = True) -> None:
         job = self._prepare(done, check)
@@ -199,20 +221,21 @@ class Journal:
             return None
         versions = ex.versions
         before = {name: versions.get(name, 0) for name in digests}
-        ex.commit(keep, check)  # a ConflictError leaves the journal untouched
-        writes = [
-            (n, versions[n], d) for n, d in digests.items() if versions.get(n, 0) != before[n]
-        ]
-        self.superstep += 1
+        delta = ex.commit(keep, check)  # a ConflictError leaves the journal untouched
+        assert delta is not None  # a recording execution
+        # Only what changed: a value rewritten equal keeps its version and is not stored.
+        writes = [(n, v, digests[n]) for n, v in delta.written.items() if v != before.get(n, 0)]
         records, self.records = self.records, []
         # A resumed superstep may hold the pending rows of the interrupted attempt.
         pending = self.recorded or self.resumed
         self.recorded = self.resumed = False
+        sched = ex.schedule
+        assert isinstance(sched, Supersteps)
         return (
             self.workflow_id,
-            self.superstep,
-            ex.cycle_steps,
-            _core(ex),
+            delta.step,
+            sched.cycle_steps,
+            _core(ex, sched),
             rows,
             writes,
             blobs,
@@ -317,23 +340,25 @@ class _Recording(list[Any]):
             self.journal.pending(item)
 
 
-def _core(ex: Execution) -> bytes | None:
-    """Gate bookkeeping by node name (decisions, activation counts): only graphs with gates."""
+def _core(ex: Execution, sched: Supersteps) -> bytes | None:
+    """Gate bookkeeping by node name: the latest decisions, and the targets decided for that
+    have not run since (``Execution.from_state`` takes both). Only graphs with gates."""
     plan = ex.plan
     if not plan.has_gates:
         return None
     names = [p.name for p in plan.nodes]
     return encode_json(
         {
-            "decisions": {names[g]: [names[t] for t in ts] for g, ts in ex.decisions.items()},
-            "activation": {names[i]: n for i, n in enumerate(ex.activation) if n},
-            "seen": {names[i]: n for i, n in enumerate(ex.seen) if n},
+            "decisions": {names[g]: [names[t] for t in ts] for g, ts in sched.decisions.items()},
+            "unseen": [names[i] for i, n in enumerate(sched.activation) if n != sched.seen[i]],
         }
     )
 
 
-def restore(ex: Execution, snap: Snapshot, dropped: set[str], bumped: Sequence[str]) -> list[str]:
-    """Put the stored state into a fresh (general-path) execution; the restored node paths.
+def _stored_state(
+    plan: Plan, prefix: str, snap: Snapshot, dropped: set[str], bumped: Sequence[str]
+) -> tuple[GraphState, dict[str, list[str]], list[str], list[str]]:
+    """The stored state as ``Execution.from_state`` takes it, and the restored node paths.
 
     ``dropped``: nodes whose stored execution does not count (their code changed under
     ``on_change="rerun"``, or a fork changed them): they run again, and so do their consumers
@@ -342,48 +367,39 @@ def restore(ex: Execution, snap: Snapshot, dropped: set[str], bumped: Sequence[s
     withdrawn until they run, so nothing runs on the old values first.
     ``bumped``: input names a fork changed: a new version, and their consumers run again.
     """
-    plan = ex.plan
-    ex.values.update(snap.values)
-    ex.versions.update(snap.versions)
+    values, versions = dict(snap.values), dict(snap.versions)
     for name in bumped:
-        ex.versions[name] = ex.versions.get(name, 0) + 1
-    stale = _downstream(ex, dropped, bumped)
+        versions[name] = versions.get(name, 0) + 1
+    stale = _downstream(plan, dropped, bumped)
     for name in stale:
         p = plan.by_name.get(name)
         for out in p.outputs if p is not None else ():
             if out in plan.internal:  # a seed keeps its value: the cycle needs one
-                ex.values.pop(out, None)
-                ex.versions.pop(out, None)
-    restored = []
+                values.pop(out, None)
+                versions.pop(out, None)
+    executions = {}
     for name, rec in snap.nodes.items():
         p = plan.by_name.get(name)
         if p is None or name in stale:
             continue
         if not p.once and any(n not in rec.input_versions for n in p.inputs):
             continue  # its inputs changed (a fork of another graph): it runs again
-        ex.last[p.index] = () if p.once else tuple(rec.input_versions[n] for n in p.inputs)
-        ex.outputs_of[p.index] = dict(rec.outputs)
-        restored.append(ex.scope.prefix + name)
-    ex.pending = set(plan.all_indices)
-    ex.cycle_steps = snap.cycle_steps
-    if snap.core is not None and plan.has_gates:
-        by_name = plan.by_name
-        ex.decisions = {
-            by_name[g].index: frozenset(by_name[t].index for t in ts if t in by_name)
-            for g, ts in snap.core["decisions"].items()
-            if g in by_name
-        }
-        for key, counts in (("activation", ex.activation), ("seen", ex.seen)):
-            for name, n in snap.core[key].items():
-                if name in by_name:
-                    counts[by_name[name].index] = n
-    return restored
+        executions[name] = NodeExecution(name, dict(rec.input_versions), dict(rec.outputs))
+    core = snap.core or {}
+    by_name = plan.by_name
+    decisions = {
+        gate: [t for t in targets if t in by_name]
+        for gate, targets in core.get("decisions", {}).items()
+        if gate in by_name
+    }
+    unseen = [n for n in core.get("unseen", ()) if n in by_name]
+    restored = [prefix + name for name in executions]
+    return GraphState(values, versions, executions), decisions, unseen, restored
 
 
-def _downstream(ex: Execution, dropped: set[str], bumped: Sequence[str]) -> set[str]:
+def _downstream(plan: Plan, dropped: set[str], bumped: Sequence[str]) -> set[str]:
     """``dropped``, the consumers of their outputs and of ``bumped`` inputs, and the run-once
     nodes downstream of any of those."""
-    plan = ex.plan
     stale = set(dropped)
     todo = [plan.by_name[n] for n in dropped if n in plan.by_name]
     for p in list(todo):

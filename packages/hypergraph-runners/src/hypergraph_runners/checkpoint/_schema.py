@@ -15,7 +15,7 @@ import sqlite3
 from typing import NoReturn
 
 from hypergraph_types import CheckpointStorageError
-from hypergraph_types._format import message, quote
+from hypergraph_types._internal import message, quote
 
 __all__ = ["SCHEMA_VERSION", "connect", "storage_error"]
 

@@ -34,11 +34,11 @@ from hypergraph_types import (
     WorkflowAlreadyCompletedError,
     WorkflowAlreadyRunningError,
 )
-from hypergraph_types._format import fmt_names, message, quote, short_repr
+from hypergraph_types._internal import fmt_names, message, quote, short_repr
 
 from ._blobs import blob_digest, encode_value, unstorable
 from ._identity import manifest_of, structure_diff, structure_of, value_digest
-from ._journal import Journal, restore
+from ._journal import Journal
 from ._lock import WorkflowLock
 from ._schema import storage_error
 from ._store import (
@@ -57,7 +57,11 @@ from ._store import (
 if TYPE_CHECKING:
     import sqlite3
 
-    from .._core import Execution
+    from .._core import Scope
+    from .._inputs import Prepared
+
+#: What a run starts from: its graph, prepared values, max_iterations, scope and run id.
+Start = tuple[Graph, "Prepared", int, "Scope", str]
 
 __all__ = ["Opening", "Session", "new_workflow_id"]
 
@@ -318,9 +322,8 @@ class Session:
             found = self._manifests[id(graph)] = (graph, manifest_of(graph))
         return found[1]
 
-    def workflow_of(self, ex: Execution) -> tuple[str, str, str | None]:
+    def workflow_of(self, scope: Scope) -> tuple[str, str, str | None]:
         """The workflow id of a run, its kind and its parent's id."""
-        scope = ex.scope
         base = self.root
         if self.kind == "map" and scope.item is not None:
             base = f"{self.root}/{scope.item}"
@@ -331,83 +334,85 @@ class Session:
 
     # -- a run's journal -------------------------------------------------------------------
 
-    def open(self, ex: Execution) -> Journal | RunResult:
-        if self._is_root(ex):
-            return self._root_journal(ex)
-        request = self._child_request(ex)
-        return self._opened(ex, *self.store.call(_open_child, *request))
+    def open(self, start: Start) -> Journal | RunResult:
+        """The journal of a run about to start (its execution restored), or the stored
+        result of a completed child."""
+        if self._is_root(start):
+            return self._root_journal(start)
+        row = self._child_row(start)
+        return self._opened(start, *self.store.call(_open_child, row))
 
-    async def aopen(self, ex: Execution) -> Journal | RunResult:
-        if self._is_root(ex):
-            return self._root_journal(ex)
-        request = self._child_request(ex)
-        return self._opened(ex, *(await self.store.acall(_open_child, *request)))
+    async def aopen(self, start: Start) -> Journal | RunResult:
+        if self._is_root(start):
+            return self._root_journal(start)
+        row = self._child_row(start)
+        return self._opened(start, *(await self.store.acall(_open_child, row)))
 
-    def _is_root(self, ex: Execution) -> bool:
-        return self.kind == "run" and not ex.scope.prefix
+    def _is_root(self, start: Start) -> bool:
+        return self.kind == "run" and not start[3].prefix
 
-    def _root_journal(self, ex: Execution) -> Journal:
-        journal = Journal(self, ex, self.root, self.snap)
-        if self.snap is not None:
-            journal.restored = restore(ex, self.snap, self.dropped, self.bumped)
+    def _root_journal(self, start: Start) -> Journal:
+        journal = Journal(self, self.root, start, self.snap, self.dropped, self.bumped)
         with self._guard:
             self.journals[self.root] = journal
         return journal
 
-    def _child_request(self, ex: Execution) -> tuple[Any, ...]:
-        wf, kind, parent = self.workflow_of(ex)
-        digest = value_digest([sorted(ex.values.items()), sorted(ex.addressed.items())])
+    def _child_row(self, start: Start) -> dict[str, Any]:
+        graph, prepared, _, scope, run_id = start
+        wf, kind, parent = self.workflow_of(scope)
+        digest = value_digest([sorted(prepared.values.items()), sorted(prepared.addressed.items())])
         parent_journal = self.journals.get(parent) if parent is not None else None
-        step = None if kind == "item" or parent_journal is None else parent_journal.superstep + 1
-        row = {
+        step = None if kind == "item" or parent_journal is None else parent_journal.ex.step
+        return {
             "id": wf,
             "kind": kind,
-            "graph_name": ex.graph.name,
+            "graph_name": graph.name,
             "parent": parent,
             "forked_from": None,
             "fork_superstep": None,
-            "structure": encode_json(structure_of(ex.graph)),
-            "manifest": encode_json(self.manifest(ex.graph)),
+            "structure": encode_json(structure_of(graph)),
+            "manifest": encode_json(self.manifest(graph)),
             "inputs": b"{}",
             "item_digest": digest,
             "parent_step": step,
-            "run_id": ex.run_id,
+            "run_id": run_id,
         }
-        return (row,)
 
     def _opened(
-        self, ex: Execution, head: dict[str, Any] | None, snap: Snapshot | None
+        self, start: Start, head: dict[str, Any] | None, snap: Snapshot | None
     ) -> Journal | RunResult:
-        wf = self.workflow_of(ex)[0]
+        graph, _, _, scope, run_id = start
+        wf = self.workflow_of(scope)[0]
         if head is None or snap is None:
-            journal = Journal(self, ex, wf, None)
+            journal = Journal(self, wf, start, None, set(), ())
         elif head["status"] == "completed":
             names = decode_json(head["result"] or b"[]")
-            restored = tuple(ex.scope.prefix + n for n in snap.nodes)
+            restored = tuple(scope.prefix + n for n in snap.nodes)
             with self._guard:
                 self.children_restored.extend(restored)
             return RunResult(
                 {n: snap.values[n] for n in names if n in snap.values},
                 RunStatus.COMPLETED,
-                head["run_id"] or ex.run_id,
+                head["run_id"] or run_id,
                 workflow_id=wf,
                 restored=restored,
             )
         else:
             old = decode_json(head["manifest"])
             try:
-                dropped = code_changes(wf, snap, old, self.manifest(ex.graph), self.on_change)
+                dropped = code_changes(wf, snap, old, self.manifest(graph), self.on_change)
             except GraphChangedError as exc:
-                path = ex.scope.prefix[:-1] or None
-                return RunResult({}, RunStatus.FAILED, ex.run_id, error=exc, failed_node=path)
-            journal = Journal(self, ex, wf, snap)
-            journal.restored = restore(ex, snap, dropped, ())
+                path = scope.prefix[:-1] or None
+                return RunResult({}, RunStatus.FAILED, run_id, error=exc, failed_node=path)
+            journal = Journal(self, wf, start, snap, dropped, ())
         with self._guard:
             self.journals[wf] = journal
         return journal
 
-    def run_sync(self, ex: Execution, drive: Callable[[Journal], RunResult]) -> RunResult:
-        opened = self.open(ex)
+    def run_sync(self, start: Start, drive: Callable[[Journal], RunResult]) -> RunResult:
+        """Run ``drive`` over the journal of a run (``start``: graph, prepared values,
+        max_iterations, scope, run_id); a completed child's stored result instead."""
+        opened = self.open(start)
         if isinstance(opened, RunResult):
             return opened
         try:
@@ -418,9 +423,9 @@ class Session:
         return self._finish(opened, result)
 
     async def run_async(
-        self, ex: Execution, drive: Callable[[Journal], Awaitable[RunResult]]
+        self, start: Start, drive: Callable[[Journal], Awaitable[RunResult]]
     ) -> RunResult:
-        opened = await self.aopen(ex)
+        opened = await self.aopen(start)
         if isinstance(opened, RunResult):
             return opened
         try:

@@ -31,7 +31,7 @@ from hypergraph_types import (
     StepRecord,
     WorkflowStatus,
 )
-from hypergraph_types._format import message, quote, short_repr
+from hypergraph_types._internal import message, quote, short_repr
 
 from ._blobs import decode_blob
 from ._schema import connect, storage_error
