@@ -147,7 +147,7 @@ class Opening:
         inputs, blobs = _encode_inputs(merged, wf)
         if self.head is not None and self.fork_from is None:
             self._check_stored(self.head, inputs)
-        lock = WorkflowLock(self.store.lock_base, wf)
+        lock = WorkflowLock(self.store.lock_base, wf, self.store)
         try:
             held = lock.acquire()
         except OSError as exc:
