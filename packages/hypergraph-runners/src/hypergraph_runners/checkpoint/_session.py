@@ -477,7 +477,7 @@ def _open_child(
         if head["status"] != "completed":
             update(conn, row["id"], {"status": "running", "run_id": row["run_id"]})
         return head, snap
-    create(conn, row, [])
+    create(conn, row, [], reset=head is not None)
     return None, None
 
 

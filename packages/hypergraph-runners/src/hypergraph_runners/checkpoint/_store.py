@@ -336,12 +336,18 @@ def _run_of(row: dict[str, Any]) -> Run:
     )
 
 
-def create(conn: sqlite3.Connection, row: dict[str, Any], blobs: list[tuple[str, bytes]]) -> None:
-    """A new workflow (replacing any rows left under that id and its children)."""
+def create(
+    conn: sqlite3.Connection,
+    row: dict[str, Any],
+    blobs: list[tuple[str, bytes]],
+    reset: bool = False,
+) -> None:
+    """A new workflow; ``reset``: first drop the rows left under that id and its children."""
     wf = row["id"]
     now = time.time()
     conn.execute("BEGIN IMMEDIATE")
-    _delete(conn, wf)
+    if reset:
+        _delete(conn, wf)
     conn.executemany("INSERT OR IGNORE INTO blobs VALUES (?, ?)", blobs)
     row = {**row, "created": now, "updated": now, "status": "running"}
     cols = ", ".join(row)
@@ -352,7 +358,9 @@ def create(conn: sqlite3.Connection, row: dict[str, Any], blobs: list[tuple[str,
 
 
 def _delete(conn: sqlite3.Connection, wf: str) -> None:
-    like = wf.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+    """The rows of ``wf`` and of its children (``wf/...``): primary-key ranges, no scan."""
+    # Children sort between "wf/" and "wf0" ("0" follows "/" in every collation of ASCII).
+    lo, hi = wf + "/", wf + "0"
     for table, col in (
         ("workflows", "id"),
         ("steps", "workflow_id"),
@@ -360,7 +368,8 @@ def _delete(conn: sqlite3.Connection, wf: str) -> None:
         ("writes", "workflow_id"),
         ("records", "workflow_id"),
     ):
-        conn.execute(f"DELETE FROM {table} WHERE {col} = ? OR {col} LIKE ? ESCAPE '\\'", (wf, like))
+        conn.execute(f"DELETE FROM {table} WHERE {col} = ?", (wf,))
+        conn.execute(f"DELETE FROM {table} WHERE {col} >= ? AND {col} < ?", (lo, hi))
 
 
 def update(conn: sqlite3.Connection, wf: str, fields: dict[str, Any]) -> None:
