@@ -14,6 +14,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Literal, TypeVar
@@ -100,6 +101,10 @@ class SqliteCheckpointer:
         self._conn: sqlite3.Connection | None = None
         self._conn_lock = threading.Lock()
         self._guard = threading.Lock()
+        # A checkpointer dropped without close() still closes its connection (Python 3.13
+        # warns about a connection left to the garbage collector).
+        self._opened: list[tuple[int, sqlite3.Connection]] = []
+        weakref.finalize(self, _close_opened, self._opened)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.path!r}, durability={self.durability!r})"
@@ -136,6 +141,7 @@ class SqliteCheckpointer:
         with self._conn_lock:  # one user of the connection at a time: writes stay ordered
             if self._conn is None:
                 self._conn = connect(self.path)
+                self._opened.append((os.getpid(), self._conn))
             conn = self._conn
             try:
                 return fn(conn, *args)
@@ -162,6 +168,7 @@ class SqliteCheckpointer:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
+            self._opened[:] = [item for item in self._opened if item[1] is not conn]
 
     # -- read API --------------------------------------------------------------------------
 
@@ -285,6 +292,16 @@ class MemoryCheckpointer(SqliteCheckpointer):
 
     def __repr__(self) -> str:
         return f"MemoryCheckpointer(durability={self.durability!r})"
+
+
+def _close_opened(opened: list[tuple[int, sqlite3.Connection]]) -> None:
+    """Close the connections this process opened (never a parent's, after a fork)."""
+    pid = os.getpid()
+    for owner, conn in opened:
+        if owner == pid:
+            with contextlib.suppress(Exception):
+                conn.close()
+    opened.clear()
 
 
 def _unknown(workflow_id: str) -> KeyError:
