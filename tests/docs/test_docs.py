@@ -49,6 +49,7 @@ RUNTIME_PAGES = [
     "observe.md",
     "coming-from-hypergraph.md",
     "caching.md",
+    "agent-loops.md",
     "durable-runs.md",  # issue 17
 ]
 PAGES = GRAPH_PAGES + RUNTIME_PAGES

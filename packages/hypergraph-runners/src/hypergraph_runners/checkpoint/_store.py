@@ -542,7 +542,8 @@ def snapshot(conn: sqlite3.Connection, wf: str, superstep: int | None = None) ->
     values = {name: value(d, f"input {quote(name)}") for name, (d, _) in inputs.items()}
     versions = dict.fromkeys(values, 1)
     for name, version, digest in writes:
-        values[name] = value(digest, quote(name))
+        if digest:  # else a version key without a value (an emit, a per-producer version)
+            values[name] = value(digest, quote(name))
         versions[name] = version
     done: dict[str, NodeRec] = {}
     pending: dict[str, NodeRec] = {}
