@@ -136,8 +136,11 @@ class FunctionNode(HyperNode):
                 "How to fix: pass inline=True or inline=False."
             )
         outputs = _output_names(output_name, name)
-        emits = ordering_names(emit, "emit", name)
-        waits = ordering_names(wait_for, "wait_for", name)
+        emits: tuple[str, ...] = ()
+        waits: tuple[str, ...] = ()
+        if emit is not None or wait_for is not None:  # most nodes have neither: no calls
+            emits = ordering_names(emit, "emit", name)
+            waits = ordering_names(wait_for, "wait_for", name)
         if emits or waits:
             check_ordering(name, emits, waits, outputs, info.names)
             outputs += emits
