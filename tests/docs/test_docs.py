@@ -50,6 +50,7 @@ RUNTIME_PAGES = [
     "coming-from-hypergraph.md",
     "caching.md",
     "agent-loops.md",
+    "durable-runs.md",  # issue 17
 ]
 PAGES = GRAPH_PAGES + RUNTIME_PAGES
 # Pages that also show optional extras: skipped where those are not installed (the facade's
