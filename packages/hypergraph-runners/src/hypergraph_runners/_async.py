@@ -379,27 +379,25 @@ class AsyncRunner(BaseRunner):
         scope: Scope,
         run_id: str,
         warn: WarnOnce | None = None,
+        journal: Journal | None = None,
     ) -> RunResult:
-        checkpoint = ctx.checkpoint
-        if checkpoint is None:
+        """Run one graph (a call, a map item or a nested run) and return its result.
+
+        With a checkpointer the call's checkpoint session builds the execution (new, or from
+        the stored journal) and calls back here with its ``journal``: every superstep, and
+        each node's completion as it happens, goes through it.
+        """
+        if journal is None:
+            checkpoint = ctx.checkpoint
+            if checkpoint is not None:
+                start = (graph, prepared, ctx.max_iterations, scope, run_id)
+                return await checkpoint.run_async(
+                    start,
+                    lambda j: self._run_graph(ctx, graph, prepared, select, scope, run_id, warn, j),
+                )
             ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
-            return await self._drive(ctx, ex, select, warn, None)
-
-        def drive(j: Journal) -> Coroutine[Any, Any, RunResult]:
-            return self._drive(ctx, j.ex, select, warn, j)
-
-        start = (graph, prepared, ctx.max_iterations, scope, run_id)
-        return await checkpoint.run_async(start, drive)
-
-    async def _drive(
-        self,
-        ctx: AsyncContext,
-        ex: Execution,
-        select: tuple[str, ...] | None,
-        warn: WarnOnce | None,
-        journal: Journal | None,
-    ) -> RunResult:
-        """The superstep loop (or the dataflow); a checkpointed run goes through ``journal``."""
+        else:
+            ex = journal.ex
         em = ctx.emitter
         if em is not None:
             await em.asend(em.run_start(ex))

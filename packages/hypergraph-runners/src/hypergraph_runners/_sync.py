@@ -237,29 +237,34 @@ class SyncRunner(BaseRunner):
         scope: Scope,
         run_id: str,
         warn: WarnOnce | None = None,
+        journal: Journal | None = None,
     ) -> RunResult:
-        checkpoint = ctx.checkpoint
-        if checkpoint is None:
+        """Run one graph (a call, a map item or a nested run) and return its result.
+
+        With a checkpointer the call's checkpoint session builds the execution (new, or from
+        the stored journal) and calls back here with its ``journal``, whose
+        ``next_superstep``, ``commit`` and ``new_done`` (which records each node's completion
+        as it happens) replace the execution's own.
+        """
+        if journal is None:
+            checkpoint = ctx.checkpoint
+            if checkpoint is not None:
+                args = (graph, prepared, ctx.max_iterations, scope, run_id)
+                return checkpoint.run_sync(
+                    args,
+                    lambda j: self._run_graph(ctx, graph, prepared, select, scope, run_id, warn, j),
+                )
             ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
-            return self._drive(ctx, ex, select, warn, ex.next_superstep, ex.commit, list)
-
-        def drive(j: Journal) -> RunResult:
-            return self._drive(ctx, j.ex, select, warn, j.next_superstep, j.commit, j.new_done)
-
-        return checkpoint.run_sync((graph, prepared, ctx.max_iterations, scope, run_id), drive)
-
-    def _drive(
-        self,
-        ctx: Context,
-        ex: Execution,
-        select: tuple[str, ...] | None,
-        warn: WarnOnce | None,
-        next_superstep: Callable[[], Sequence[NodePlan]],
-        commit: Callable[[Sequence[Done], bool], object],
-        new_done: Callable[[], list[Done]],
-    ) -> RunResult:
-        """The superstep loop; a checkpointed run passes its journal's ``next_superstep``,
-        ``commit`` and ``new_done`` (which records the completions of a superstep's nodes)."""
+            next_superstep: Callable[[], Sequence[NodePlan]] = ex.next_superstep
+            commit: Callable[[Sequence[Done], bool], object] = ex.commit
+            new_done: Callable[[], list[Done]] = list
+        else:
+            ex = journal.ex
+            next_superstep, commit, new_done = (
+                journal.next_superstep,
+                journal.commit,
+                journal.new_done,
+            )
         em = ctx.emitter
         if em is not None:
             em.send(em.run_start(ex))
