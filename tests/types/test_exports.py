@@ -44,6 +44,9 @@ SPEC_EXPORTS = {
     "MapItemEndEvent",
     # result caching (issue 16)
     "CacheHitEvent",
+    # interrupts (issue 18)
+    "InterruptEvent",
+    "PauseInfo",
 }
 
 

@@ -30,7 +30,10 @@ def failed(error: BaseException, failed_node: str | None = "embed", **values: ob
 
 def test_fields_in_spec_order() -> None:
     names = [f.name for f in msgspec.structs.fields(RunResult)]
-    assert names == ["values", "status", "run_id", "workflow_id", "error", "failed_node"]
+    # ``pauses`` (issue 18) comes last, with a default: positional code written for the
+    # six SPEC fields is unaffected.
+    names_spec = ["values", "status", "run_id", "workflow_id", "error", "failed_node"]
+    assert names == [*names_spec, "pauses"]
 
 
 def test_defaults() -> None:
@@ -86,7 +89,7 @@ def test_result_is_mutable() -> None:
 
 def test_too_many_positional_arguments_is_type_error() -> None:
     with pytest.raises(TypeError):
-        RunResult({}, RunStatus.COMPLETED, "run-a", None, None, None, "extra")  # type: ignore[call-arg]
+        RunResult({}, RunStatus.COMPLETED, "run-a", None, None, None, (), "extra")  # type: ignore[call-arg]
 
 
 # --- run_id ------------------------------------------------------------------------------
@@ -340,3 +343,36 @@ def test_status_helpers_are_not_values() -> None:
     assert result["completed"] == 5
     assert result.failure is None
     assert result["failure"] == "f"
+
+
+# --- interrupts (issue 18) ---------------------------------------------------------------
+
+
+def test_pause_info_is_a_frozen_record() -> None:
+    from hypergraph_types import PauseInfo
+
+    info = PauseInfo("outer/review", {"prompt": "?"}, "approved")
+    assert (info.node_name, info.value, info.response_key) == (
+        "outer/review",
+        {"prompt": "?"},
+        "approved",
+    )
+    assert info == PauseInfo(
+        node_name="outer/review", value={"prompt": "?"}, response_key="approved"
+    )
+    with pytest.raises(AttributeError):
+        info.node_name = "x"  # type: ignore[misc]
+
+
+def test_a_paused_result_names_what_it_waits_for() -> None:
+    from hypergraph_types import PauseInfo
+    from hypergraph_types._errors import OutputNotFoundError
+
+    first, second = PauseInfo("a", 1, "x"), PauseInfo("b", 2, "y")
+    paused = RunResult({"done": 1}, RunStatus.PAUSED, pauses=(first, second))
+    assert paused.paused and paused.pause is first and paused.pauses == (first, second)
+    assert RunResult({}, RunStatus.COMPLETED).pause is None
+    with pytest.raises(OutputNotFoundError) as info:
+        paused["missing"]
+    text = str(info.value)
+    assert "paused" in text and "'x'" in text and "'y'" in text and "How to fix:" in text

@@ -40,6 +40,7 @@ from ._delegate import run_foreign_async
 from ._emitter import Emitter, observe_item, observe_node, observe_run_end
 from ._events import Processor, QueueFeed, make_emitter
 from ._inputs import Prepared
+from ._interrupt import ask, item_answers
 from ._leaf import (
     NodeFailure,
     StopRequested,
@@ -101,6 +102,11 @@ async def _async_value(p: NodePlan, kwargs: dict[str, Any], shaped: bool = False
         # cleanup error: named in the reported failure's note, never reported itself.
         failure.late = _being_cancelled()
         raise failure from None
+
+
+async def _ask(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """An interrupt, on the loop thread: its answer, or ``Paused`` (``_interrupt``)."""
+    return ask(ex, p, kwargs)
 
 
 async def _stop_all(running: dict[Started, Any]) -> None:
@@ -252,11 +258,12 @@ class AsyncRunner(BaseRunner):
         error_handling: Literal["continue", "raise"] = "continue",
         event_processors: Sequence[Processor] | None = None,
         show_progress: bool = False,
+        answers: Mapping[int, Mapping[str, Any]] | None = None,
         **inputs: Any,
     ) -> MapResult:
         """Run ``graph`` once per item with a bounded pool of workers; results in item order.
 
-        Returns a ``MapResult``, as ``SyncRunner.map`` does.
+        Returns a ``MapResult``, as ``SyncRunner.map`` does (``answers`` too).
         """
         call = self._check_map(
             graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling,
@@ -272,9 +279,13 @@ class AsyncRunner(BaseRunner):
         ctx = AsyncContext(call.max_iterations, limit, new_run_id(), em, self._cache_session())
         base = call.prepared
         warn = WarnOnce(call.select)
+        if answers is not None:  # resuming paused items (issue 18)
+            answers = item_answers(call.graph, answers, count)
 
         def item(i: int, values: dict[str, Any]) -> tuple[Prepared, Scope]:
             run_id = new_run_id()
+            if answers and i in answers:
+                values = {**values, **answers[i]}
             prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
             return prepared, Scope("", run_id, i)
 
@@ -609,6 +620,8 @@ class AsyncRunner(BaseRunner):
     ) -> Coroutine[Any, Any, dict[str, Any]]:
         """A FunctionNode's execution (no coroutine of its own: an async body is awaited
         through ``_async_value`` alone)."""
+        if p.interrupt is not None:
+            return _ask(ex, p, kwargs)
         if p.cached and ctx.cache is not None:
             return self._cached_leaf(ctx, ctx.cache, p, kwargs)
         if p.is_async:

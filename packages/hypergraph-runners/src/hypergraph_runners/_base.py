@@ -30,6 +30,7 @@ from hypergraph_types._sameness import is_same
 from ._cache_warnings import CacheWarnings
 from ._capabilities import check_capabilities
 from ._inputs import Prepared, prepare
+from ._interrupt import check_given
 from ._mapping import mapped_lists
 from ._options import (
     DEFAULT_MAX_ITERATIONS,
@@ -181,6 +182,7 @@ class BaseRunner(abc.ABC):
         raise_ = check_error_handling(error_handling)
         check_capabilities(self, graph)
         prepared = prepare(graph, merged)
+        check_given(plan_of(graph), prepared.values)  # interrupts' answers (issue 18)
         assert budget is not None
         if self._cache is None:
             self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
@@ -301,6 +303,7 @@ class BaseRunner(abc.ABC):
         _check_map_names(names, map_mode, merged, graph.inputs.all)
         lists = mapped_lists(merged, names, map_mode, "in map()")
         prepared = prepare(graph, merged)
+        check_given(plan_of(graph), prepared.values, skip=names)  # issue 18: answers
         assert budget is not None
         if self._cache is None:
             self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)

@@ -27,6 +27,7 @@ from hypergraph_types import (
     GraphState,
     InfiniteLoopError,
     NodeExecution,
+    PauseInfo,
     RunResult,
     RunStatus,
 )
@@ -35,6 +36,7 @@ from hypergraph_types._format import Suggester, fmt_names, message
 from hypergraph_types._sameness import is_same
 
 from ._inputs import Prepared, addressed_ports
+from ._interrupt import NO_ANSWERS, record_pauses, take_answers
 from ._leaf import DECISION, NodeFailure
 from ._plan import NodePlan, Plan
 
@@ -45,6 +47,8 @@ __all__ = ["Done", "Execution", "Scope", "WarnOnce"]
 _ALL_FIRST: dict[str, int] = {}
 #: ``ports`` of a run without addressed values. Never written.
 _NO_PORTS: dict[int, frozenset[str]] = {}
+#: ``routed`` of a run without answers for its GraphNodes. Never written.
+_NO_ROUTED: dict[str, dict[str, Any]] = {}
 
 Done = tuple[NodePlan, dict[str, Any], tuple[int, ...]]
 """A finished node of a superstep: its plan, its outputs and the input versions it consumed."""
@@ -97,6 +101,7 @@ class Execution:
     __slots__ = (
         "activation",
         "addressed",
+        "answers",
         "bound",
         "bypassed",
         "cycle_steps",
@@ -109,9 +114,11 @@ class Execution:
         "max_iterations",
         "nested",
         "outputs_of",
+        "pauses",
         "pending",
         "plan",
         "ports",
+        "routed",
         "run_id",
         "schedule",
         "scope",
@@ -149,6 +156,12 @@ class Execution:
         # user runner's result lacks one): set when that happens, so a fixed schedule or the
         # dataflow skips the consumers of what is missing, as the general readiness rules do.
         self.holes = False
+        # Interrupts (issue 18, ``_interrupt``): the answers this run holds (consumed once),
+        # those for interrupts inside its GraphNodes, and the pauses of the last superstep.
+        self.pauses: list[PauseInfo] = []
+        self.answers, self.routed = (
+            take_answers(plan, self.values) if plan.answer_keys else (NO_ANSWERS, _NO_ROUTED)
+        )
         # An acyclic, gate-free graph with nothing bypassed or addressed has a fixed schedule:
         # its supersteps come from the plan, readiness needs no checks at all, and every value
         # has version 1, so the state below is all it needs (this is the common nested run).
@@ -224,6 +237,8 @@ class Execution:
             if self.holes:
                 return self._runnable_level()
             return next(self.schedule, ())
+        if self.pauses:
+            return ()  # the superstep that reached an interrupt was the last one
         pending = self.pending
         if self.bypassed:
             pending -= self.bypassed  # bypassed producers never run (§4.6)
@@ -388,6 +403,8 @@ class Execution:
         After a failure the completed siblings are applied without the conflict check: the
         run is already failed and reports that failure.
         """
+        if self.plan.pausable:
+            done = record_pauses(self, done)
         if check and len(done) > 1:
             self._check_conflicts(done)
         values, versions = self.values, self.versions
@@ -486,6 +503,8 @@ class Execution:
     def result(self, select: tuple[str, ...] | None, warn: WarnOnce | None) -> RunResult:
         values = self._selected(select, warn if self.error is None else None)
         if self.error is None:
+            if self.pauses:
+                return RunResult(values, RunStatus.PAUSED, self.run_id, pauses=tuple(self.pauses))
             return RunResult(values, RunStatus.COMPLETED, self.run_id)
         return RunResult(
             values, RunStatus.FAILED, self.run_id, error=self.error, failed_node=self.failed_path

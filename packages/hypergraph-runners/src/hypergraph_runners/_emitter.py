@@ -23,6 +23,7 @@ from hypergraph_types import (
     AnyEvent,
     CacheHitEvent,
     EventStatus,
+    InterruptEvent,
     MapItemEndEvent,
     MapItemStartEvent,
     NodeEndEvent,
@@ -37,6 +38,7 @@ from hypergraph_types import (
 from hypergraph_types._format import exception_text
 
 from ._delivery import Delivery
+from ._interrupt import Paused
 from ._leaf import Hit, NodeFailure
 
 if TYPE_CHECKING:
@@ -63,6 +65,7 @@ _GRAPH: Final = 8
 _STATUS: dict[RunStatus, EventStatus] = {
     RunStatus.COMPLETED: "completed",
     RunStatus.FAILED: "failed",
+    RunStatus.PAUSED: "paused",
 }
 
 
@@ -158,11 +161,12 @@ class Emitter(Delivery):
         s = self._end((run_id, ""))
         now = time.monotonic()
         failed = any(r is not None and r.status is RunStatus.FAILED for r in results)
+        paused = any(r is not None and r.status is RunStatus.PAUSED for r in results)
         duration = now - s[_START]
         return RunEndEvent(
             run_id=run_id, span_id=s[_ID], parent_span_id=None, timestamp=now,
             graph_name=s[_NAME], path="", duration=duration, duration_ms=duration * 1000.0,
-            status="failed" if failed else "completed",
+            status="failed" if failed else "paused" if paused else "completed",
         )  # fmt: skip
 
     # -- nodes -----------------------------------------------------------------------------
@@ -183,14 +187,16 @@ class Emitter(Delivery):
             graph_name=graph, superstep=step, node_name=p.name, path=path,
         )  # fmt: skip
 
-    def node_end(self, ex: Execution, p: NodePlan, cached: bool = False) -> NodeEndEvent:
+    def node_end(
+        self, ex: Execution, p: NodePlan, cached: bool = False, status: EventStatus = "completed"
+    ) -> NodeEndEvent:
         s = self._end((ex.scope.run_id, ex.scope.prefix + p.name))
         now = time.monotonic()
         duration = now - s[_START]
         return NodeEndEvent(
             run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
             graph_name=s[_GRAPH], superstep=s[_EXTRA], node_name=p.name, path=s[_PATH],
-            duration=duration, duration_ms=duration * 1000.0, status="completed",
+            duration=duration, duration_ms=duration * 1000.0, status=status,
             cached=cached,
         )  # fmt: skip
 
@@ -199,8 +205,34 @@ class Emitter(Delivery):
         if type(outputs) is Hit:
             self.send(self.cache_hit(ex, p, outputs.key))
             self.send(self.node_end(ex, p, True))
+        elif type(outputs) is Paused:
+            for event in self.paused(ex, p, outputs):
+                self.send(event)
         else:
             self.send(self.node_end(ex, p))
+
+    def paused(self, ex: Execution, p: NodePlan, outputs: Paused) -> list[AnyEvent]:
+        """A node that paused: an interrupt's ``InterruptEvent``, then its paused end."""
+        events: list[AnyEvent] = []
+        if p.interrupt is not None:
+            scope = ex.scope
+            s = self._open[(scope.run_id, scope.prefix + p.name)]
+            pause = outputs.pauses[0]
+            events.append(
+                InterruptEvent(
+                    run_id=ex.run_id,
+                    span_id=s[_ID],
+                    parent_span_id=s[_PARENT],
+                    timestamp=time.monotonic(),
+                    node_name=s[_PATH].replace(".", "/"),
+                    graph_name=s[_GRAPH],
+                    value=pause.value,
+                    response_key=pause.response_key,
+                    superstep=s[_EXTRA],
+                )
+            )
+        events.append(self.node_end(ex, p, status="paused"))
+        return events
 
     def cache_hit(self, ex: Execution, p: NodePlan, key: str) -> CacheHitEvent:
         """Node ``p``'s outputs came from the cache (sent just before its ``NodeEndEvent``)."""
@@ -331,6 +363,9 @@ async def observe_node(
     if type(outputs) is Hit:
         await em.asend(em.cache_hit(ex, p, outputs.key))
         await em.asend(em.node_end(ex, p, True))
+    elif type(outputs) is Paused:
+        for event in em.paused(ex, p, outputs):
+            await em.asend(event)
     else:
         await em.asend(em.node_end(ex, p))
     return outputs

@@ -11,6 +11,7 @@ from typing import Any
 
 from hypergraph_graph import FunctionNode, GateNode, Graph, GraphNode, HyperNode
 
+from ._interrupt import answer_keys, pausable
 from ._leaf import Caller, is_simple, make_caller
 
 __all__ = ["NodePlan", "Plan", "plan_of", "sync_only"]
@@ -52,6 +53,7 @@ class NodePlan:
         targets: For a gate, the indices of the nodes it may choose.
         controllers: The indices of the gates that may choose this node: it runs only while
             one of them has decided for it.
+        interrupt: The node if it is an InterruptNode, else ``None``.
         once: No cycle and no gate lies upstream of (or at) this node, so it runs at most once
             per run and its inputs never change: the core skips its version bookkeeping.
     """
@@ -74,6 +76,7 @@ class NodePlan:
         "inner_in",
         "inner_out",
         "inputs",
+        "interrupt",
         "is_async",
         "is_generator",
         "key_part",
@@ -119,6 +122,8 @@ class NodePlan:
         self.simple = False
         self.caller: Caller | None = None
         self.leaf = isinstance(node, FunctionNode)
+        # An InterruptNode (issue 18): executed by ``_interrupt.ask``, never cached.
+        self.interrupt: Any = node if kind._is_interrupt else None
         self.cached = self.leaf and node.cache
         self.key_part: Any = None
         self.inline = False
@@ -178,7 +183,9 @@ class Plan:
         async_leaves: Names of the async FunctionNodes at this graph's own level.
         foreign: Nodes of a class the core cannot execute.
         graph_nodes: The GraphNodes of this level (``graph_node_names``: their names).
-        internal: Values produced inside the graph that are not seeds.
+        internal: Values produced inside the graph that are not seeds (nor answers).
+        answer_keys: The answers a run of this graph may be given (``_interrupt``).
+        pausable: An interrupt lies at some depth: the graph always runs in supersteps.
         known: Every name a run's values may hold: the inputs and the internal values.
     """
 
@@ -221,8 +228,6 @@ class Plan:
             nodes[i].controllers = tuple(gates)
         self.has_gates = bool(structure.control_edges) or any(p.gate is not None for p in nodes)
         self._mark_once()
-        self.all_once = all(p.once for p in nodes)
-        self.levels = self._levels() if self.all_once else ()
         self.capable: set[Any] = set()  # runner capabilities already checked (RUN-09)
         self.sync_only: bool | None = None  # computed on demand by ``sync_only``
         self.async_leaves = tuple([p.name for p in nodes if p.leaf and p.is_async])
@@ -237,6 +242,14 @@ class Plan:
         # Every name ``values`` may hold: the graph's inputs (bindings never change which
         # names are inputs) and its internal values (which bypass their producers).
         self.known = frozenset(order) | self.internal
+        # Interrupts (issue 18): answers are not internal values (giving one does not bypass
+        # its producer), and a graph that can pause always runs in supersteps.
+        self.answer_keys = answer_keys(self)
+        self.pausable = pausable(self)
+        if self.answer_keys:
+            self.internal = self.internal - self.answer_keys.keys()
+        self.all_once = not self.pausable and all(p.once for p in nodes)
+        self.levels = self._levels() if self.all_once else ()
 
     def _mark_once(self) -> None:
         """``once`` for every node no cycle, gate or gate target can reach (iteratively)."""

@@ -22,6 +22,7 @@ from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_sync
 from ._events import Processor, make_emitter
 from ._inputs import Prepared
+from ._interrupt import ask, item_answers
 from ._leaf import NodeFailure, StopRequested, run_sync_leaf
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
@@ -117,12 +118,15 @@ class SyncRunner(BaseRunner):
         error_handling: Literal["continue", "raise"] = "continue",
         event_processors: Sequence[Processor] | None = None,
         show_progress: bool = False,
+        answers: Mapping[int, Mapping[str, Any]] | None = None,
         **inputs: Any,
     ) -> MapResult:
         """Run ``graph`` once per item, one item after another; results in item order.
 
         Returns a ``MapResult``: a sequence of the items' ``RunResult``s (``results[i]``)
         with ``status``, ``failures`` and ``results["name"]`` (one value per item).
+        ``answers={i: {response_key: answer}}`` answers the interrupts of item ``i``
+        (resuming the items that paused).
         """
         call = self._check_map(
             graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling,
@@ -131,6 +135,8 @@ class SyncRunner(BaseRunner):
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
         ctx = Context(call.max_iterations, emitter=em, cache=self._cache_session())
         base = call.prepared
+        if answers is not None:  # resuming paused items (issue 18)
+            answers = item_answers(call.graph, answers, count_items(call.lists, call.mode))
         results: list[RunResult] = []
         warn = WarnOnce(call.select)
         map_id, total = "", 0
@@ -140,6 +146,8 @@ class SyncRunner(BaseRunner):
         try:
             for i, item in enumerate(item_values(call.lists, call.mode)):
                 run_id = new_run_id()
+                if answers and i in answers:
+                    item = {**item, **answers[i]}
                 prepared = Prepared({**base.values, **item}, base.addressed, base.bypassed)
                 scope = Scope("", run_id, i)
                 if em is not None:
@@ -191,12 +199,12 @@ class SyncRunner(BaseRunner):
                     if em is not None:
                         em.send(em.node_start(ex, p))
                     try:
-                        if p.leaf:
+                        if p.leaf and p.interrupt is None:
                             if cache is None or not p.cached:
                                 outputs = run_sync_leaf(p, kwargs)
                             else:
                                 outputs = cache.run(p, kwargs)
-                        else:
+                        else:  # a GraphNode or an interrupt
                             outputs = self._execute_graph_node(ctx, ex, p, kwargs)
                     except NodeFailure as failure:
                         ex.fail_node(p, failure)
@@ -219,6 +227,8 @@ class SyncRunner(BaseRunner):
     def _execute_graph_node(
         self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
+        if p.interrupt is not None:
+            return ask(ex, p, kwargs)  # its answer, or Paused (``_interrupt``)
         gn = p.graph_node
         assert gn is not None
         request = request_for(ex, p, kwargs)
