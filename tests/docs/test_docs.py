@@ -49,6 +49,7 @@ RUNTIME_PAGES = [
     "observe.md",
     "coming-from-hypergraph.md",
     "caching.md",
+    "human-in-the-loop.md",
 ]
 PAGES = GRAPH_PAGES + RUNTIME_PAGES
 # Pages that also show optional extras: skipped where those are not installed (the facade's

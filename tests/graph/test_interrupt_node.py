@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
 from hypergraph_graph import FunctionNode, Graph, InterruptNode, interrupt, node
 from hypergraph_types import GraphConfigError
-
-
-@dataclass(frozen=True)
-class Approval:
-    prompt: str
-    options: tuple[str, ...] | None = None
-    evidence: tuple[Any, ...] = ()
-    answer_type: ClassVar[type] = bool
+from support import Approval
 
 
 class NoAnswerType:

@@ -24,14 +24,7 @@ from hypergraph_types import (
     RunStatus,
     SuperstepStartEvent,
 )
-
-
-@dataclass(frozen=True)
-class Approval:
-    prompt: str
-    options: tuple[str, ...] | None = None
-    evidence: tuple[Any, ...] = ()
-    answer_type: ClassVar[type] = bool
+from support import Approval
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from hypergraph_types import GraphConfigError
 from hypergraph_types._format import message, quote, short_repr
 
 from ._function import FunctionNode
-from ._gate import _forbidden_kind
+from ._gate import check_plain_sync
 
 __all__ = ["InterruptNode", "interrupt"]
 
@@ -104,16 +104,7 @@ class InterruptNode(FunctionNode):
                     "drop cache=, and cache the nodes that compute the question's inputs",
                 )
             )
-        kind = _forbidden_kind(func) if callable(func) else None  # FunctionNode checks callable
-        if kind is not None:
-            raise TypeError(
-                message(
-                    f"Interrupt function {quote(getattr(func, '__name__', label))} cannot be "
-                    f"{kind}",
-                    ["an interrupt must be a plain sync function: a def returning its question"],
-                    "make it a def; do async or streaming work in a node that feeds it",
-                )
-            )
+        check_plain_sync(func, "interrupt", "question")
         FunctionNode.__init__(self, func, name, answer, rename_inputs=rename_inputs)
 
     @property

@@ -501,7 +501,8 @@ class Execution:
     # -- result ----------------------------------------------------------------------------
 
     def result(self, select: tuple[str, ...] | None, warn: WarnOnce | None) -> RunResult:
-        values = self._selected(select, warn if self.error is None else None)
+        # A failed or paused run holds partial values: a select never warns about those.
+        values = self._selected(select, warn if self.error is None and not self.pauses else None)
         if self.error is None:
             if self.pauses:
                 return RunResult(values, RunStatus.PAUSED, self.run_id, pauses=tuple(self.pauses))
