@@ -25,6 +25,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from ._leaf import NodeFailure, run_sync_leaf
+from ._schedule import Dataflow
 
 if TYPE_CHECKING:
     from ._core import Execution
@@ -62,9 +63,11 @@ def run_sync_chain(
     more: list[tuple[NodePlan, dict[str, Any]]] = []
     local: dict[str, Any] | None = None
     finished: dict[int, int] = {}
+    flow = ex.schedule
+    assert isinstance(flow, Dataflow)
     q = p
     while not stop.is_set():
-        ready = ex.followers(q, finished)
+        ready = flow.followers(ex, q, finished)
         if len(ready) != 1:
             break
         c = ready[0]

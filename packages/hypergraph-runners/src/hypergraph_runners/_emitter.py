@@ -16,7 +16,7 @@ import asyncio
 import itertools
 import os
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from hypergraph_types import (
@@ -344,6 +344,26 @@ def _closing(s: Span, status: EventStatus) -> AnyEvent:
     if s[_KIND] == "item":
         return MapItemEndEvent(index=s[_EXTRA], graph_name=s[_GRAPH], **common)
     return RunEndEvent(graph_name=s[_NAME], **common)
+
+
+def observe_node_sync(
+    em: Emitter, ex: Execution, p: NodePlan, work: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """Run one node's execution between its start and end (or error) events (sync driver).
+
+    The sync driver's twin of ``observe_node``: the same events in the same order.
+    """
+    em.send(em.node_start(ex, p))
+    try:
+        outputs = work()
+    except NodeFailure as failure:
+        em.send(em.node_error(ex, p, failure))
+        raise
+    except BaseException:
+        em.abort((ex.scope.run_id, ex.scope.prefix + p.name))
+        raise
+    em.send_node_end(ex, p, outputs)
+    return outputs
 
 
 async def observe_node(

@@ -22,7 +22,7 @@ Inside a mapped GraphNode the dotted address (``"batch.approved"``) reaches ever
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -49,6 +49,7 @@ __all__ = [
     "nested_pauses",
     "take_answers",
     "take_routed",
+    "with_answers",
 ]
 
 #: ``Execution.answers`` of a run without answers. Never written.
@@ -147,6 +148,15 @@ def check_given(plan: Plan, values: Mapping[str, Any], skip: Sequence[str] = ())
 
 def _interrupt_of(plan: Plan, answer: str) -> NodePlan:
     return plan.nodes[plan.producer[answer]]
+
+
+def with_answers(
+    items: Iterator[dict[str, Any]], answers: Mapping[int, Mapping[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    """A map's items, each with the answers given for it (``item_answers``)."""
+    for i, item in enumerate(items):
+        given = answers.get(i)
+        yield {**item, **given} if given else item
 
 
 def take_routed(ex: Execution, p: NodePlan, inner: dict[str, Any]) -> None:

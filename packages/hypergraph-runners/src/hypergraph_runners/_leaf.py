@@ -12,7 +12,7 @@ import asyncio
 import inspect
 import threading
 from collections.abc import Callable, Mapping
-from contextlib import closing
+from contextlib import aclosing, closing
 from types import CoroutineType
 from typing import Any, NoReturn
 
@@ -25,6 +25,7 @@ __all__ = [
     "Hit",
     "NodeFailure",
     "StopRequested",
+    "async_value",
     "drain_sync",
     "guarded",
     "make_caller",
@@ -196,6 +197,42 @@ def run_sync_leaf(
         raise NodeFailure(exc) from None
     except asyncio.CancelledError as exc:
         raise NodeFailure(cancelled_by_body(p.name, exc)) from None
+
+
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+async def async_value(p: Any, kwargs: dict[str, Any], shaped: bool = False) -> Any:
+    """Await an async body; any failure of user code becomes a ``NodeFailure``.
+
+    ``p`` is the node's ``NodePlan``. Returns its outputs when ``shaped``, else the raw value
+    (an async generator drained) that the cache stores. The async twin of ``run_sync_leaf``'s
+    capture boundary, and the one coroutine between the driver and the body.
+    """
+    try:
+        if p.is_generator:
+            async with aclosing(p.call(kwargs)) as agen:
+                value: Any = [item async for item in agen]
+        else:
+            value = await p.call(kwargs)
+        if not shaped:
+            return value
+        outputs = p.outputs
+        if len(outputs) == 1:
+            return {outputs[0]: value}
+        return unpack(p.name, outputs, value)
+    except asyncio.CancelledError as exc:
+        if _being_cancelled():
+            raise
+        raise NodeFailure(cancelled_by_body(p.name, exc)) from None
+    except Exception as exc:
+        failure = NodeFailure(exc)
+        # An error while we cancel the body (e.g. raised in a generator's finally) is a
+        # cleanup error: named in the reported failure's note, never reported itself.
+        failure.late = _being_cancelled()
+        raise failure from None
 
 
 def sync_value(p: Any, kwargs: Mapping[str, Any], stop: threading.Event | None = None) -> Any:

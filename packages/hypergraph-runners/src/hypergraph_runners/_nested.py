@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from hypergraph_types import RunResult, RunStatus
 
 from ._capabilities import covers
+from ._fanout import first_failure
 from ._inputs import NO_BYPASS, Prepared, prepare_nested
 from ._interrupt import nested_pauses, take_routed
 from ._leaf import NodeFailure
@@ -124,14 +125,6 @@ def nested_outputs(p: NodePlan, results: Sequence[RunResult | None]) -> dict[str
         current: [r.values.get(inner) if r is not None else None for r in results]
         for inner, current in p.inner_out
     }
-
-
-def first_failure(results: Sequence[RunResult | None]) -> tuple[int, RunResult] | None:
-    """The lowest-index FAILED result, if any."""
-    for i, r in enumerate(results):
-        if r is not None and r.status is RunStatus.FAILED:
-            return i, r
-    return None
 
 
 def finish(ex: Execution, p: NodePlan, results: Sequence[RunResult | None]) -> dict[str, Any]:

@@ -32,7 +32,7 @@ class NodePlan:
         defaulted: The free inputs this node has a default for.
         cyclic: The node lies on a cycle; its supersteps count against ``max_iterations``.
         consumers: Indices of the nodes that take one of this node's outputs as input.
-        leaf: The node is a FunctionNode (run by calling its body).
+        leaf: The node is a FunctionNode (run by calling its body), not an interrupt.
         inline: A ``def`` FunctionNode declared ``inline=True``: AsyncRunner calls its body
             on the loop thread instead of a worker thread.
         cached: A FunctionNode with ``cache=True``: looked up when the call has a cache.
@@ -121,13 +121,15 @@ class NodePlan:
         self.func: Any = None
         self.simple = False
         self.caller: Caller | None = None
-        self.leaf = isinstance(node, FunctionNode)
-        # An InterruptNode (issue 18): executed by ``_interrupt.ask``, never cached.
+        # An InterruptNode is not a leaf: the drivers hand it to ``_interrupt.ask`` (the
+        # core's pause decision), never to the leaf policy (so never cached, never threaded).
         self.interrupt: Any = node if kind._is_interrupt else None
+        function = isinstance(node, FunctionNode)
+        self.leaf = function and self.interrupt is None
         self.cached = self.leaf and node.cache
         self.key_part: Any = None
         self.inline = False
-        if self.leaf:
+        if function:
             assert isinstance(node, FunctionNode)
             self.inline = node.inline
             self.func = node.func
@@ -233,7 +235,9 @@ class Plan:
         self.async_leaves = tuple([p.name for p in nodes if p.leaf and p.is_async])
         self.graph_nodes = tuple([p.graph_node for p in nodes if p.graph_node is not None])
         self.graph_node_names = tuple([gn.name for gn in self.graph_nodes])
-        self.foreign = tuple([p.node for p in nodes if not p.leaf and p.graph_node is None])
+        self.foreign = tuple(
+            [p.node for p in nodes if not p.leaf and p.graph_node is None and p.interrupt is None]
+        )
         self.has_cycles = structure.has_cycles
         self.all_indices = tuple(range(len(nodes)))
         self.outputs = structure.outputs

@@ -12,7 +12,6 @@ from hypergraph_types import (
     MapResult,
     RunnerCapabilities,
     RunResult,
-    RunStatus,
 )
 from hypergraph_types._result import new_run_id
 
@@ -20,9 +19,11 @@ from ._base import BaseRunner
 from ._context import Context, run_private_loop
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_sync
+from ._emitter import observe_node_sync
 from ._events import Processor, make_emitter
+from ._fanout import FanOut, fan_out_sync, first_failure
 from ._inputs import Prepared
-from ._interrupt import ask, item_answers
+from ._interrupt import ask, item_answers, with_answers
 from ._leaf import NodeFailure, StopRequested, run_sync_leaf
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
@@ -135,31 +136,27 @@ class SyncRunner(BaseRunner):
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
         ctx = Context(call.max_iterations, emitter=em, cache=self._cache_session())
         base = call.prepared
-        if answers is not None:  # resuming paused items (issue 18)
-            answers = item_answers(call.graph, answers, count_items(call.lists, call.mode))
-        results: list[RunResult] = []
         warn = WarnOnce(call.select)
-        map_id, total = "", 0
+        count = count_items(call.lists, call.mode)
+        items = item_values(call.lists, call.mode)
+        if answers is not None:  # resuming paused items
+            items = with_answers(items, item_answers(call.graph, answers, count))
+        fan = FanOut(items, count, call.raise_)
+
+        def run(ctx: Context, scope: Scope, i: int, values: dict[str, Any]) -> RunResult:
+            prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
+            graph = call.graph
+            return self._run_graph(ctx, graph, prepared, call.select, scope, scope.run_id, warn)
+
+        map_id = ""
         if em is not None:
-            map_id, total = new_run_id(), count_items(call.lists, call.mode)
-            em.send(em.map_start(map_id, call.graph.name, total))
+            map_id = new_run_id()
+            em.send(em.map_start(map_id, call.graph.name, count))
         try:
-            for i, item in enumerate(item_values(call.lists, call.mode)):
-                run_id = new_run_id()
-                if answers and i in answers:
-                    item = {**item, **answers[i]}
-                prepared = Prepared({**base.values, **item}, base.addressed, base.bypassed)
-                scope = Scope("", run_id, i)
-                if em is not None:
-                    em.send(em.item_start(scope, "", i, total))
-                result = self._run_graph(
-                    ctx, call.graph, prepared, call.select, scope, run_id, warn
-                )
-                if em is not None:
-                    em.send(em.item_end(scope, "", i, result.status))
-                if call.raise_ and result.error is not None:
-                    raise result.error
-                results.append(result)
+            results = fan_out_sync(ctx, fan, run, em)
+            failure = first_failure(results) if call.raise_ else None
+            if failure is not None:
+                raise failure[1].error  # type: ignore[misc]
         except BaseException as exc:
             if em is not None:
                 em.finish(exc)
@@ -167,7 +164,7 @@ class SyncRunner(BaseRunner):
         if em is not None:
             em.send(em.map_end(map_id, results))
             em.finish()
-        return MapResult(results)
+        return MapResult(results)  # type: ignore[arg-type]  # every item ran ("continue")
 
     # -- the driver ------------------------------------------------------------------------
 
@@ -187,7 +184,8 @@ class SyncRunner(BaseRunner):
             em.send(em.run_start(ex))
         try:
             stop = ctx.stop
-            cache = ctx.cache
+            # Nothing between the driver and a leaf's body: no events, no cache to consult.
+            bare = em is None and ctx.cache is None
             while batch := ex.next_superstep():
                 if em is not None:
                     em.send(em.superstep(ex))
@@ -196,23 +194,14 @@ class SyncRunner(BaseRunner):
                     if stop is not None and stop.is_set():
                         raise StopRequested  # the AsyncRunner that delegated to us is stopping
                     kwargs, versions = ex.inputs_of(p)
-                    if em is not None:
-                        em.send(em.node_start(ex, p))
                     try:
-                        if p.leaf and p.interrupt is None:
-                            if cache is None or not p.cached:
-                                outputs = run_sync_leaf(p, kwargs)
-                            else:
-                                outputs = cache.run(p, kwargs)
-                        else:  # a GraphNode or an interrupt
-                            outputs = self._execute_graph_node(ctx, ex, p, kwargs)
+                        if bare and p.leaf:
+                            outputs = run_sync_leaf(p, kwargs)
+                        else:
+                            outputs = self._execute(ctx, ex, p, kwargs)
                     except NodeFailure as failure:
                         ex.fail_node(p, failure)
-                        if em is not None:
-                            em.send(em.node_error(ex, p, failure))
                         break
-                    if em is not None:
-                        em.send_node_end(ex, p, outputs)
                     done.append((p, outputs, versions))
                 ex.commit(done, check=ex.error is None)
                 if ex.error is not None:
@@ -224,11 +213,36 @@ class SyncRunner(BaseRunner):
             em.send(em.run_end(ex, result))
         return result
 
+    def _execute(
+        self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """One node's execution; between its events when the call has event processors."""
+        em = ctx.emitter
+        if em is None:
+            return self._execute_node(ctx, ex, p, kwargs)
+        return observe_node_sync(em, ex, p, lambda: self._execute_node(ctx, ex, p, kwargs))
+
+    def _execute_node(
+        self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        if p.leaf:
+            return self._leaf(ctx, p, kwargs)
+        if p.interrupt is not None:
+            return ask(ex, p, kwargs)  # its answer, or Paused (``_interrupt``)
+        return self._execute_graph_node(ctx, ex, p, kwargs)
+
+    @staticmethod
+    def _leaf(ctx: Context, p: NodePlan, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The leaf policy: a FunctionNode's body, through the call's cache when it has one
+        and the node is declared ``cache=True``; failures raise ``NodeFailure``."""
+        cache = ctx.cache
+        if cache is not None and p.cached:
+            return cache.run(p, kwargs)
+        return run_sync_leaf(p, kwargs)
+
     def _execute_graph_node(
         self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
-        if p.interrupt is not None:
-            return ask(ex, p, kwargs)  # its answer, or Paused (``_interrupt``)
         gn = p.graph_node
         assert gn is not None
         request = request_for(ex, p, kwargs)
@@ -257,17 +271,10 @@ class SyncRunner(BaseRunner):
             assert request.values is not None
             prepared = request.prepare(graph, request.values)
             return [self._run_graph(ctx, graph, prepared, None, scope.child(gn.name), new_run_id())]
-        results: list[RunResult | None] = [None] * request.count
-        em = ctx.emitter
-        for i, values in enumerate(request.items):
+        fan = FanOut(request.items, request.count, True, scope, gn.name)
+
+        def run(ctx: Context, child: Scope, i: int, values: dict[str, Any]) -> RunResult:
             prepared = request.prepare(graph, values)
-            child = scope.child(f"{gn.name}[{i}]")
-            if em is not None:
-                em.send(em.item_start(scope, gn.name, i, request.count))
-            result = self._run_graph(ctx, graph, prepared, None, child, new_run_id())
-            if em is not None:
-                em.send(em.item_end(scope, gn.name, i, result.status))
-            results[i] = result
-            if result.status is RunStatus.FAILED:
-                break
-        return results
+            return self._run_graph(ctx, graph, prepared, None, child, new_run_id())
+
+        return fan_out_sync(ctx, fan, run, ctx.emitter)
