@@ -182,7 +182,8 @@ class BaseRunner(abc.ABC):
         raise_ = check_error_handling(error_handling)
         check_capabilities(self, graph)
         prepared = prepare(graph, merged)
-        check_given(plan_of(graph), prepared.values)  # interrupts' answers (issue 18)
+        if plan_of(graph).answer_keys:
+            check_given(plan_of(graph), prepared.values)  # interrupts' answers
         assert budget is not None
         if self._cache is None:
             self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
@@ -303,7 +304,8 @@ class BaseRunner(abc.ABC):
         _check_map_names(names, map_mode, merged, graph.inputs.all)
         lists = mapped_lists(merged, names, map_mode, "in map()")
         prepared = prepare(graph, merged)
-        check_given(plan_of(graph), prepared.values, skip=names)  # issue 18: answers
+        if plan_of(graph).answer_keys:
+            check_given(plan_of(graph), prepared.values, skip=names)  # interrupts' answers
         assert budget is not None
         if self._cache is None:
             self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)

@@ -252,7 +252,7 @@ class Execution:
         self.step = 0
         # Interrupts (``_interrupt``): the answers this run holds (each consumed once), those
         # for interrupts inside its GraphNodes, and the pauses of its last superstep.
-        self.pauses: list[PauseInfo] = []
+        self.pauses: tuple[PauseInfo, ...] = ()
         self.answers, self.routed = (
             take_answers(plan, self.values) if plan.answer_keys else (NO_ANSWERS, _NO_ROUTED)
         )
@@ -349,12 +349,12 @@ class Execution:
 
     def next_superstep(self) -> Sequence[NodePlan]:
         """The ready nodes in node order; raises ``InfiniteLoopError`` when the budget is spent."""
-        if self.pauses:
-            return ()  # the superstep that reached an interrupt was the last one
         self.step += 1
         sched = self.schedule
         if type(sched) is Fixed and not self.holes:
             return next(sched.levels, ())  # the common nested run: no call into the schedule
+        if self.pauses:  # (a graph that can pause never has a fixed schedule)
+            return ()  # the superstep that reached an interrupt was the last one
         return sched.next(self)  # type: ignore[union-attr]
 
     def dataflow(self) -> Dataflow | None:
@@ -405,7 +405,6 @@ class Execution:
         run is already failed and reports that failure. Returns what changed when the
         execution ``record``s (a checkpointer's run), else ``None`` (nothing is built).
         """
-        done = record_pauses(self, done) if self.plan.pausable else done  # paused: no outputs
         if check and len(done) > 1:
             self._check_conflicts(done)
         values = self.values
@@ -420,6 +419,8 @@ class Execution:
             return self._delta(done) if self.record else None
         sched = self.schedule
         assert isinstance(sched, Supersteps)
+        # A graph that can pause always runs here: a paused node applies nothing.
+        done = record_pauses(self, done) if self.plan.pausable else done
         versions = self.versions
         consumers = self.plan.consumers
         pending = sched.pending
@@ -523,7 +524,7 @@ class Execution:
         values = self._selected(select, warn if self.error is None and not self.pauses else None)
         if self.error is None:
             if self.pauses:
-                return RunResult(values, RunStatus.PAUSED, self.run_id, pauses=tuple(self.pauses))
+                return RunResult(values, RunStatus.PAUSED, self.run_id, pauses=self.pauses)
             return RunResult(values, RunStatus.COMPLETED, self.run_id)
         return RunResult(
             values, RunStatus.FAILED, self.run_id, error=self.error, failed_node=self.failed_path

@@ -353,7 +353,7 @@ def record_pauses(ex: Execution, done: Sequence[Any]) -> list[Any]:
     for entry in done:
         outputs = entry[1]
         if type(outputs) is Paused:
-            ex.pauses.extend(outputs.pauses)
+            ex.pauses += outputs.pauses
         else:
             kept.append(entry)
     return kept
