@@ -458,3 +458,67 @@ def test_interrupts_are_never_cached(runner_kind: str) -> None:
             result = asyncio.run(AsyncRunner(cache=cache).run(graph, draft="x"))
         assert result.paused
     assert asked == ["x", "x"]
+
+
+# -- corners -------------------------------------------------------------------------------
+
+
+def test_a_paused_run_does_not_warn_about_its_select(run: Any) -> None:
+    result = run(approval_graph(), draft="x", select=["final", "length"])  # warnings are errors
+    assert result.paused and result.values == {"length": 1}
+
+
+def test_a_failure_in_the_pausing_superstep_wins(run: Any) -> None:
+    @node(output_name="boom")
+    def explode(draft: str) -> str:
+        raise ValueError("no")
+
+    graph = Graph([*approval_graph().nodes.values(), explode])
+    result = run(graph, draft="x")
+    assert result.failed and result.failed_node == "explode" and result.pauses == ()
+
+
+def test_a_question_function_that_raises_fails_its_node(run: Any) -> None:
+    @interrupt(answer_name="approved")
+    def review(draft: str) -> Approval:
+        raise KeyError(draft)
+
+    result = run(Graph([review]), draft="x")
+    assert result.failed and result.failed_node == "review"
+    assert isinstance(result.error, KeyError)
+
+
+def test_renamed_inputs_and_a_gate_choosing_the_interrupt(run: Any) -> None:
+    @interrupt(answer_name="ok", rename_inputs={"draft": "text"})
+    def review(draft: str) -> Approval:
+        return Approval(f"ok {draft}?")
+
+    @route(targets=["review", END])
+    def needs_review(text: str) -> Any:
+        return "review" if len(text) > 3 else END
+
+    graph = Graph([needs_review, review])
+    assert run(graph, text="hi").completed
+    long = run(graph, text="hello")
+    assert long.paused and long.pause.value.prompt == "ok hello?"
+    assert run(graph, text="hello", ok=True)["ok"] is True
+
+
+def test_a_nested_graph_run_by_another_runner_pauses_the_parent() -> None:
+    """SyncRunner hands a nested graph with an async node to AsyncRunner; the pause comes back."""
+
+    @node(output_name="draft")
+    async def fetch(topic: str) -> str:
+        return topic.title()
+
+    @interrupt(answer_name="approved")
+    def review(draft: str) -> Approval:
+        return Approval(f"ok {draft}?")
+
+    inner = Graph([fetch, review], name="inner")
+    outer = Graph([inner.as_node()])
+    result = SyncRunner().run(outer, topic="cats")
+    assert result.paused and result.pause == PauseInfo(
+        "inner/review", Approval("ok Cats?"), "approved"
+    )
+    assert SyncRunner().run(outer, topic="cats", approved=True)["approved"] is True
