@@ -101,3 +101,11 @@ def test_describe_and_mermaid_show_the_interrupt() -> None:
         graph.describe()
     )
     assert "interrupt: waits for an answer" in str(graph.to_mermaid())
+
+
+def test_an_unresolvable_question_class_is_named() -> None:
+    def ask(draft: str) -> Missing:  # type: ignore[name-defined]  # noqa: F821
+        return None
+
+    with pytest.raises(GraphConfigError, match="'Missing', a name that cannot be resolved"):
+        Graph([InterruptNode(ask, answer_name="a")])

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ForwardRef
 
 from hypergraph_types import GraphConfigError
 from hypergraph_types._format import message, quote, short_repr
@@ -133,6 +133,12 @@ class InterruptNode(FunctionNode):
         ret = self.question_type
         if ret is None:
             what = "has no return annotation"
+        elif isinstance(ret, (str, ForwardRef)):
+            name = ret if isinstance(ret, str) else ret.__forward_arg__
+            what = (
+                f"returns {name!r}, a name that cannot be resolved (a class defined inside a "
+                "function, under `from __future__ import annotations`?)"
+            )
         elif getattr(ret, "answer_type", None) is None:
             what = f"returns {short_repr(ret)}, which has no answer_type"
         else:
