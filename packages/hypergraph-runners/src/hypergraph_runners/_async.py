@@ -528,8 +528,6 @@ class AsyncRunner(BaseRunner):
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
         if not p.leaf:
-            if p.interrupt is not None:
-                return ask(ex, p, kwargs)  # its answer, or Paused (``_interrupt``)
             return await self._execute_graph_node(ctx, ex, p, kwargs)
         limiter = ctx.limiter
         if limiter is None:
@@ -578,6 +576,8 @@ class AsyncRunner(BaseRunner):
     async def _execute_graph_node(
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
+        if p.interrupt is not None:  # not a leaf: the core's ``ask`` executes it
+            return ask(ex, p, kwargs)  # its answer, or Paused (``_interrupt``)
         gn = p.graph_node
         assert gn is not None
         request = request_for(ex, p, kwargs)

@@ -40,7 +40,7 @@ from ._inputs import Prepared, addressed_ports
 from ._interrupt import NO_ANSWERS, record_pauses, take_answers
 from ._leaf import DECISION, NodeFailure
 from ._plan import NodePlan, Plan
-from ._schedule import Dataflow, Fixed, Supersteps
+from ._schedule import FIXED, Dataflow, Fixed, Supersteps
 
 __all__ = ["Delta", "Done", "Execution", "Resume", "Scope", "WarnOnce", "fold"]
 
@@ -258,7 +258,7 @@ class Execution:
         )
         if plan.all_once and not prepared.bypassed and not prepared.addressed and not general:
             self.fixed = True
-            self.schedule: Fixed | Dataflow | Supersteps = Fixed(plan)
+            self.schedule: Fixed | Dataflow | Supersteps = FIXED
             self.versions = _ALL_FIRST
             self.ports = _NO_PORTS
             return
@@ -349,13 +349,13 @@ class Execution:
 
     def next_superstep(self) -> Sequence[NodePlan]:
         """The ready nodes in node order; raises ``InfiniteLoopError`` when the budget is spent."""
-        self.step += 1
-        sched = self.schedule
-        if type(sched) is Fixed and not self.holes:
-            return next(sched.levels, ())  # the common nested run: no call into the schedule
+        step = self.step = self.step + 1
+        if self.fixed and not self.holes:  # the common nested run: no call into the schedule
+            levels = self.plan.levels
+            return levels[step - 1] if step <= len(levels) else ()
         if self.pauses:  # (a graph that can pause never has a fixed schedule)
             return ()  # the superstep that reached an interrupt was the last one
-        return sched.next(self)  # type: ignore[union-attr]
+        return self.schedule.next(self)  # type: ignore[union-attr]
 
     def dataflow(self) -> Dataflow | None:
         """Switch a fixed schedule to the dataflow (AsyncRunner, RUN-06); else ``None``."""

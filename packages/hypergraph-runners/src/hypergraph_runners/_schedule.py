@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ._leaf import NodeFailure
     from ._plan import NodePlan, Plan
 
-__all__ = ["Dataflow", "Fixed", "Supersteps"]
+__all__ = ["FIXED", "Dataflow", "Fixed", "Supersteps"]
 
 #: ``ports`` of a run without addressed values. Never written.
 _NO_PORTS: dict[int, frozenset[str]] = {}
@@ -37,25 +37,29 @@ _NO_PORTS: dict[int, frozenset[str]] = {}
 class Fixed:
     """The plan's levels, in order; a level loses the nodes a missing value keeps out.
 
-    A nested run may leave an output of its GraphNode unwritten (a gate chose END): the
-    execution then has ``holes``, and the consumers of what is missing never run, as under
-    the general rules.
+    Stateless (the position is the execution's ``step``), so one instance, ``FIXED``, serves
+    every run: a fixed-schedule run allocates nothing for its schedule. A nested run may
+    leave an output of its GraphNode unwritten (a gate chose END): the execution then has
+    ``holes``, and the consumers of what is missing never run, as under the general rules.
     """
 
-    __slots__ = ("levels",)
-
-    def __init__(self, plan: Plan) -> None:
-        self.levels = iter(plan.levels)
+    __slots__ = ()
 
     def next(self, ex: Execution) -> Sequence[NodePlan]:
-        if not ex.holes:
-            return next(self.levels, ())
+        levels = ex.plan.levels
         values = ex.values
-        for level in self.levels:
+        while ex.step <= len(levels):
+            level = levels[ex.step - 1]
+            if not ex.holes:
+                return level
             runnable = [p for p in level if all(n in values for n in p.edge_fed)]
             if runnable:
                 return runnable
+            ex.step += 1  # a level left empty is skipped
         return ()
+
+
+FIXED = Fixed()
 
 
 class Dataflow:

@@ -195,10 +195,12 @@ class SyncRunner(BaseRunner):
                         raise StopRequested  # the AsyncRunner that delegated to us is stopping
                     kwargs, versions = ex.inputs_of(p)
                     try:
-                        if bare and p.leaf:
+                        if not bare:
+                            outputs = self._execute(ctx, ex, p, kwargs)
+                        elif p.leaf:
                             outputs = run_sync_leaf(p, kwargs)
                         else:
-                            outputs = self._execute(ctx, ex, p, kwargs)
+                            outputs = self._execute_graph_node(ctx, ex, p, kwargs)
                     except NodeFailure as failure:
                         ex.fail_node(p, failure)
                         break
@@ -227,8 +229,6 @@ class SyncRunner(BaseRunner):
     ) -> dict[str, Any]:
         if p.leaf:
             return self._leaf(ctx, p, kwargs)
-        if p.interrupt is not None:
-            return ask(ex, p, kwargs)  # its answer, or Paused (``_interrupt``)
         return self._execute_graph_node(ctx, ex, p, kwargs)
 
     @staticmethod
@@ -243,6 +243,8 @@ class SyncRunner(BaseRunner):
     def _execute_graph_node(
         self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
+        if p.interrupt is not None:  # not a leaf: the core's ``ask`` executes it
+            return ask(ex, p, kwargs)  # its answer, or Paused (``_interrupt``)
         gn = p.graph_node
         assert gn is not None
         request = request_for(ex, p, kwargs)
