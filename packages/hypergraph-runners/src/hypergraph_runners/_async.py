@@ -158,7 +158,7 @@ class AsyncRunner(BaseRunner):
         limit = check_limit("max_concurrency", max_concurrency, None)
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
         run_id = new_run_id()
-        ctx = AsyncContext(call.max_iterations, limit, run_id, em, self._cache_session())
+        ctx = AsyncContext.new(call.max_iterations, limit, run_id, em, self._cache_session())
         try:
             result = await self._run_graph(
                 ctx,
@@ -211,7 +211,7 @@ class AsyncRunner(BaseRunner):
         count = count_items(call.lists, call.mode)
         if not count and em is None:
             return MapResult(())
-        ctx = AsyncContext(call.max_iterations, limit, new_run_id(), em, self._cache_session())
+        ctx = AsyncContext.new(call.max_iterations, limit, new_run_id(), em, self._cache_session())
         base = call.prepared
         warn = WarnOnce(call.select)
         items = item_values(call.lists, call.mode)
@@ -670,7 +670,7 @@ class AsyncRunner(BaseRunner):
         """
         if emitter is not None:
             emitter.allow_threads()  # this loop may hand subtrees to worker threads
-        ctx = AsyncContext(max_iterations, None, new_run_id(), emitter, cache)
+        ctx = AsyncContext.new(max_iterations, None, new_run_id(), emitter, cache)
         try:
             return await self._nested(ctx, gn, scope, request)
         finally:

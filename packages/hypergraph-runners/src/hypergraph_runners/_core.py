@@ -56,7 +56,7 @@ Done = tuple[NodePlan, dict[str, Any], tuple[int, ...]]
 """A finished node of a superstep: its plan, its outputs and the input versions it consumed."""
 
 
-class Scope:
+class Scope(msgspec.Struct, frozen=True, gc=False):
     """Where a run sits in its top-level call, for node paths and failure notes.
 
     Attributes:
@@ -65,12 +65,9 @@ class Scope:
         item: The ``runner.map`` item index, or ``None``.
     """
 
-    __slots__ = ("item", "prefix", "run_id")
-
-    def __init__(self, prefix: str, run_id: str, item: int | None) -> None:
-        self.prefix = prefix
-        self.run_id = run_id
-        self.item = item
+    prefix: str
+    run_id: str
+    item: int | None
 
     def child(self, segment: str) -> Scope:
         return Scope(f"{self.prefix}{segment}.", self.run_id, self.item)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from hypergraph_graph import Graph, GraphNode
 from hypergraph_types import InvalidInputError, UnknownInputError
 from hypergraph_types._caller import CallSite
@@ -22,7 +24,7 @@ from ._plan import Plan, plan_of
 __all__ = ["NO_BYPASS", "Prepared", "addressed_ports", "prepare", "prepare_nested"]
 
 
-class Prepared:
+class Prepared(msgspec.Struct, frozen=True):
     """Validated run inputs.
 
     Attributes:
@@ -31,17 +33,9 @@ class Prepared:
         bypassed: Indices of the nodes that must not run (their outputs were supplied).
     """
 
-    __slots__ = ("addressed", "bypassed", "values")
-
-    def __init__(
-        self,
-        values: dict[str, Any],
-        addressed: dict[str, dict[str, Any]],
-        bypassed: frozenset[int],
-    ) -> None:
-        self.values = values
-        self.addressed = addressed
-        self.bypassed = bypassed
+    values: dict[str, Any]
+    addressed: dict[str, dict[str, Any]]
+    bypassed: frozenset[int]
 
 
 NO_BYPASS: frozenset[int] = frozenset()

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from hypergraph_types import RunResult, RunStatus
 
 from ._capabilities import covers
@@ -28,29 +30,21 @@ if TYPE_CHECKING:
 __all__ = ["NestedRequest", "choose_runner", "finish", "request_for"]
 
 
-class NestedRequest:
+class NestedRequest(msgspec.Struct, frozen=True):
     """The nested runs one GraphNode execution needs.
 
     Attributes:
         values: For an unmapped node, the nested run's values (inner names).
         items: For a mapped node, a lazy iterator of per-item values; ``count`` of them.
+        count: How many nested runs (1 when not mapped).
         plain: No addressed value was merged in, so the values hold only inner graph inputs:
             nothing to split or bypass (``prepare``).
     """
 
-    __slots__ = ("count", "items", "plain", "values")
-
-    def __init__(
-        self,
-        values: dict[str, Any] | None,
-        items: Iterator[dict[str, Any]] | None,
-        count: int,
-        plain: bool,
-    ) -> None:
-        self.values = values
-        self.items = items
-        self.count = count
-        self.plain = plain
+    values: dict[str, Any] | None
+    items: Iterator[dict[str, Any]] | None
+    count: int
+    plain: bool
 
     def prepare(self, graph: Graph, values: dict[str, Any]) -> Prepared:
         """One nested run's ``Prepared`` values (the parent validated them already)."""
