@@ -32,6 +32,8 @@ def test_decorator_and_class_build_the_same_node() -> None:
         assert n.get_output_type("approved") is bool
     assert repr(by_class) == "InterruptNode(review, answer_name='approved')"
     assert by_class.definition_hash == by_decorator.definition_hash
+    assert by_class.definition_hash == InterruptNode(review, answer_name="other").definition_hash
+    assert by_class.definition_hash != node(review, output_name="approved").definition_hash
 
 
 def test_name_and_rename_inputs() -> None:

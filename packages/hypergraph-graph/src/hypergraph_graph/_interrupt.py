@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, ForwardRef
@@ -106,6 +107,12 @@ class InterruptNode(FunctionNode):
             )
         check_plain_sync(func, "interrupt", "question")
         FunctionNode.__init__(self, func, name, answer, rename_inputs=rename_inputs)
+
+    @property
+    def definition_hash(self) -> str:
+        """The function's source plus the node's kind: the same function as a plain node or
+        as an interrupt differs (names, like ``answer_name``, are ignored as for any node)."""
+        return hashlib.sha256(f"{super().definition_hash}:InterruptNode".encode()).hexdigest()
 
     @property
     def answer_name(self) -> str:
