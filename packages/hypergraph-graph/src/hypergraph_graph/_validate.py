@@ -11,8 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hypergraph_types import GraphConfigError
-from hypergraph_types._format import did_you_mean, fmt_names, message, quote, short_repr
-from hypergraph_types._sameness import is_same
+from hypergraph_types._internal import did_you_mean, fmt_names, is_same, message, quote, short_repr
 
 from ._gate import END, GateNode
 from ._names import identifier_problem, valid_identifiers

@@ -23,9 +23,7 @@ from hypergraph_types import (
     RunnerCapabilities,
     RunResult,
 )
-from hypergraph_types._caller import HANDED_SITE, CallSite
-from hypergraph_types._format import short_repr
-from hypergraph_types._result import new_run_id
+from hypergraph_types._internal import HANDED_SITE, CallSite, new_run_id, short_repr
 
 from ._base import BaseRunner
 from ._chain import Chained, run_sync_chain

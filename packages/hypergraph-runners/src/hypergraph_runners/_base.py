@@ -18,16 +18,16 @@ from hypergraph_types import (
     RunnerCapabilities,
     RunResult,
 )
-from hypergraph_types._format import (
+from hypergraph_types._internal import (
     Suggester,
     did_you_mean,
     fmt_names,
+    is_same,
     message,
     quote,
     short_repr,
     suggest,
 )
-from hypergraph_types._sameness import is_same
 
 from ._cache_warnings import CacheWarnings
 from ._capabilities import check_capabilities

@@ -32,9 +32,7 @@ from hypergraph_types import (
     RunResult,
     RunStatus,
 )
-from hypergraph_types._caller import CallSite
-from hypergraph_types._format import Suggester, fmt_names, message
-from hypergraph_types._sameness import is_same
+from hypergraph_types._internal import CallSite, Suggester, fmt_names, is_same, message
 
 from ._inputs import Prepared, addressed_ports
 from ._interrupt import NO_ANSWERS, record_pauses, take_answers

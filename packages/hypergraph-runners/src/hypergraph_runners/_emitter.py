@@ -37,7 +37,7 @@ from hypergraph_types import (
     RunStatus,
     SuperstepStartEvent,
 )
-from hypergraph_types._format import exception_text
+from hypergraph_types._internal import exception_text
 
 from ._delivery import Delivery
 from ._interrupt import Paused

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from hypergraph_types import RunResult, RunStatus
-from hypergraph_types._result import new_run_id
+from hypergraph_types._internal import new_run_id
 
 from ._core import Scope
 from ._leaf import StopRequested

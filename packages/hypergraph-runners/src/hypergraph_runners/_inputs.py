@@ -15,9 +15,15 @@ import msgspec
 
 from hypergraph_graph import Graph, GraphNode
 from hypergraph_types import InvalidInputError, UnknownInputError
-from hypergraph_types._caller import CallSite
-from hypergraph_types._errors import missing_input_error
-from hypergraph_types._format import Suggester, did_you_mean, fmt_names, message, quote
+from hypergraph_types._internal import (
+    CallSite,
+    Suggester,
+    did_you_mean,
+    fmt_names,
+    message,
+    missing_input_error,
+    quote,
+)
 
 from ._plan import Plan, plan_of
 

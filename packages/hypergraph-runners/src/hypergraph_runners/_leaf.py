@@ -17,7 +17,7 @@ from types import CoroutineType
 from typing import Any, NoReturn
 
 from hypergraph_graph import FunctionNode
-from hypergraph_graph._gate import decide
+from hypergraph_graph._internal import decide
 from hypergraph_types import NodeCancelledError, OutputMismatchError
 
 __all__ = [

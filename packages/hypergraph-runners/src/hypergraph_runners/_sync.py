@@ -13,7 +13,7 @@ from hypergraph_types import (
     RunnerCapabilities,
     RunResult,
 )
-from hypergraph_types._result import new_run_id
+from hypergraph_types._internal import new_run_id
 
 from ._base import BaseRunner
 from ._context import Context, run_private_loop
