@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ForwardRef
 
 from hypergraph_types import GraphConfigError
-from hypergraph_types._format import message, quote, short_repr
+from hypergraph_types._internal import message, quote, short_repr
 
 from ._function import FunctionNode
 from ._gate import check_plain_sync

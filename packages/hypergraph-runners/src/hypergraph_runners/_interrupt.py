@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from hypergraph_graph import Graph, GraphNode
-from hypergraph_graph._gate import decide
+from hypergraph_graph._internal import decide
 from hypergraph_types import GraphConfigError, InvalidInputError, PauseInfo, RunResult, RunStatus
-from hypergraph_types._format import Suggester, fmt_names, message, quote, short_repr
+from hypergraph_types._internal import Suggester, fmt_names, message, quote, short_repr
 
 from ._leaf import NodeFailure, guarded
 
