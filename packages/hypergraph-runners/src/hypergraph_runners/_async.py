@@ -66,30 +66,6 @@ async def _stop_all(running: dict[Started, Any]) -> None:
         raise asyncio.CancelledError
 
 
-def _apply(
-    ex: Execution,
-    flow: Dataflow,
-    outcomes: list[tuple[NodePlan, Started]],
-    errors: list[BaseException | None],
-    ready: list[NodePlan],
-) -> list[tuple[NodePlan, NodeFailure]]:
-    """Dataflow: apply a wave's finished nodes (adding what they made ready); their failures."""
-    failures: list[tuple[NodePlan, NodeFailure]] = []
-    for (p, task), exc in zip(outcomes, errors):
-        if exc is None:
-            outputs = task.result()
-            newly = flow.finished(ex, p, outputs)
-            if type(outputs) is Chained:
-                newly, failed = flow.absorb(ex, outputs, newly)
-                if failed is not None:
-                    failures.append(failed)
-            ready.extend(newly)
-        else:
-            assert isinstance(exc, NodeFailure)
-            failures.append((p, exc))
-    return failures
-
-
 class AsyncRunner(BaseRunner):
     """Runs graphs on asyncio: independent ready nodes run concurrently.
 
@@ -406,7 +382,7 @@ class AsyncRunner(BaseRunner):
             if escaped is not None:
                 await _stop_all(running)
                 raise escaped  # a BaseException (or a bug): never a node failure
-            failures = _apply(ex, flow, outcomes, errors, ready)
+            failures = flow.apply(ex, outcomes, errors, ready)
             if failures:
                 await self._stop_dataflow(ex, flow, running, failures)
                 return
@@ -537,7 +513,7 @@ class AsyncRunner(BaseRunner):
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> Coroutine[Any, Any, dict[str, Any]]:
         """A FunctionNode's execution (no coroutine of its own: an async body is awaited
-        through ``_async_value`` alone)."""
+        through ``async_value`` alone)."""
         if p.cached and ctx.cache is not None:
             return self._cached_leaf(ctx, ctx.cache, p, kwargs)
         if p.is_async:

@@ -8,10 +8,12 @@ Both runners drive the same ``Execution``::
         ex.commit(done)                      # apply outputs in node order, check conflicts
     result = ex.result(select)
 
-The core owns readiness (SPEC §4.2), input resolution (§4.3), supersteps (§4.4), versions and
-the cycle budget (§4.5), conflict detection (ERR-04), failure bookkeeping (§4.11) and ``select``
-(§4.9). Readiness is incremental: after a superstep only the consumers of values whose version
-changed are examined again, so a chain of n nodes costs O(n) readiness checks in total.
+The execution owns the state, input resolution (§4.3), versions (§4.5), commits with conflict
+detection (ERR-04), failure bookkeeping (§4.11) and ``select`` (§4.9); who runs next is its
+schedule's business (``_schedule``: a fixed schedule, the dataflow, or the general readiness
+rules of §4.2/§4.4 with the cycle budget). ``commit`` returns a ``Delta`` (what changed) when
+the execution records, ``fold`` turns recorded deltas back into a state, and
+``Execution.from_state`` goes on from one: the seams a checkpointer uses.
 """
 
 from __future__ import annotations

@@ -147,7 +147,7 @@ def check_given(plan: Plan, values: Mapping[str, Any], skip: Sequence[str] = ())
 
 
 def _interrupt_of(plan: Plan, answer: str) -> NodePlan:
-    return plan.nodes[plan.producer[answer]]
+    return plan.nodes[plan.producers[answer][0]]
 
 
 def with_answers(

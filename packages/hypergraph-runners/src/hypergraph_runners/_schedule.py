@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from hypergraph_types import InfiniteLoopError
 
+from ._chain import Chained
+
 if TYPE_CHECKING:
     from ._core import Execution
     from ._leaf import NodeFailure
@@ -113,8 +115,34 @@ class Dataflow:
                 ready.append(nodes[c])
         return ready
 
+    def apply(
+        self,
+        ex: Execution,
+        outcomes: Sequence[tuple[NodePlan, Any]],
+        errors: Sequence[BaseException | None],
+        ready: list[NodePlan],
+    ) -> list[tuple[NodePlan, NodeFailure]]:
+        """Commit a wave's finished nodes (adding what they made ready to ``ready``).
+
+        ``outcomes``: ``(node, finished task)`` in node order; ``errors``: each task's
+        exception (``NodeFailure`` or ``None``). Returns the wave's node failures.
+        """
+        failures: list[tuple[NodePlan, NodeFailure]] = []
+        for (p, task), exc in zip(outcomes, errors):
+            if exc is None:
+                outputs = task.result()
+                newly = self.finished(ex, p, outputs)
+                if type(outputs) is Chained:  # a thread ran more nodes after it
+                    newly, failed = self.absorb(ex, outputs, newly)
+                    if failed is not None:
+                        failures.append(failed)
+                ready.extend(newly)
+            else:
+                failures.append((p, exc))  # type: ignore[arg-type]  # a NodeFailure
+        return failures
+
     def absorb(
-        self, ex: Execution, outputs: Any, newly: list[NodePlan]
+        self, ex: Execution, outputs: Chained, newly: list[NodePlan]
     ) -> tuple[list[NodePlan], tuple[NodePlan, NodeFailure] | None]:
         """After a thread's first node, commit the nodes it ran after it (``_chain.Chained``).
 
