@@ -49,6 +49,7 @@ RUNTIME_PAGES = [
     "observe.md",
     "coming-from-hypergraph.md",
     "caching.md",
+    "durable-runs.md",  # issue 17
     "human-in-the-loop.md",
 ]
 PAGES = GRAPH_PAGES + RUNTIME_PAGES

@@ -30,10 +30,9 @@ def failed(error: BaseException, failed_node: str | None = "embed", **values: ob
 
 def test_fields_in_spec_order() -> None:
     names = [f.name for f in msgspec.structs.fields(RunResult)]
-    # ``pauses`` (issue 18) comes last, with a default: positional code written for the
-    # six SPEC fields is unaffected.
-    names_spec = ["values", "status", "run_id", "workflow_id", "error", "failed_node"]
-    assert names == [*names_spec, "pauses"]
+    assert names[:6] == ["values", "status", "run_id", "workflow_id", "error", "failed_node"]
+    # checkpoint fields (issue 17) and interrupts' pauses: keyword-only, with defaults
+    assert names[6:] == ["restored", "checkpoint_ok", "checkpoint_errors", "pauses"]
 
 
 def test_defaults() -> None:
@@ -89,7 +88,7 @@ def test_result_is_mutable() -> None:
 
 def test_too_many_positional_arguments_is_type_error() -> None:
     with pytest.raises(TypeError):
-        RunResult({}, RunStatus.COMPLETED, "run-a", None, None, None, (), "extra")  # type: ignore[call-arg]
+        RunResult({}, RunStatus.COMPLETED, "run-a", None, None, None, "extra")  # type: ignore[call-arg]
 
 
 # --- run_id ------------------------------------------------------------------------------
