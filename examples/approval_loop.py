@@ -11,7 +11,8 @@ reviewer approves::
 Reaching ``review`` without an answer pauses the run: ``runner.run`` returns a PAUSED result
 whose ``pause`` holds the question and the name to answer under (``response_key``). The
 caller asks the person, then runs the graph again with the answer and the loop's value as it
-was at the pause (a *stateless* resume: nothing is stored between the calls). Here the
+was at the pause (a *stateless* resume: nothing is stored between the calls), or, with a
+checkpointer, resumes the stored workflow with the answer only (a *durable* resume). Here the
 "person" is a script, so the example runs unattended and prints the same trace every time.
 
 Run it with ``uv run python examples/approval_loop.py``.
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
 from hypergraph import END, AsyncRunner, Graph, RunResult, SyncRunner, interrupt, node, route
+from hypergraph.checkpointers import MemoryCheckpointer
 
 TOPIC = "the new office opening"
 
@@ -133,6 +135,17 @@ def main() -> None:
     again: list[str] = []
     same = run_with_reviewer(AsyncRunner(), again)
     print(f"AsyncRunner: same trace and values: {again == trace and same.values == result.values}")
+
+    # Durable: the paused workflow is stored; each resume gives only the answer (it could
+    # come from another process: SqliteCheckpointer("runs.db") instead of memory).
+    durable = SyncRunner(checkpointer=MemoryCheckpointer())
+    stored = durable.run(announce, topic=TOPIC, history=(), workflow_id="announce-1")
+    while stored.paused:
+        assert stored.pause is not None
+        answer = {stored.pause.response_key: reviewer(stored.pause.value)}
+        stored = durable.run(announce, answer, workflow_id="announce-1")
+    same = stored["published"] == result["published"]
+    print(f"durable: {stored.status.value} after {len(stored['history'])} rounds, same: {same}")
 
     # Headless / batch: an answer given up front skips the question.
     quick = SyncRunner().run(announce, topic=TOPIC, history=(), verdict="approve")

@@ -22,6 +22,7 @@ KEY_LINES = {
         "published after 3 rounds: 'We are happy to announce the new office opening. "
         "It opens on Monday. Coffee is on us.'",
         "AsyncRunner: same trace and values: True",
+        "durable: completed after 3 rounds, same: True",
         "answered up front: completed, published 'We are happy to announce the new office "
         "opening.'",
     ],
