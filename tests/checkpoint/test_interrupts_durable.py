@@ -150,59 +150,105 @@ def test_a_map_resumes_its_paused_items_with_answers(hg: Any) -> None:
 
 # -- two processes ---------------------------------------------------------------------------
 
+#: The workflow both processes run: draft -> review -> record until the (scripted) reviewer
+#: approves; written to a module so the test process can run it uninterrupted too.
+FLOW = textwrap.dedent(
+    """
+    from dataclasses import dataclass
+    from typing import Any, ClassVar
+
+    from hypergraph_graph import END, Graph, interrupt, node, route
+
+    WANTED = ["It opens on Monday.", "Coffee is on us."]
+
+    @dataclass(frozen=True)
+    class Review:
+        prompt: str
+        options: tuple[str, ...] | None = None
+        evidence: tuple[str, ...] = ()
+        answer_type: ClassVar[type] = str
+
+    @node(output_name="draft")
+    def write(history: tuple[Any, ...]) -> str:
+        return " ".join(["Announcing the office.", *[v for _, v in history if v != "approve"]])
+
+    @interrupt(answer_name="verdict")
+    def review(draft: str) -> Review:
+        return Review("Approve, or say what to add?", evidence=(draft,))
+
+    @node(output_name="updated")
+    def record(history: tuple[Any, ...], draft: str, verdict: str) -> tuple[Any, ...]:
+        return (*history, (draft, verdict))
+
+    one_round = Graph([write, review, record], name="round").as_node()
+    one_round = one_round.rename_outputs(updated="history")
+
+    @route(targets=["round", END])
+    def decide(history: tuple[Any, ...]) -> object:
+        return END if history and history[-1][1] == "approve" else "round"
+
+    flow = Graph([decide, one_round], name="flow")
+
+    def reviewer(question: Review) -> str:
+        missing = [w for w in WANTED if w not in question.evidence[0]]
+        return missing[0] if missing else "approve"
+    """
+)
+
 SCRIPT = textwrap.dedent(
     """
     import json, sys
     sys.path.insert(0, sys.argv[3])
-    import approval_loop as example
-    from hypergraph import AsyncRunner, SyncRunner
-    from hypergraph.checkpointers import SqliteCheckpointer
+    from durable_flow import flow, reviewer
+    from hypergraph_runners import SyncRunner
+    from hypergraph_runners.checkpoint import SqliteCheckpointer
 
     db, role = sys.argv[1], sys.argv[2]
     runner = SyncRunner(checkpointer=SqliteCheckpointer(db))
-    select = ["history", "published"]
     if role == "A":  # start, and stop at the first question
-        result = runner.run(
-            example.announce, topic=example.TOPIC, history=(), workflow_id="wf", select=select
-        )
-    else:  # answer every question from this process, with the answers only
-        result = runner.run(example.announce, workflow_id="wf", select=select)
+        result = runner.run(flow, {"history": ()}, workflow_id="wf")
+    else:  # answer every question from this process, giving the answers only
+        result = runner.run(flow, workflow_id="wf")
         while result.paused:
-            answer = example.reviewer(result.pause.value)
-            result = runner.run(
-                example.announce, {result.pause.response_key: answer}, workflow_id="wf",
-                select=select,
-            )
+            answer = {result.pause.response_key: reviewer(result.pause.value)}
+            result = runner.run(flow, answer, workflow_id="wf")
     print(json.dumps({
         "status": result.status.value,
         "pause": result.pause and [result.pause.node_name, result.pause.response_key],
-        "published": result.get("published"),
-        "rounds": [list(t) for t in result.get("history", ())],
+        "history": [list(turn) for turn in result.get("history", ())],
     }))
     """
 )
 
 
 def test_process_a_pauses_and_process_b_resumes_from_the_same_file(tmp_path: Path) -> None:
-    examples = Path(__file__).resolve().parents[2] / "examples"
+    (tmp_path / "durable_flow.py").write_text(FLOW, encoding="utf-8")
     db = tmp_path / "runs.db"
 
     def process(role: str) -> dict[str, Any]:
         done = subprocess.run(
-            [sys.executable, "-c", SCRIPT, str(db), role, str(examples)],
+            [sys.executable, "-c", SCRIPT, str(db), role, str(tmp_path)],
             capture_output=True, text=True, timeout=60, check=True,
         )  # fmt: skip
         return json.loads(done.stdout)  # type: ignore[no-any-return]
 
     a = process("A")
     assert a["status"] == "paused" and a["pause"] == ["round/review", "verdict"]
+    assert a["history"] == []
     b = process("B")
-    sys.path.insert(0, str(examples))
-    try:
-        import approval_loop as example  # the same graph, run uninterrupted with the reviewer
-    finally:
-        sys.path.remove(str(examples))
-    uninterrupted = example.run_with_reviewer(SyncRunner(), [])
     assert b["status"] == "completed"
-    assert b["published"] == uninterrupted["published"]
-    assert b["rounds"] == [list(t) for t in uninterrupted["history"]]
+
+    # The same workflow, uninterrupted: the reviewer's answers given as each question comes.
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import durable_flow
+    finally:
+        sys.path.remove(str(tmp_path))
+    history: tuple[Any, ...] = ()
+    result = SyncRunner().run(durable_flow.flow, history=history)
+    while result.paused:
+        answer = durable_flow.reviewer(result.pause.value)
+        result = SyncRunner().run(durable_flow.flow, history=result["history"], verdict=answer)
+    assert result.completed
+    assert b["history"] == [list(turn) for turn in result["history"]]
+    assert b["history"][-1][1] == "approve" and len(b["history"]) == 3
