@@ -35,15 +35,32 @@ def run(kind: str, cp: Any, graph: Any, values: Any, **kw: Any) -> Any:
     return asyncio.run(AsyncRunner(checkpointer=cp).run(graph, values, **kw))
 
 
-@settings(
+QUICK = settings(
     max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+@QUICK
 @given(data=st.data())
 def test_crash_at_a_random_commit_then_resume_equals_the_reference(
     data: st.DataObject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    crash_and_resume(data, monkeypatch)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@settings(QUICK, max_examples=500)
+@given(data=st.data())
+def test_crash_at_a_random_commit_many_graphs(
+    data: st.DataObject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_and_resume(data, monkeypatch)
+
+
+def crash_and_resume(data: st.DataObject, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = data.draw(sg.graph_specs(max_nodes=7, needs_external=True))
     values = data.draw(sg.input_values(spec))
     kind = data.draw(st.sampled_from(["sync", "async"] if spec.sync_runnable else ["async"]))

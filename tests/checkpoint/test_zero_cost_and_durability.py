@@ -103,3 +103,32 @@ def test_checkpointer_argument_errors() -> None:
             {"n": 0, "total": 0},
             on_change="keep",  # type: ignore[arg-type]
         )
+
+
+def test_extra_records_commit_with_their_superstep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook durable interrupts build on: a record queued during a superstep is written in
+    that superstep's transaction."""
+    from hypergraph_runners.checkpoint import _journal
+
+    real = _journal.Journal.next_superstep
+
+    def queue_one(self: Any) -> Any:
+        batch = real(self)
+        if self.ex.step == 2:
+            self.add_record("interrupt", "ask", b"payload")
+        return batch
+
+    monkeypatch.setattr(_journal.Journal, "next_superstep", queue_one)
+    cp = SqliteCheckpointer(tmp_path / "r.db")
+    SyncRunner(checkpointer=cp).run(
+        cycle(), {"n": 0, "total": 0}, workflow_id="w", max_iterations=3
+    )
+    rows = cp.call(
+        lambda conn: conn.execute(
+            "SELECT superstep, kind, key, data FROM records WHERE workflow_id = 'w'"
+        ).fetchall()
+    )
+    assert rows == [(2, "interrupt", "ask", b"payload")]
+    cp.close()

@@ -48,7 +48,7 @@ BASES.update(
         hypergraph_types.CheckpointError: (HypergraphError,),
         hypergraph_types.InputOverrideRequiresForkError: (
             hypergraph_types.CheckpointError,
-            InvalidInputError,
+            ValueError,
         ),
         hypergraph_types.WorkflowAlreadyCompletedError: (
             hypergraph_types.CheckpointError,

@@ -17,7 +17,7 @@ working::
         ├── NodeCancelledError        (RuntimeError)  a node body raised CancelledError itself
         ├── RunFailedError            (KeyError)      absent key in a FAILED RunResult or a map item
         └── CheckpointError                           checkpoint and resume (issue 17)
-            ├── InputOverrideRequiresForkError (InvalidInputError)  values differ from stored
+            ├── InputOverrideRequiresForkError (ValueError)  values differ from the stored ones
             ├── WorkflowAlreadyCompletedError  (RuntimeError)  the workflow id already completed
             ├── WorkflowAlreadyRunningError    (RuntimeError)  another live process runs it
             ├── GraphChangedError              (ValueError)    structure or completed code changed
@@ -323,7 +323,7 @@ class CheckpointError(HypergraphError):
         super().__init__(message)
 
 
-class InputOverrideRequiresForkError(CheckpointError, InvalidInputError):
+class InputOverrideRequiresForkError(CheckpointError, ValueError):
     """``run(..., workflow_id=...)`` got values that differ from the workflow's stored inputs.
 
     Attributes:

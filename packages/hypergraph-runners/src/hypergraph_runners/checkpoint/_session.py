@@ -17,6 +17,7 @@ otherwise it starts over.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
@@ -437,7 +438,8 @@ class Session:
         except BaseException:
             self._interrupted(opened)
             raise
-        return self._finish(opened, result)
+        # Waiting for writes in flight and the final status write stay off the loop.
+        return await asyncio.to_thread(self._finish, opened, result)
 
     def _interrupted(self, journal: Journal) -> None:
         with self._guard:
