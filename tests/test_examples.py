@@ -37,6 +37,12 @@ KEY_LINES = {
         "3 answered, 1 failed",
         "20 model calls, never more than 4 at once",
     ],
+    "chat_loop.py": [
+        "tool: France: Paris",
+        "assistant: It is Paris.",
+        "assistant: You're welcome!",
+        "AsyncRunner gives the same messages: True",
+    ],
 }
 
 

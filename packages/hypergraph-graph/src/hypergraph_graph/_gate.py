@@ -98,6 +98,8 @@ class GateNode(FunctionNode):
         rename_inputs: Mapping[str, str] | None,
         cache: bool,
         cache_version: str | int | None = None,
+        emit: str | tuple[str, ...] | None = None,
+        wait_for: str | tuple[str, ...] | None = None,
     ) -> None:
         check_plain_sync(func, "gate", "decision")
         FunctionNode.__init__(
@@ -108,6 +110,8 @@ class GateNode(FunctionNode):
             rename_inputs=rename_inputs,
             cache=cache,
             cache_version=cache_version,
+            emit=emit,
+            wait_for=wait_for,
         )
 
     @property
@@ -223,6 +227,8 @@ class RouteNode(GateNode):
         cache_version: str | int | None = None,
         name: str | None = None,
         rename_inputs: Mapping[str, str] | None = None,
+        emit: str | tuple[str, ...] | None = None,
+        wait_for: str | tuple[str, ...] | None = None,
     ) -> None:
         label = str(name or getattr(func, "__name__", "route"))
         if not isinstance(multi_target, bool):
@@ -236,7 +242,7 @@ class RouteNode(GateNode):
             )
         self.fallback = fallback
         self.multi_target = multi_target
-        self._init_gate(func, name, rename_inputs, cache, cache_version)
+        self._init_gate(func, name, rename_inputs, cache, cache_version, emit, wait_for)
 
 
 class IfElseNode(GateNode):
@@ -252,6 +258,8 @@ class IfElseNode(GateNode):
         cache_version: str | int | None = None,
         name: str | None = None,
         rename_inputs: Mapping[str, str] | None = None,
+        emit: str | tuple[str, ...] | None = None,
+        wait_for: str | tuple[str, ...] | None = None,
     ) -> None:
         label = str(name or getattr(func, "__name__", "ifelse"))
         if when_true == when_false:
@@ -265,7 +273,7 @@ class IfElseNode(GateNode):
         self.when_false = when_false
         self.fallback = None
         self.multi_target = False
-        self._init_gate(func, name, rename_inputs, cache, cache_version)
+        self._init_gate(func, name, rename_inputs, cache, cache_version, emit, wait_for)
 
 
 def route(
@@ -277,6 +285,8 @@ def route(
     cache_version: str | int | None = None,
     name: str | None = None,
     rename_inputs: Mapping[str, str] | None = None,
+    emit: str | tuple[str, ...] | None = None,
+    wait_for: str | tuple[str, ...] | None = None,
 ) -> Callable[[Callable[..., Any]], RouteNode]:
     """Decorate a function returning the next node's name (or ``END``) as a ``RouteNode``."""
 
@@ -290,6 +300,8 @@ def route(
             cache_version=cache_version,
             name=name,
             rename_inputs=rename_inputs,
+            emit=emit,
+            wait_for=wait_for,
         )
 
     return decorate
@@ -303,6 +315,8 @@ def ifelse(
     cache_version: str | int | None = None,
     name: str | None = None,
     rename_inputs: Mapping[str, str] | None = None,
+    emit: str | tuple[str, ...] | None = None,
+    wait_for: str | tuple[str, ...] | None = None,
 ) -> Callable[[Callable[..., Any]], IfElseNode]:
     """Decorate a function returning a ``bool`` as an ``IfElseNode``."""
 
@@ -315,6 +329,8 @@ def ifelse(
             cache_version=cache_version,
             name=name,
             rename_inputs=rename_inputs,
+            emit=emit,
+            wait_for=wait_for,
         )
 
     return decorate
