@@ -12,22 +12,14 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from hypergraph_graph import END, Graph, interrupt, node, route
 from hypergraph_runners import SyncRunner
 from hypergraph_runners.checkpoint import SqliteCheckpointer, WorkflowStatus
 from hypergraph_types import PauseInfo, RunStatus
-
-
-@dataclass(frozen=True)
-class Approval:
-    prompt: str
-    options: tuple[str, ...] | None = None
-    evidence: tuple[Any, ...] = ()
-    answer_type: ClassVar[type] = bool
+from support import Approval
 
 
 def approval_graph(calls: list[str]) -> Graph:
