@@ -250,3 +250,27 @@ def test_cli(tmp_path: Path) -> None:
     if proc.returncode != 0 and "No module named hypergraph" in proc.stderr:
         pytest.skip("the facade is not installed")
     assert proc.returncode == 0 and "nightly" in proc.stdout
+
+
+def test_events_select_and_raise_mode_with_a_checkpointer(hg: Any) -> None:
+    from hypergraph_runners import EventProcessor
+    from hypergraph_types import NodeEndEvent
+
+    class Collect(EventProcessor):
+        def __init__(self) -> None:
+            self.ended: list[str] = []
+
+        def on_event(self, event: Any) -> None:
+            if isinstance(event, NodeEndEvent):
+                self.ended.append(event.node_name)
+
+    calls = Calls()
+    calls.fail = {(2, 6)}
+    graph = two_inputs(calls)
+    seen = Collect()
+    with pytest.raises(ValueError, match="failed"):
+        hg.run(graph, {"x": 1, "y": 2}, workflow_id="w", error_handling="raise")
+    calls.fail = set()
+    result = hg.run(graph, workflow_id="w", select=["c"], event_processors=[seen])
+    assert result.values == {"c": 8} and seen.ended == ["both"]
+    assert set(result.restored) == {"from_x", "from_y"}

@@ -293,3 +293,21 @@ def test_memory_path_works_for_sqlite_checkpointer(runner_kind: str) -> None:
         result = asyncio.run(AsyncRunner(checkpointer=cp).run(graph, {"x": 1}, workflow_id="m"))
     assert result["c"] == 25 and cp.values("m", "c") == 25
     cp.close()
+
+
+def test_two_memory_checkpointers_do_not_share_ids() -> None:
+    from hypergraph_runners.checkpoint import MemoryCheckpointer
+
+    outer_cp, inner_cp = MemoryCheckpointer(), MemoryCheckpointer()
+    holder: dict[str, Graph] = {}
+    inner_results: list[Any] = []
+
+    @node(output_name="y")
+    def nested_call(x: int) -> int:
+        inner = SyncRunner(checkpointer=inner_cp).run(pipeline(Flaky()), {"x": x}, workflow_id="w")
+        inner_results.append(inner["c"])
+        return x
+
+    holder["g"] = Graph([nested_call])
+    assert SyncRunner(checkpointer=outer_cp).run(holder["g"], {"x": 1}, workflow_id="w").completed
+    assert inner_results == [25]

@@ -123,6 +123,7 @@ def test_finished_siblings_of_an_interrupted_superstep_are_replayed(hg: Any) -> 
         log.stop = {"join": 2}  # async siblings finish in any order: interrupt the next step
     with pytest.raises(Stop):
         hg.run(graph, {"n": 1, "a": 0, "b": 0}, workflow_id="w")
+    assert hg.checkpointer.get_run("w").status.value == "interrupted"
     resumed = hg.run(graph, workflow_id="w")
     assert resumed.values == clean.values
     if hg.kind == "sync":

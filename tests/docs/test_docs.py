@@ -49,9 +49,9 @@ RUNTIME_PAGES = [
     "observe.md",
     "coming-from-hypergraph.md",
     "caching.md",
+    "agent-loops.md",
     "durable-runs.md",  # issue 17
     "human-in-the-loop.md",
-    "agent-loops.md",
 ]
 PAGES = GRAPH_PAGES + RUNTIME_PAGES
 # Pages that also show optional extras: skipped where those are not installed (the facade's

@@ -39,7 +39,7 @@ def structure_of(graph: Graph) -> dict[str, str]:
     plan = plan_of(graph)
     for p in plan.nodes:
         targets = [plan.nodes[t].name for t in p.targets]
-        part = f"{type(p.node).__name__}|{p.inputs}|{p.outputs}|{targets}"
+        part = f"{type(p.node).__name__}|{p.inputs}|{p.outputs}|{targets}|{p.watch}"
         gn = p.graph_node
         if gn is not None:
             part += f"|map:{gn.map_config}|{sorted(structure_of(gn.graph).items())}"

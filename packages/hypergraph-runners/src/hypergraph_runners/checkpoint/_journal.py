@@ -113,7 +113,7 @@ class Journal:
         if rec is None or rec.fingerprint != self.fingerprints.get(p.name):
             return False
         consumed = self._consumed(p)
-        if consumed and consumed != tuple(rec.input_versions.get(n, 0) for n in p.inputs):
+        if consumed and consumed != tuple(rec.input_versions.get(n, 0) for n in p.watch):
             return False
         outputs = dict(rec.outputs)
         if rec.decision is not None:
@@ -123,11 +123,12 @@ class Journal:
         return True
 
     def _consumed(self, p: NodePlan) -> tuple[int, ...]:
-        """The input versions ``p`` consumes in the running superstep (as ``inputs_of``)."""
+        """The versions ``p`` consumes in the running superstep (as ``inputs_of``: the keys it
+        watches, which are its inputs unless the graph has agent-loop wiring)."""
         if p.once:
             return ()
         versions = self.ex.versions
-        return tuple([versions.get(n, 0) for n in p.inputs])
+        return tuple([versions.get(n, 0) for n in p.watch])
 
     def new_done(self) -> list[Done]:
         """The SyncRunner's list of finished nodes: appending records a pending completion."""
@@ -229,7 +230,10 @@ class Journal:
         delta = ex.commit(keep, check)  # a ConflictError leaves the journal untouched
         assert delta is not None  # a recording execution
         # Only what changed: a value rewritten equal keeps its version and is not stored.
-        writes = [(n, v, digests[n]) for n, v in delta.written.items() if v != before.get(n, 0)]
+        # A version key without a value (an emit, a per-producer version) has no blob: "".
+        writes = [
+            (n, v, digests.get(n, "")) for n, v in delta.written.items() if v != before.get(n, 0)
+        ]
         records, self.records = self.records, []
         # A resumed superstep may hold the pending rows of the interrupted attempt.
         pending = self.recorded or self.resumed
@@ -277,10 +281,10 @@ class Journal:
             memo[id(value)] = (value, digest)
             blobs.append((digest, data))
         if consumed or not p.inputs:
-            versions = encode_json(dict(zip(p.inputs, consumed)))
+            versions = encode_json(dict(zip(p.watch, consumed)))
         else:  # a run-once node: its inputs are final, at their current versions
             current = self.ex.versions
-            versions = encode_json({n: current.get(n, 0) for n in p.inputs})
+            versions = encode_json({n: current.get(n, 0) for n in p.watch})
         row = (p.name, versions, encode_json(refs), decision, self.fingerprints.get(p.name, ""))
         return row, blobs, refs
 
@@ -387,7 +391,7 @@ def _stored_state(
         p = plan.by_name.get(name)
         if p is None or name in stale:
             continue
-        if not p.once and any(n not in rec.input_versions for n in p.inputs):
+        if not p.once and any(n not in rec.input_versions for n in p.watch):
             continue  # its inputs changed (a fork of another graph): it runs again
         executions[name] = NodeExecution(name, dict(rec.input_versions), dict(rec.outputs))
     core = snap.core or {}

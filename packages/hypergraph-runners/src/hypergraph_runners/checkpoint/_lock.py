@@ -24,8 +24,9 @@ _held_lock = threading.Lock()
 class WorkflowLock:
     """A non-blocking lock on one workflow id of one database (``path=None``: in-process only)."""
 
-    def __init__(self, db_path: str | None, workflow_id: str) -> None:
-        self.key = (db_path or "", workflow_id)
+    def __init__(self, db_path: str | None, workflow_id: str, store: object = None) -> None:
+        # An in-memory store is its own database: its ids never collide with another's.
+        self.key = (db_path or f"memory:{id(store)}", workflow_id)
         self.file: IO[bytes] | None = None
         self.lock_path: str | None = None
         if db_path is not None:

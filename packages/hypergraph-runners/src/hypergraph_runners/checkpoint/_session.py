@@ -150,7 +150,7 @@ class Opening:
         inputs, blobs = _encode_inputs(without_answers(graph, merged), wf)
         if self.head is not None and self.fork_from is None:
             self._check_stored(self.head, inputs)
-        lock = WorkflowLock(self.store.lock_base, wf)
+        lock = WorkflowLock(self.store.lock_base, wf, self.store)
         try:
             held = lock.acquire()
         except OSError as exc:
@@ -484,7 +484,7 @@ def _open_child(
         if head["status"] != "completed":
             update(conn, row["id"], {"status": "running", "run_id": row["run_id"]})
         return head, snap
-    create(conn, row, [])
+    create(conn, row, [], reset=head is not None)
     return None, None
 
 

@@ -14,6 +14,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Literal, TypeVar
@@ -102,6 +103,10 @@ class SqliteCheckpointer:
         self._conn: sqlite3.Connection | None = None
         self._conn_lock = threading.Lock()
         self._guard = threading.Lock()
+        # A checkpointer dropped without close() still closes its connection (Python 3.13
+        # warns about a connection left to the garbage collector).
+        self._opened: list[tuple[int, sqlite3.Connection]] = []
+        weakref.finalize(self, _close_opened, self._opened)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.path!r}, durability={self.durability!r})"
@@ -138,6 +143,7 @@ class SqliteCheckpointer:
         with self._conn_lock:  # one user of the connection at a time: writes stay ordered
             if self._conn is None:
                 self._conn = connect(self.path)
+                self._opened.append((os.getpid(), self._conn))
             conn = self._conn
             try:
                 return fn(conn, *args)
@@ -164,6 +170,7 @@ class SqliteCheckpointer:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
+            self._opened[:] = [item for item in self._opened if item[1] is not conn]
 
     # -- read API --------------------------------------------------------------------------
 
@@ -293,6 +300,16 @@ class MemoryCheckpointer(SqliteCheckpointer):
         return f"MemoryCheckpointer(durability={self.durability!r})"
 
 
+def _close_opened(opened: list[tuple[int, sqlite3.Connection]]) -> None:
+    """Close the connections this process opened (never a parent's, after a fork)."""
+    pid = os.getpid()
+    for owner, conn in opened:
+        if owner == pid:
+            with contextlib.suppress(Exception):
+                conn.close()
+    opened.clear()
+
+
 def _unknown(workflow_id: str) -> KeyError:
     return KeyError(
         message(
@@ -342,12 +359,18 @@ def _run_of(row: dict[str, Any]) -> Run:
     )
 
 
-def create(conn: sqlite3.Connection, row: dict[str, Any], blobs: list[tuple[str, bytes]]) -> None:
-    """A new workflow (replacing any rows left under that id and its children)."""
+def create(
+    conn: sqlite3.Connection,
+    row: dict[str, Any],
+    blobs: list[tuple[str, bytes]],
+    reset: bool = False,
+) -> None:
+    """A new workflow; ``reset``: first drop the rows left under that id and its children."""
     wf = row["id"]
     now = time.time()
     conn.execute("BEGIN IMMEDIATE")
-    _delete(conn, wf)
+    if reset:
+        _delete(conn, wf)
     conn.executemany("INSERT OR IGNORE INTO blobs VALUES (?, ?)", blobs)
     row = {**row, "created": now, "updated": now, "status": "running"}
     cols = ", ".join(row)
@@ -358,7 +381,9 @@ def create(conn: sqlite3.Connection, row: dict[str, Any], blobs: list[tuple[str,
 
 
 def _delete(conn: sqlite3.Connection, wf: str) -> None:
-    like = wf.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+    """The rows of ``wf`` and of its children (``wf/...``): primary-key ranges, no scan."""
+    # Children sort between "wf/" and "wf0" ("0" follows "/" in every collation of ASCII).
+    lo, hi = wf + "/", wf + "0"
     for table, col in (
         ("workflows", "id"),
         ("steps", "workflow_id"),
@@ -366,7 +391,8 @@ def _delete(conn: sqlite3.Connection, wf: str) -> None:
         ("writes", "workflow_id"),
         ("records", "workflow_id"),
     ):
-        conn.execute(f"DELETE FROM {table} WHERE {col} = ? OR {col} LIKE ? ESCAPE '\\'", (wf, like))
+        conn.execute(f"DELETE FROM {table} WHERE {col} = ?", (wf,))
+        conn.execute(f"DELETE FROM {table} WHERE {col} >= ? AND {col} < ?", (lo, hi))
 
 
 def update(conn: sqlite3.Connection, wf: str, fields: dict[str, Any]) -> None:
@@ -522,7 +548,8 @@ def snapshot(conn: sqlite3.Connection, wf: str, superstep: int | None = None) ->
     values = {name: value(d, f"input {quote(name)}") for name, (d, _) in inputs.items()}
     versions = dict.fromkeys(values, 1)
     for name, version, digest in writes:
-        values[name] = value(digest, quote(name))
+        if digest:  # else a version key without a value (an emit, a per-producer version)
+            values[name] = value(digest, quote(name))
         versions[name] = version
     done: dict[str, NodeRec] = {}
     pending: dict[str, NodeRec] = {}
