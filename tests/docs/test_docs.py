@@ -51,6 +51,7 @@ RUNTIME_PAGES = [
     "caching.md",
     "agent-loops.md",
     "durable-runs.md",  # issue 17
+    "human-in-the-loop.md",
 ]
 PAGES = GRAPH_PAGES + RUNTIME_PAGES
 # Pages that also show optional extras: skipped where those are not installed (the facade's

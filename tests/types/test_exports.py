@@ -56,6 +56,9 @@ SPEC_EXPORTS = {
     "MapItemEndEvent",
     # result caching (issue 16)
     "CacheHitEvent",
+    # interrupts (issue 18)
+    "InterruptEvent",
+    "PauseInfo",
 }
 
 

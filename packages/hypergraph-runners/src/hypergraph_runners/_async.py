@@ -35,6 +35,7 @@ from ._emitter import Emitter, observe_node, observe_run_end
 from ._events import Processor, QueueFeed, make_emitter
 from ._fanout import FanOut, fan_out_async, first_failure
 from ._inputs import Prepared
+from ._interrupt import ask, item_answers, with_answers
 from ._leaf import NodeFailure, async_value, run_sync_leaf
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
@@ -208,11 +209,13 @@ class AsyncRunner(BaseRunner):
         show_progress: bool = False,
         workflow_id: str | None = None,
         on_change: Literal["error", "rerun"] = "error",
+        answers: Mapping[int, Mapping[str, Any]] | None = None,
         **inputs: Any,
     ) -> MapResult:
         """Run ``graph`` once per item with a bounded pool of workers; results in item order.
 
-        Returns a ``MapResult``, as ``SyncRunner.map`` does (``workflow_id`` too).
+        Returns a ``MapResult``, as ``SyncRunner.map`` does (``answers`` and ``workflow_id``
+        too).
         """
         opening = self._opening("map", workflow_id, on_change=on_change)
         if opening is not None:
@@ -228,7 +231,9 @@ class AsyncRunner(BaseRunner):
             merged = merge_values(values, inputs)
             checkpoint = await asyncio.to_thread(opening.start, call.graph, merged)
         try:
-            mapped = await self._map(call, limit, checkpoint, event_processors, show_progress)
+            mapped = await self._map(
+                call, limit, checkpoint, event_processors, show_progress, answers
+            )
             if checkpoint is not None:
                 await asyncio.to_thread(checkpoint.finish_map, mapped)
             return mapped
@@ -243,6 +248,7 @@ class AsyncRunner(BaseRunner):
         checkpoint: Checkpoint | None,
         event_processors: Sequence[Processor] | None,
         show_progress: bool,
+        answers: Mapping[int, Mapping[str, Any]] | None,
     ) -> MapResult:
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
         count = count_items(call.lists, call.mode)
@@ -253,7 +259,10 @@ class AsyncRunner(BaseRunner):
         )
         base = call.prepared
         warn = WarnOnce(call.select)
-        fan = FanOut(item_values(call.lists, call.mode), count, call.raise_)
+        items = item_values(call.lists, call.mode)
+        if answers is not None:  # resuming paused items
+            items = with_answers(items, item_answers(call.graph, answers, count))
+        fan = FanOut(items, count, call.raise_)
 
         def run(scope: Scope, i: int, values: dict[str, Any]) -> Awaitable[RunResult]:
             prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
@@ -649,6 +658,8 @@ class AsyncRunner(BaseRunner):
     async def _execute_graph_node(
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
+        if p.interrupt is not None:  # not a leaf: the core's ``ask`` executes it
+            return ask(ex, p, kwargs)  # its answer, or Paused (``_interrupt``)
         gn = p.graph_node
         assert gn is not None
         request = request_for(ex, p, kwargs)

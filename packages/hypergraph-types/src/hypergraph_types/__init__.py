@@ -34,6 +34,9 @@ from ._events import AnyEvent as AnyEvent
 from ._events import CacheHitEvent as CacheHitEvent
 from ._events import Event as Event
 from ._events import EventStatus as EventStatus
+
+# issue 18: interrupts
+from ._events import InterruptEvent as InterruptEvent
 from ._events import MapItemEndEvent as MapItemEndEvent
 from ._events import MapItemStartEvent as MapItemStartEvent
 from ._events import NodeEndEvent as NodeEndEvent
@@ -46,6 +49,7 @@ from ._map_result import MapResult as MapResult
 from ._records import InputSpec as InputSpec
 from ._records import RenameEntry as RenameEntry
 from ._records import RunnerCapabilities as RunnerCapabilities
+from ._result import PauseInfo as PauseInfo
 from ._result import RunResult as RunResult
 from ._result import RunStatus as RunStatus
 from ._state import GraphState as GraphState
@@ -70,6 +74,7 @@ __all__ = (
     "InfiniteLoopError",
     "InputOverrideRequiresForkError",
     "InputSpec",
+    "InterruptEvent",
     "InvalidInputError",
     "MapItemEndEvent",
     "MapItemStartEvent",
@@ -81,6 +86,7 @@ __all__ = (
     "NodeExecution",
     "NodeStartEvent",
     "OutputMismatchError",
+    "PauseInfo",
     "RenameEntry",
     "RenameError",
     "Run",
