@@ -251,9 +251,11 @@ class Execution:
         # Interrupts (``_interrupt``): the answers this run holds (each consumed once), those
         # for interrupts inside its GraphNodes, and the pauses of its last superstep.
         self.pauses: tuple[PauseInfo, ...] = ()
-        self.answers, self.routed = (
-            take_answers(plan, self.values) if plan.answer_keys else (NO_ANSWERS, _NO_ROUTED)
-        )
+        if plan.answer_keys:
+            self.answers, self.routed = take_answers(plan, self.values)
+        else:
+            self.answers = NO_ANSWERS
+            self.routed = _NO_ROUTED
         if plan.all_once and not prepared.bypassed and not prepared.addressed and not general:
             self.fixed = True
             self.schedule: Fixed | Dataflow | Supersteps = FIXED

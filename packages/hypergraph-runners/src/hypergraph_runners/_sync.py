@@ -265,7 +265,7 @@ class SyncRunner(BaseRunner):
             ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
             next_superstep: Callable[[], Sequence[NodePlan]] = ex.next_superstep
             commit: Callable[[Sequence[Done], bool], object] = ex.commit
-            new_done: Callable[[], list[Done]] = list
+            new_done: Callable[[], list[Done]] | None = None  # a plain list per superstep
         else:
             ex = journal.ex
             next_superstep, commit, new_done = (
@@ -283,7 +283,7 @@ class SyncRunner(BaseRunner):
             while batch := next_superstep():
                 if em is not None:
                     em.send(em.superstep(ex))
-                done = new_done()
+                done: list[Done] = [] if new_done is None else new_done()
                 for p in batch:
                     if stop is not None and stop.is_set():
                         raise StopRequested  # the AsyncRunner that delegated to us is stopping
