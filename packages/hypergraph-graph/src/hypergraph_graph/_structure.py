@@ -66,6 +66,18 @@ class Structure:
         self._hash_lock = threading.Lock()
         self.cache: dict[str, Any] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A graph pickles (a runner's executor ships it to worker processes) without its
+        # compiled plans and its lock: both are rebuilt where it is loaded.
+        state = dict(self.__dict__)
+        del state["_hash_lock"]
+        state["cache"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._hash_lock = threading.Lock()
+
     def _analyse_topology(self) -> None:
         names = list(self.nodes)
         position = {name: i for i, name in enumerate(names)}

@@ -52,6 +52,8 @@ from ._nested import NestedRequest, choose_runner, finish, first_failure, reques
 from ._options import check_limit
 from ._plan import NodePlan, plan_of, sync_only
 from ._tasks import Chunks, Completions, Started, in_thread, settle, start, wait_all, work_pool
+from .executors import in_worker
+from .executors import options as executor_options
 
 if TYPE_CHECKING:
     from ._sync import SyncRunner
@@ -160,6 +162,10 @@ class AsyncRunner(BaseRunner):
     ``cache``: a backend (``hypergraph.cache.InMemoryCache``, ``DiskCache``) for the nodes
     declared with ``cache=True``; a backend doing I/O is only called from worker threads.
 
+    ``executor``: a ``concurrent.futures.Executor``, a Dask ``Client`` (sync or
+    ``asynchronous=True``) or a ``MapExecutor`` that runs the items of ``map`` (or of a
+    mapped GraphNode) in chunks, as ``SyncRunner`` does (docs/scaling-out.md).
+
     Example:
         >>> import asyncio
         >>> from hypergraph_graph import Graph, node
@@ -175,6 +181,9 @@ class AsyncRunner(BaseRunner):
         *,
         cache: CacheBackend | None = None,
         sync_nodes: Literal["thread", "inline"] = "thread",
+        executor: object = None,
+        chunksize: int | Literal["auto"] = "auto",
+        max_in_flight: int | None = None,
     ) -> None:
         super().__init__()
         if sync_nodes not in ("thread", "inline"):
@@ -185,6 +194,7 @@ class AsyncRunner(BaseRunner):
             )
         self._inline = sync_nodes == "inline"
         self._set_cache(cache)
+        self._executor = executor_options("AsyncRunner", executor, chunksize, max_in_flight)
 
     @property
     def capabilities(self) -> RunnerCapabilities:
@@ -265,6 +275,10 @@ class AsyncRunner(BaseRunner):
         )  # fmt: skip
         limit = check_limit("max_concurrency", max_concurrency, None)
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
+        if self._executor is not None and not in_worker():
+            from .executors._entry import async_map
+
+            return await async_map(self._executor, call, em, limit, self._inline)
         count = count_items(call.lists, call.mode)
         results: list[RunResult | None] = [None] * count
         if not count and em is None:
@@ -691,6 +705,10 @@ class AsyncRunner(BaseRunner):
             prepared = request.prepare(graph, request.values)
             child = scope.child(gn.name)
             return [await self._run_graph(ctx, graph, prepared, None, child, new_run_id())]
+        if self._executor is not None and not in_worker():
+            from .executors._entry import async_nested
+
+            return await async_nested(self._executor, ctx, gn, scope, request, self._inline)
         results: list[RunResult | None] = [None] * request.count
 
         async def run_item(i: int, values: dict[str, Any]) -> bool:

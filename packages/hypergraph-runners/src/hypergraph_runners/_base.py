@@ -44,6 +44,7 @@ from ._plan import plan_of
 if TYPE_CHECKING:
     from .cache._backend import CacheBackend
     from .cache._session import Session
+    from .executors import Options
 
 __all__ = ["BaseRunner", "Call", "MapCall"]
 
@@ -91,6 +92,15 @@ class BaseRunner(abc.ABC):
 
     #: The cache backend nodes with ``cache=True`` use, or ``None`` (no caching).
     _cache: CacheBackend | None = None
+    #: ``executor=`` and its options (``executors``), or ``None``: every item runs here.
+    _executor: Options | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A runner travels inside a graph shipped to an executor's workers without its
+        # executor: there everything runs locally (a pool or a Client cannot be pickled).
+        state = dict(self.__dict__)
+        state.pop("_executor", None)
+        return state
 
     def _set_cache(self, cache: CacheBackend | None) -> None:
         if cache is not None and not (

@@ -34,9 +34,11 @@ class NestedRequest:
         items: For a mapped node, a lazy iterator of per-item values; ``count`` of them.
         plain: No addressed value was merged in, so the values hold only inner graph inputs:
             nothing to split or bypass (``prepare``).
+        broadcast, lists, mode: For a mapped node, what ``items`` is made of (an executor
+            ships the broadcast values once and the lists by chunks).
     """
 
-    __slots__ = ("count", "items", "plain", "values")
+    __slots__ = ("broadcast", "count", "items", "lists", "mode", "plain", "values")
 
     def __init__(
         self,
@@ -49,6 +51,9 @@ class NestedRequest:
         self.items = items
         self.count = count
         self.plain = plain
+        self.broadcast: dict[str, Any] | None = None
+        self.lists: dict[str, list[Any]] | None = None
+        self.mode: str | None = None
 
     def prepare(self, graph: Graph, values: dict[str, Any]) -> Prepared:
         """One nested run's ``Prepared`` values (the parent validated them already)."""
@@ -88,7 +93,9 @@ def request_for(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> NestedReq
         raise NodeFailure(exc) from None
     broadcast = {k: v for k, v in inner.items() if k not in lists}
     items = ({**broadcast, **item} for item in item_values(lists, mode))
-    return NestedRequest(None, items, count_items(lists, mode), not addressed)
+    request = NestedRequest(None, items, count_items(lists, mode), not addressed)
+    request.broadcast, request.lists, request.mode = broadcast, lists, mode
+    return request
 
 
 def choose_runner(parent: BaseRunner, p: NodePlan) -> BaseRunner:

@@ -26,6 +26,8 @@ from ._leaf import NodeFailure, StopRequested, run_sync_leaf
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
 from ._plan import NodePlan, plan_of
+from .executors import in_worker
+from .executors import options as executor_options
 
 if TYPE_CHECKING:
     from .cache._backend import CacheBackend
@@ -49,6 +51,11 @@ class SyncRunner(BaseRunner):
     ``cache``: a backend (``hypergraph.cache.InMemoryCache``, ``DiskCache``) for the nodes
     declared with ``cache=True``; shared by nested graphs and map items of each call.
 
+    ``executor``: a ``concurrent.futures.Executor``, a Dask ``Client`` or a ``MapExecutor``
+    that runs the items of ``map`` (or of a mapped GraphNode) in chunks of ``chunksize``
+    items (``"auto"``: sized from measured item time), at most ``max_in_flight`` chunks
+    outstanding, while this thread waits (docs/scaling-out.md).
+
     Example:
         >>> from hypergraph_graph import Graph, node
         >>> @node(output_name="y")
@@ -58,9 +65,17 @@ class SyncRunner(BaseRunner):
         4
     """
 
-    def __init__(self, *, cache: CacheBackend | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        cache: CacheBackend | None = None,
+        executor: object = None,
+        chunksize: int | Literal["auto"] = "auto",
+        max_in_flight: int | None = None,
+    ) -> None:
         super().__init__()
         self._set_cache(cache)
+        self._executor = executor_options("SyncRunner", executor, chunksize, max_in_flight)
 
     @property
     def capabilities(self) -> RunnerCapabilities:
@@ -129,6 +144,10 @@ class SyncRunner(BaseRunner):
             event_processors=event_processors, show_progress=show_progress,
         )  # fmt: skip
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
+        if self._executor is not None and not in_worker():
+            from .executors._entry import sync_map
+
+            return sync_map(self._executor, call, em)
         ctx = Context(call.max_iterations, emitter=em, cache=self._cache_session())
         base = call.prepared
         results: list[RunResult] = []
@@ -247,6 +266,10 @@ class SyncRunner(BaseRunner):
             assert request.values is not None
             prepared = request.prepare(graph, request.values)
             return [self._run_graph(ctx, graph, prepared, None, scope.child(gn.name), new_run_id())]
+        if self._executor is not None and not in_worker():
+            from .executors._entry import sync_nested
+
+            return sync_nested(self._executor, ctx, gn, scope, request)
         results: list[RunResult | None] = [None] * request.count
         em = ctx.emitter
         for i, values in enumerate(request.items):

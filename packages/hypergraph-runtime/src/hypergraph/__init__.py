@@ -23,6 +23,9 @@ from hypergraph_runners import AsyncEventProcessor as AsyncEventProcessor
 from hypergraph_runners import AsyncRunner as AsyncRunner
 from hypergraph_runners import BaseRunner as BaseRunner
 from hypergraph_runners import EventProcessor as EventProcessor
+
+# executors: map on Dask and concurrent.futures executors (issue 19)
+from hypergraph_runners import MapExecutor as MapExecutor
 from hypergraph_runners import OpenTelemetryProcessor as OpenTelemetryProcessor
 from hypergraph_runners import RichProgressProcessor as RichProgressProcessor
 from hypergraph_runners import SyncRunner as SyncRunner
@@ -48,6 +51,7 @@ from hypergraph_types import NodeErrorEvent as NodeErrorEvent
 from hypergraph_types import NodeExecution as NodeExecution
 from hypergraph_types import NodeStartEvent as NodeStartEvent
 from hypergraph_types import OutputMismatchError as OutputMismatchError
+from hypergraph_types import RemoteError as RemoteError
 from hypergraph_types import RenameEntry as RenameEntry
 from hypergraph_types import RenameError as RenameError
 from hypergraph_types import RunEndEvent as RunEndEvent
@@ -58,6 +62,7 @@ from hypergraph_types import RunStartEvent as RunStartEvent
 from hypergraph_types import RunStatus as RunStatus
 from hypergraph_types import SuperstepStartEvent as SuperstepStartEvent
 from hypergraph_types import UnknownInputError as UnknownInputError
+from hypergraph_types import WorkerLostError as WorkerLostError
 
 __version__ = "0.1.0"
 
@@ -95,6 +100,8 @@ __all__ = (
     "InfiniteLoopError",
     "InputSpec",
     "InvalidInputError",
+    # executors (issue 19)
+    "MapExecutor",
     "MapItemEndEvent",
     "MapItemStartEvent",
     "MapResult",
@@ -107,6 +114,7 @@ __all__ = (
     "NodeStartEvent",
     "OpenTelemetryProcessor",
     "OutputMismatchError",
+    "RemoteError",
     "RenameEntry",
     "RenameError",
     "RichProgressProcessor",
@@ -120,6 +128,7 @@ __all__ = (
     "SuperstepStartEvent",
     "SyncRunner",
     "UnknownInputError",
+    "WorkerLostError",
     "__version__",
     "ifelse",
     "node",

@@ -15,9 +15,11 @@ from ._errors import InvalidInputError as InvalidInputError
 from ._errors import MissingInputError as MissingInputError
 from ._errors import NodeCancelledError as NodeCancelledError
 from ._errors import OutputMismatchError as OutputMismatchError
+from ._errors import RemoteError as RemoteError
 from ._errors import RenameError as RenameError
 from ._errors import RunFailedError as RunFailedError
 from ._errors import UnknownInputError as UnknownInputError
+from ._errors import WorkerLostError as WorkerLostError
 from ._events import AnyEvent as AnyEvent
 from ._events import CacheHitEvent as CacheHitEvent
 from ._events import Event as Event
@@ -62,6 +64,8 @@ __all__ = (
     "NodeExecution",
     "NodeStartEvent",
     "OutputMismatchError",
+    # executors (issue 19)
+    "RemoteError",
     "RenameEntry",
     "RenameError",
     "RunEndEvent",
@@ -72,4 +76,5 @@ __all__ = (
     "RunnerCapabilities",
     "SuperstepStartEvent",
     "UnknownInputError",
+    "WorkerLostError",
 )
