@@ -41,6 +41,9 @@ BASES: dict[type[BaseException], tuple[type[BaseException], ...]] = {
     InfiniteLoopError: (HypergraphError, RuntimeError),
     NodeCancelledError: (HypergraphError, RuntimeError),
     RunFailedError: (HypergraphError, KeyError),
+    # executors (issue 19)
+    hypergraph_types.RemoteError: (HypergraphError, RuntimeError),
+    hypergraph_types.WorkerLostError: (HypergraphError, RuntimeError),
 }
 
 
@@ -138,6 +141,13 @@ SAMPLES: dict[type[BaseException], Callable[[], BaseException]] = {
     InfiniteLoopError: lambda: InfiniteLoopError(7, nodes=["step", "check"]),
     NodeCancelledError: lambda: NodeCancelledError("cancelled", node_name="slow"),
     RunFailedError: lambda: RunFailedError("gone", key="answer", node_name="rag.embed"),
+    # executors (issue 19)
+    hypergraph_types.RemoteError: lambda: hypergraph_types.RemoteError(
+        "holds a lock", type_name="app.LockedError", traceback_text="Traceback...", notes=["n"]
+    ),
+    hypergraph_types.WorkerLostError: lambda: hypergraph_types.WorkerLostError(
+        "lost", first=0, last=9
+    ),
 }
 
 ATTRIBUTES: dict[type[BaseException], tuple[str, ...]] = {
@@ -153,6 +163,9 @@ ATTRIBUTES: dict[type[BaseException], tuple[str, ...]] = {
     InfiniteLoopError: ("max_iterations", "message", "nodes"),
     NodeCancelledError: ("message", "node_name"),
     RunFailedError: ("message", "key", "node_name"),
+    # executors (issue 19)
+    hypergraph_types.RemoteError: ("message", "type_name", "traceback_text", "notes"),
+    hypergraph_types.WorkerLostError: ("message", "first", "last"),
 }
 
 

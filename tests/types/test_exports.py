@@ -9,6 +9,9 @@ import types
 import hypergraph_types
 
 SPEC_EXPORTS = {
+    # executors (issue 19)
+    "RemoteError",
+    "WorkerLostError",
     "RunStatus",
     "RunResult",
     "RunnerCapabilities",

@@ -294,9 +294,10 @@ class RemoteError(HypergraphError, RuntimeError):
 
     Attributes:
         type_name: The original exception's qualified class name (``module.Class``).
-        message: Its ``str()``.
+        message: Its ``str()`` (this error's ``str()`` too).
         traceback_text: Its formatted traceback, as the worker printed it.
-        notes: Its ``__notes__`` (the node-path note included); also on this error's notes.
+        notes: Its ``__notes__`` (the node-path note included); the runner also adds them to
+            this error's own notes.
     """
 
     def __init__(
@@ -311,9 +312,7 @@ class RemoteError(HypergraphError, RuntimeError):
         self.type_name = type_name
         self.traceback_text = traceback_text
         self.notes = list(notes)
-        super().__init__(f"{type_name}: {message}")
-        for note in self.notes:
-            self.add_note(note)
+        super().__init__(message)
 
 
 class WorkerLostError(HypergraphError, RuntimeError):

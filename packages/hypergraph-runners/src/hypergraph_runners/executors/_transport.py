@@ -126,6 +126,9 @@ class Packed:
                 traceback_text=self.tb_text,
                 notes=self.notes,
             )
+            exc.add_note(f"hypergraph: raised as {self.type_name} in the executor's worker")
+            for note in self.notes:
+                exc.add_note(note)
         if self.tb is not None:
             from tblib import Traceback
 
