@@ -72,3 +72,17 @@ def poison(bad: int) -> Graph:
         return x * 2
 
     return Graph([crash])
+
+
+def dies_once(flag: str, bad: int) -> Graph:
+    """Item ``bad`` kills its worker the first time only (``flag``: a file path marks it)."""
+
+    @node(output_name="y")
+    def crash_once(x: int) -> int:
+        if x == bad and not os.path.exists(flag):
+            with open(flag, "w"):
+                pass
+            os._exit(1)
+        return x * 2
+
+    return Graph([crash_once])

@@ -11,12 +11,12 @@ import asyncio
 from typing import Any
 
 import pytest
+
 from executor_graphs import pipeline
 from hypergraph_graph import Graph, node
-from support import hypergraph_notes
-
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_types import MapItemEndEvent, MapItemStartEvent, RunStatus
+from support import hypergraph_notes
 
 
 def runner_of(kind: str, **options: Any) -> Any:
