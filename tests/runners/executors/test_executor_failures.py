@@ -14,7 +14,7 @@ import dask
 import pytest
 from distributed import Client, LocalCluster
 
-from executor_graphs import dies_once, pipeline, poison, raising, returns_lock
+from executor_graphs import dies_once, pid_graph, pipeline, poison, raising, returns_lock
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_types import RemoteError, RunStatus, WorkerLostError
 from support import hypergraph_notes
@@ -122,6 +122,19 @@ def test_an_unpicklable_output_fails_only_its_item(crossing: Any) -> None:
     assert isinstance(results[2].error, TypeError)
     assert "outputs that cannot be pickled: 'y'" in str(results[2].error)
     assert results[3]["y"] == 3
+
+
+@pytest.mark.parametrize("runner_kind", ["sync", "async"])
+def test_an_unpicklable_mapped_value_fails_only_its_item(crossing: Any, runner_kind: str) -> None:
+    runner: Any = (SyncRunner if runner_kind == "sync" else AsyncRunner)(executor=crossing)
+    out = runner.map(pid_graph(), x=[1, threading.Lock(), 3], map_over="x")
+    results = asyncio.run(out) if runner_kind == "async" else out
+    assert [r.status for r in results] == [RunStatus.COMPLETED, RunStatus.FAILED,
+                                           RunStatus.COMPLETED]  # fmt: skip
+    text = str(results[1].error)
+    assert isinstance(results[1].error, TypeError)
+    assert "Map item 1 cannot be sent" in text
+    assert "'x' (lock)" in text
 
 
 def test_an_unpicklable_graph_is_refused_before_anything_runs(process_pool: Any) -> None:

@@ -44,7 +44,7 @@ Pairs = list[tuple[int, RunResult]]
 class Chunk:
     __slots__ = ("columns", "indices")
 
-    def __init__(self, indices: range, columns: Any) -> None:
+    def __init__(self, indices: Sequence[int], columns: Any) -> None:
         self.indices = indices
         self.columns = columns
 
@@ -78,6 +78,8 @@ class Fanout:
         self.results = results
         self._pickled = pickled
         self.failed_at: int | None = None
+        #: Items failed before leaving (their inputs cannot be pickled): events still owed.
+        self.early: Pairs = []
 
     # -- chunks -----------------------------------------------------------------------------
 
@@ -106,12 +108,37 @@ class Fanout:
             else:
                 rows = list(itertools.islice(self._rows, size))
                 columns = {n: [row[k] for row in rows] for k, n in enumerate(self._names)}
-            if self._pickled:
-                from ._transport import dumps
-
-                columns = dumps(columns)
-            chunks.append(Chunk(range(first, first + size), columns))
+            chunk = self._shippable(first, size, columns) if self._pickled else None
+            if not self._pickled:
+                chunk = Chunk(range(first, first + size), columns)
+            if chunk is not None:
+                chunks.append(chunk)
         return chunks
+
+    def _shippable(self, first: int, size: int, columns: dict[str, list[Any]]) -> Chunk | None:
+        """The chunk with its columns pickled; an item that does not pickle fails alone
+        (into ``early``), the others go (``None`` if none is left)."""
+        from ._transport import dumps
+
+        try:
+            return Chunk(range(first, first + size), dumps(columns))
+        except Exception:
+            pass
+        good: list[int] = []
+        bad: Pairs = []
+        for k in range(size):
+            item = {n: v[k] for n, v in columns.items()}
+            try:
+                dumps(item)
+            except Exception as exc:
+                bad.append((first + k, _unsendable_item(first + k, item, exc)))
+            else:
+                good.append(k)
+        self.early.extend(self.finished(bad, 0.0))
+        if not good:
+            return None
+        kept = {n: [v[k] for k in good] for n, v in columns.items()}
+        return Chunk([first + k for k in good], dumps(kept))
 
     # -- outcomes ---------------------------------------------------------------------------
 
@@ -158,6 +185,27 @@ class Fanout:
         if at is None:
             return []
         return [f for f, c in pending.items() if c.indices[0] > at]
+
+
+def _unsendable_item(i: int, item: dict[str, Any], exc: Exception) -> RunResult:
+    from ._transport import dumps
+
+    bad = []
+    for name, value in item.items():
+        try:
+            dumps(value)
+        except Exception:
+            bad.append(f"{name!r} ({type(value).__name__})")
+    error = TypeError(
+        message(
+            f"Map item {i} cannot be sent to the executor's worker processes: "
+            f"{describe_exception(exc)}",
+            [f"mapped values that cannot be pickled: {', '.join(bad) or '(none found)'}"],
+            "map over picklable values (ids, paths, plain data) and build connections or "
+            "handles inside the nodes, or run this map on a thread executor",
+        )
+    )
+    return RunResult({}, RunStatus.FAILED, error=error)
 
 
 def _unpack(out: Any) -> Pairs:
@@ -247,6 +295,14 @@ def _settle(
     return fan.finished(_unpack(out), seconds)
 
 
+def _ignore(pairs: Pairs) -> None:
+    pass
+
+
+async def _aignore(pairs: Pairs) -> None:
+    pass
+
+
 def drive_sync(
     executor: MapExecutor,
     job: Job,
@@ -254,6 +310,7 @@ def drive_sync(
     emit: Callable[[Pairs], None] | None,
 ) -> None:
     """Run every item of ``fan`` on ``executor``, waiting in the calling thread."""
+    tell = emit if emit is not None else _ignore
     ship = _Shipping(executor, job)
     pending: dict[cf.Future[Any], Chunk] = {}
     try:
@@ -263,6 +320,9 @@ def drive_sync(
             for chunk in fan.take(len(pending)):
                 pending[executor.submit(*ship.args(chunk))] = chunk
             ship.first = False
+            if fan.early:
+                early, fan.early = fan.early, []
+                tell(early)
             if not pending:
                 break
             done, _ = cf.wait(pending, timeout=0.5, return_when=cf.FIRST_COMPLETED)
@@ -271,8 +331,8 @@ def drive_sync(
                 pairs = _settle(executor, fan, chunk, future.result)
                 if pairs is None:
                     pending[executor.submit(*ship.args(chunk, again=True))] = chunk
-                elif emit is not None:
-                    emit(pairs)
+                else:
+                    tell(pairs)
             doomed = fan.doomed(pending)
             if doomed:
                 executor.cancel(doomed)
@@ -330,6 +390,7 @@ async def drive_async(
     emit: Callable[[Pairs], Awaitable[None]] | None,
 ) -> None:
     """``drive_sync`` on asyncio: a cancel of the awaiting task cancels the outstanding chunks."""
+    tell = emit if emit is not None else _aignore
     sub = _AsyncSubmitter(executor)
     if sub.native:
         executor.check_loop()  # type: ignore[attr-defined]
@@ -342,6 +403,9 @@ async def drive_async(
             for chunk in fan.take(len(pending)):
                 pending[sub.submit(ship.args(chunk))] = chunk
             ship.first = False
+            if fan.early:
+                early, fan.early = fan.early, []
+                await tell(early)
             if not pending:
                 break
             done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
@@ -350,8 +414,8 @@ async def drive_async(
                 pairs = _settle(executor, fan, chunk, sub.outcome(waiter))
                 if pairs is None:
                     pending[sub.submit(ship.args(chunk, again=True))] = chunk
-                elif emit is not None:
-                    await emit(pairs)
+                else:
+                    await tell(pairs)
             doomed = fan.doomed(pending)
             if doomed:
                 await sub.cancel(doomed)
