@@ -8,8 +8,8 @@ import tracemalloc
 from typing import Any
 
 import pytest
-from executor_graphs import pipeline
 
+from executor_graphs import pipeline
 from hypergraph_runners import SyncRunner
 
 MIB = 2**20
