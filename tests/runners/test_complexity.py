@@ -16,6 +16,7 @@ import pytest
 from hypergraph_graph import FunctionNode, Graph, node
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_runners._core import Execution
+from hypergraph_runners._schedule import Supersteps
 from hypergraph_types import UnknownInputError
 from hypergraph_types._format import _SHORTLIST
 
@@ -40,20 +41,21 @@ class Counter:
     def __init__(self) -> None:
         self.calls: dict[str, int] = {}
 
-    def wrap(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-        original = getattr(Execution, name)
+    def wrap(self, monkeypatch: pytest.MonkeyPatch, name: str, owner: type = Execution) -> None:
+        original = getattr(owner, name)
 
-        def counted(self_: Execution, *args: object, **kwargs: object) -> object:
+        def counted(self_: object, *args: object, **kwargs: object) -> object:
             self.calls[name] = self.calls.get(name, 0) + 1
             return original(self_, *args, **kwargs)
 
-        monkeypatch.setattr(Execution, name, counted)
+        monkeypatch.setattr(owner, name, counted)
 
 
 @pytest.fixture
 def counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
     c = Counter()
-    for name in ("_is_ready", "inputs_of", "next_superstep", "commit"):
+    c.wrap(monkeypatch, "is_ready", Supersteps)  # the general readiness rules (_schedule)
+    for name in ("inputs_of", "next_superstep", "commit"):
         c.wrap(monkeypatch, name)
     yield c
 
@@ -64,14 +66,14 @@ def test_readiness_checks_grow_linearly_on_the_general_path(counter: Counter, n:
     assert result[f"x{n}"] == 1
     # Each value is written a bounded number of times (the head converges in 2 steps), and
     # only consumers of changed values are re-examined: O(n), never O(n^2).
-    assert counter.calls["_is_ready"] <= 4 * (n + 1)
+    assert counter.calls["is_ready"] <= 4 * (n + 1)
 
 
 def test_a_fixed_schedule_needs_no_readiness_checks(counter: Counter) -> None:
     n = 1000
     result = SyncRunner().run(chain(n), {"x0": 7})
     assert result[f"x{n}"] == 7
-    assert counter.calls.get("_is_ready", 0) == 0
+    assert counter.calls.get("is_ready", 0) == 0
     assert counter.calls["inputs_of"] == n
     assert counter.calls["next_superstep"] == n + 1
 
@@ -80,7 +82,7 @@ def test_dataflow_under_async_runner_resolves_each_node_once(counter: Counter) -
     n = 1000
     result = asyncio.run(AsyncRunner().run(chain(n), {"x0": 7}))
     assert result[f"x{n}"] == 7
-    assert counter.calls.get("_is_ready", 0) == 0
+    assert counter.calls.get("is_ready", 0) == 0
     assert counter.calls["inputs_of"] == n
 
 
@@ -154,7 +156,8 @@ def test_each_nested_level_costs_one_fixed_schedule_run(
     counts = []
     for depth in (5, 10):
         counter = Counter()
-        for name in ("_is_ready", "inputs_of", "next_superstep", "commit", "__init__"):
+        counter.wrap(monkeypatch, "is_ready", Supersteps)
+        for name in ("inputs_of", "next_superstep", "commit", "__init__"):
             counter.wrap(monkeypatch, name)
         validated: list[Graph] = []
         original = _inputs._check_missing
@@ -171,7 +174,7 @@ def test_each_nested_level_costs_one_fixed_schedule_run(
             result = asyncio.run(AsyncRunner().run(graph, {"x": 1}))
         assert result["a"] == 2
         assert len(validated) == 1, "nested runs must not validate their values again"
-        assert counter.calls.get("_is_ready", 0) == 0
+        assert counter.calls.get("is_ready", 0) == 0
         counts.append(counter.calls)
         monkeypatch.undo()
     per_level = {k: (counts[1][k] - counts[0][k]) / 5 for k in counts[1]}

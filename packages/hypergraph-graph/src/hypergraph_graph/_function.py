@@ -9,8 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, overload
 
 from hypergraph_types import GraphConfigError, RenameError
-from hypergraph_types._caller import user_stacklevel
-from hypergraph_types._format import did_you_mean, fmt_names, message, short_repr
+from hypergraph_types._internal import did_you_mean, fmt_names, message, short_repr, user_stacklevel
 
 from ._introspect import annotations_of, generator_item_type, read_callable, source_hash
 from ._node import HyperNode

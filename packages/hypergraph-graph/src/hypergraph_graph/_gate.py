@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
 from hypergraph_types import GraphConfigError
-from hypergraph_types._format import did_you_mean, message, quote, short_repr
+from hypergraph_types._internal import did_you_mean, message, quote, short_repr
 
 from ._function import FunctionNode
 from ._introspect import target_function

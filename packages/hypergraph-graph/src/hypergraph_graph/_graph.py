@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hypergraph_types import GraphConfigError, InputSpec
-from hypergraph_types._format import did_you_mean, message, quote
+from hypergraph_types._internal import did_you_mean, message, quote
 
 from ._graph_node import GraphNode
 from ._node import HyperNode

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from hypergraph_types import GraphConfigError, RunnerCapabilities
-from hypergraph_types._format import did_you_mean, fmt_names, message, quote, short_repr
+from hypergraph_types._internal import did_you_mean, fmt_names, message, quote, short_repr
 
 from ._node import HyperNode
 

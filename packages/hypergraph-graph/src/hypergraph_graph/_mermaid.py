@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from hypergraph_types._format import did_you_mean, message
+from hypergraph_types._internal import did_you_mean, message
 
 from ._picture import Item, Link, Picture
 

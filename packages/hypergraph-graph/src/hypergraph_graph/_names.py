@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from hypergraph_types import RenameEntry, RenameError
-from hypergraph_types._format import did_you_mean, fmt_names, message, quote, short_repr
+from hypergraph_types._internal import did_you_mean, fmt_names, message, quote, short_repr
 
 __all__ = [
     "identifier_problem",

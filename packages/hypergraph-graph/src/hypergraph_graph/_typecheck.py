@@ -11,8 +11,7 @@ import typing
 import warnings
 from typing import Any
 
-from hypergraph_types._caller import user_stacklevel
-from hypergraph_types._format import short_repr
+from hypergraph_types._internal import short_repr, user_stacklevel
 
 __all__ = ["is_compatible"]
 

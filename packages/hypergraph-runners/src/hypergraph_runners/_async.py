@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import (
     AsyncIterator,
     Awaitable,
-    Callable,
     Coroutine,
-    Iterator,
     Mapping,
     Sequence,
 )
-from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph_graph import Graph, GraphNode
@@ -26,32 +22,25 @@ from hypergraph_types import (
     MapResult,
     RunnerCapabilities,
     RunResult,
-    RunStatus,
 )
-from hypergraph_types._caller import HANDED_SITE, CallSite
-from hypergraph_types._format import short_repr
-from hypergraph_types._result import new_run_id
+from hypergraph_types._internal import HANDED_SITE, CallSite, new_run_id, short_repr
 
 from ._base import BaseRunner
 from ._chain import Chained, run_sync_chain
 from ._context import AsyncContext, Context
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_async
-from ._emitter import Emitter, observe_item, observe_node, observe_run_end
+from ._emitter import Emitter, observe_node, observe_run_end
 from ._events import Processor, QueueFeed, make_emitter
+from ._fanout import FanOut, fan_out_async, first_failure
 from ._inputs import Prepared
-from ._leaf import (
-    NodeFailure,
-    StopRequested,
-    cancelled_by_body,
-    run_sync_leaf,
-    unpack,
-)
+from ._leaf import NodeFailure, async_value, run_sync_leaf
 from ._mapping import count_items, item_values
-from ._nested import NestedRequest, choose_runner, finish, first_failure, request_for
+from ._nested import NestedRequest, choose_runner, finish, request_for
 from ._options import check_limit
 from ._plan import NodePlan, plan_of, sync_only
-from ._tasks import Chunks, Completions, Started, in_thread, settle, start, wait_all, work_pool
+from ._schedule import Dataflow
+from ._tasks import Completions, Started, in_thread, settle, start, wait_all
 from .executors import in_worker
 from .executors import options as executor_options
 
@@ -70,86 +59,12 @@ _CAPABILITIES = RunnerCapabilities(
 )
 
 
-def _being_cancelled() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
-
-
-async def _async_value(p: NodePlan, kwargs: dict[str, Any], shaped: bool = False) -> Any:
-    """An async body's result, failures as ``NodeFailure``: its outputs when ``shaped``, else
-    the raw value (an async generator drained) that the cache stores.
-
-    The one coroutine between the driver and the body (a layer costs ~0.2 us per node).
-    """
-    try:
-        if p.is_generator:
-            async with aclosing(p.call(kwargs)) as agen:
-                value: Any = [item async for item in agen]
-        else:
-            value = await p.call(kwargs)
-        if not shaped:
-            return value
-        outputs = p.outputs
-        if len(outputs) == 1:
-            return {outputs[0]: value}
-        return unpack(p.name, outputs, value)
-    except asyncio.CancelledError as exc:
-        if _being_cancelled():
-            raise
-        raise NodeFailure(cancelled_by_body(p.name, exc)) from None
-    except Exception as exc:
-        failure = NodeFailure(exc)
-        # An error while we cancel the body (e.g. raised in a generator's finally) is a
-        # cleanup error: named in the reported failure's note, never reported itself.
-        failure.late = _being_cancelled()
-        raise failure from None
-
-
 async def _stop_all(running: dict[Started, Any]) -> None:
     """Cancel every running task and wait for all of them (settling threads)."""
     for task in running:
         task.cancel()
     if running and await wait_all(running):
         raise asyncio.CancelledError
-
-
-def absorb(
-    ex: Execution, chained: Chained, newly: list[NodePlan]
-) -> tuple[list[NodePlan], tuple[NodePlan, NodeFailure] | None]:
-    """Dataflow: after its first node, apply the nodes a thread ran after it (``_chain``).
-
-    ``newly`` are the nodes the first node made ready; returns all that became ready (without
-    the ones the thread already ran) and the chained node that failed, if any.
-    """
-    ran = {q.index for q, _ in chained.more}
-    if chained.failure is not None:
-        ran.add(chained.failure[0].index)
-    for q, out in chained.more:
-        newly.extend(ex.finished(q, out))
-    return [c for c in newly if c.index not in ran], chained.failure
-
-
-def _apply(
-    ex: Execution,
-    outcomes: list[tuple[NodePlan, Started]],
-    errors: list[BaseException | None],
-    ready: list[NodePlan],
-) -> list[tuple[NodePlan, NodeFailure]]:
-    """Dataflow: apply a wave's finished nodes (adding what they made ready); their failures."""
-    failures: list[tuple[NodePlan, NodeFailure]] = []
-    for (p, task), exc in zip(outcomes, errors):
-        if exc is None:
-            outputs = task.result()
-            newly = ex.finished(p, outputs)
-            if type(outputs) is Chained:
-                newly, failed = absorb(ex, outputs, newly)
-                if failed is not None:
-                    failures.append(failed)
-            ready.extend(newly)
-        else:
-            assert isinstance(exc, NodeFailure)
-            failures.append((p, exc))
-    return failures
 
 
 class AsyncRunner(BaseRunner):
@@ -226,7 +141,7 @@ class AsyncRunner(BaseRunner):
         limit = check_limit("max_concurrency", max_concurrency, None)
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
         run_id = new_run_id()
-        ctx = AsyncContext(call.max_iterations, limit, run_id, em, self._cache_session())
+        ctx = AsyncContext.new(call.max_iterations, limit, run_id, em, self._cache_session())
         try:
             result = await self._run_graph(
                 ctx,
@@ -280,48 +195,31 @@ class AsyncRunner(BaseRunner):
 
             return await async_map(self._executor, call, em, limit, self._inline)
         count = count_items(call.lists, call.mode)
-        results: list[RunResult | None] = [None] * count
         if not count and em is None:
             return MapResult(())
-        ctx = AsyncContext(call.max_iterations, limit, new_run_id(), em, self._cache_session())
+        ctx = AsyncContext.new(call.max_iterations, limit, new_run_id(), em, self._cache_session())
         base = call.prepared
         warn = WarnOnce(call.select)
+        fan = FanOut(item_values(call.lists, call.mode), count, call.raise_)
 
-        def item(i: int, values: dict[str, Any]) -> tuple[Prepared, Scope]:
-            run_id = new_run_id()
+        def run(scope: Scope, i: int, values: dict[str, Any]) -> Awaitable[RunResult]:
             prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
-            return prepared, Scope("", run_id, i)
+            graph = call.graph
+            return self._run_graph(ctx, graph, prepared, call.select, scope, scope.run_id, warn)
 
-        async def run_item(i: int, values: dict[str, Any]) -> bool:
-            prepared, scope = item(i, values)
-            work = self._run_graph(
-                ctx, call.graph, prepared, call.select, scope, scope.run_id, warn
-            )
-            result = await (work if em is None else observe_item(em, scope, "", i, count, work))
-            results[i] = result
-            return result.status is RunStatus.FAILED
-
-        def run_sync_item(sub: Context, i: int, values: dict[str, Any]) -> RunResult:
-            prepared, scope = item(i, values)
+        def whole(sub: Context, scope: Scope, i: int, values: dict[str, Any]) -> RunResult:
+            prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
             return self._sync_driver()._run_graph(
                 sub, call.graph, prepared, None, scope, scope.run_id
             )
 
         # A graph of def nodes only runs whole items in worker threads, chunks of them per
         # trip; not with a select (its warning belongs on the caller's line, in this thread).
-        whole = call.select is None and self._whole_items(ctx, call.graph)
+        chunked = call.select is None and self._whole_items(ctx, call.graph)
         try:
             if em is not None:
                 await em.asend(em.map_start(ctx.run_id, call.graph.name, count))
-            await self._fan_out(
-                ctx,
-                item_values(call.lists, call.mode),
-                count,
-                run_item,
-                call.raise_,
-                run_sync_item if whole else None,
-                results,
-            )
+            results = await fan_out_async(ctx, fan, run, em, whole if chunked else None)
             if em is not None:
                 await em.asend(em.map_end(ctx.run_id, results))
         except BaseException as exc:
@@ -425,8 +323,9 @@ class AsyncRunner(BaseRunner):
         em = ctx.emitter
         if em is not None:
             await em.asend(em.run_start(ex))
-        if ex.dataflow:
-            await self._dataflow(ctx, ex)
+        flow = ex.dataflow()
+        if flow is not None:
+            await self._dataflow(ctx, ex, flow)
             result = ex.result(select, warn)
             return result if em is None else await observe_run_end(em, ex, result)
         try:
@@ -445,13 +344,13 @@ class AsyncRunner(BaseRunner):
         result = ex.result(select, warn)
         return result if em is None else await observe_run_end(em, ex, result)
 
-    async def _dataflow(self, ctx: AsyncContext, ex: Execution) -> None:
+    async def _dataflow(self, ctx: AsyncContext, ex: Execution, flow: Dataflow) -> None:
         """Acyclic graphs: start each node as soon as its inputs are final (no barrier).
 
         Every node runs once with its superstep inputs, so values equal superstep semantics;
         a lone ready node is awaited in place, so a chain creates no tasks at all.
         """
-        ready = ex.first_ready()
+        ready = flow.first_ready(ex)
         running: dict[Started, NodePlan] = {}
         completions: Completions | None = None  # made at the first wave (a chain needs none)
         while ready or running:
@@ -465,9 +364,9 @@ class AsyncRunner(BaseRunner):
                         raise asyncio.CancelledError from None  # the caller's cancel wins
                     ex.fail_node(p, failure)
                     return
-                ready = ex.finished(p, outputs)
+                ready = flow.finished(ex, p, outputs)
                 if type(outputs) is Chained:
-                    ready, failed = absorb(ex, outputs, ready)
+                    ready, failed = flow.absorb(ex, outputs, ready)
                     if failed is not None:
                         ex.fail_node(*failed)
                         return
@@ -492,15 +391,16 @@ class AsyncRunner(BaseRunner):
             if escaped is not None:
                 await _stop_all(running)
                 raise escaped  # a BaseException (or a bug): never a node failure
-            failures = _apply(ex, outcomes, errors, ready)
+            failures = flow.apply(ex, outcomes, errors, ready)
             if failures:
-                await self._stop_dataflow(ex, running, failures)
+                await self._stop_dataflow(ex, flow, running, failures)
                 return
             ready.sort(key=lambda q: q.index)
 
     async def _stop_dataflow(
         self,
         ex: Execution,
+        flow: Dataflow,
         running: dict[Started, NodePlan],
         failures: list[tuple[NodePlan, NodeFailure]],
     ) -> None:
@@ -512,8 +412,8 @@ class AsyncRunner(BaseRunner):
             exc = task.exception()
             if exc is None:
                 outputs = task.result()
-                ex.finished(p, outputs)
-                failed = absorb(ex, outputs, [])[1] if type(outputs) is Chained else None
+                flow.finished(ex, p, outputs)
+                failed = flow.absorb(ex, outputs, [])[1] if type(outputs) is Chained else None
                 if failed is not None:
                     failed[1].late = True  # it failed after the stop: named, never reported
                     failures.append(failed)
@@ -622,11 +522,11 @@ class AsyncRunner(BaseRunner):
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> Coroutine[Any, Any, dict[str, Any]]:
         """A FunctionNode's execution (no coroutine of its own: an async body is awaited
-        through ``_async_value`` alone)."""
+        through ``async_value`` alone)."""
         if p.cached and ctx.cache is not None:
             return self._cached_leaf(ctx, ctx.cache, p, kwargs)
         if p.is_async:
-            return _async_value(p, kwargs, shaped=True)
+            return async_value(p, kwargs, shaped=True)
         return self._sync_leaf(ctx, ex, p, kwargs)
 
     async def _sync_leaf(
@@ -634,7 +534,7 @@ class AsyncRunner(BaseRunner):
     ) -> dict[str, Any]:
         if self._inline or p.inline:
             return run_sync_leaf(p, kwargs)
-        if ex.dataflow and ctx.emitter is None:
+        if type(ex.schedule) is Dataflow and ctx.emitter is None:
             # The def nodes only this one feeds follow it in the same thread (_chain).
             return await in_thread(ctx, run_sync_chain, ex, p, kwargs)
         return await in_thread(ctx, run_sync_leaf, p, kwargs)
@@ -646,7 +546,7 @@ class AsyncRunner(BaseRunner):
         from .cache._session import off_loop, run_cached_async, run_cached_leaf, sync_raw
 
         if p.is_async:
-            return await run_cached_async(cache, ctx, p, kwargs, lambda: _async_value(p, kwargs))
+            return await run_cached_async(cache, ctx, p, kwargs, lambda: async_value(p, kwargs))
         if cache.blocking:  # lookup, body and store in one thread trip
             return await in_thread(ctx, run_cached_leaf, cache, p, kwargs)
         if self._inline or p.inline:
@@ -682,7 +582,7 @@ class AsyncRunner(BaseRunner):
         from ._sync import SyncRunner
 
         if runner.capabilities.returns_coroutine:
-            return await run_foreign_async(runner, gn, request, scope, ctx.max_iterations)
+            return await run_foreign_async(ctx, runner, gn, request, scope)
 
         def body(stop: threading.Event) -> list[RunResult | None]:
             if isinstance(runner, SyncRunner):
@@ -709,34 +609,18 @@ class AsyncRunner(BaseRunner):
             from .executors._entry import async_nested
 
             return await async_nested(self._executor, ctx, gn, scope, request, self._inline)
-        results: list[RunResult | None] = [None] * request.count
+        fan = FanOut(request.items, request.count, True, scope, gn.name)
 
-        async def run_item(i: int, values: dict[str, Any]) -> bool:
-            child = scope.child(f"{gn.name}[{i}]")
+        def run(child: Scope, i: int, values: dict[str, Any]) -> Awaitable[RunResult]:
             prepared = request.prepare(graph, values)
-            work = self._run_graph(ctx, graph, prepared, None, child, new_run_id())
-            em = ctx.emitter
-            n = request.count
-            result = await (work if em is None else observe_item(em, scope, gn.name, i, n, work))
-            results[i] = result
-            return result.status is RunStatus.FAILED
+            return self._run_graph(ctx, graph, prepared, None, child, new_run_id())
 
-        def run_sync_item(sub: Context, i: int, values: dict[str, Any]) -> RunResult:
-            child = scope.child(f"{gn.name}[{i}]")
+        def whole(sub: Context, child: Scope, i: int, values: dict[str, Any]) -> RunResult:
             prepared = request.prepare(graph, values)
             return self._sync_driver()._run_graph(sub, graph, prepared, None, child, new_run_id())
 
-        whole = self._whole_items(ctx, graph)
-        await self._fan_out(
-            ctx,
-            request.items,
-            request.count,
-            run_item,
-            True,
-            run_sync_item if whole else None,
-            results,
-        )
-        return results
+        chunked = self._whole_items(ctx, graph)
+        return await fan_out_async(ctx, fan, run, ctx.emitter, whole if chunked else None)
 
     # -- map items ------------------------------------------------------------------------
 
@@ -756,74 +640,6 @@ class AsyncRunner(BaseRunner):
 
         return SyncRunner()
 
-    async def _fan_out(
-        self,
-        ctx: AsyncContext,
-        items: Iterator[dict[str, Any]],
-        count: int,
-        run_item: Callable[[int, dict[str, Any]], Awaitable[bool]],
-        stop_on_failure: bool,
-        run_sync_item: Callable[[Context, int, dict[str, Any]], RunResult] | None,
-        results: list[RunResult | None],
-    ) -> None:
-        """Every item through the worker pool: one task each, or chunks in worker threads."""
-        if run_sync_item is None:
-            await work_pool(items, count, ctx.limit, run_item, stop_on_failure)
-            return
-        sizes = Chunks()
-        # Set by the thread where an item raised (or failed, with stop_on_failure): the other
-        # threads stop before their next item at once, without waiting for the loop's cancel.
-        halt = threading.Event()
-
-        def body(chunk: list[tuple[int, dict[str, Any]]], stop: threading.Event) -> Any:
-            sub = Context(ctx.max_iterations, stop, None, ctx.cache)
-            done: list[tuple[int, RunResult]] = []
-            began = time.perf_counter()
-            for i, values in chunk:
-                if stop.is_set() or halt.is_set():
-                    break
-                try:
-                    result = run_sync_item(sub, i, values)
-                except StopRequested:
-                    break  # the call is stopping: this item did not finish
-                except BaseException:
-                    halt.set()
-                    raise
-                done.append((i, result))
-                if stop_on_failure and result.status is RunStatus.FAILED:
-                    halt.set()
-                    break
-            return done, time.perf_counter() - began
-
-        def record(done: list[tuple[int, RunResult]]) -> bool:
-            failed = False
-            for i, result in done:
-                results[i] = result
-                failed = failed or result.status is RunStatus.FAILED
-            return failed
-
-        async def run_chunk(chunk: list[tuple[int, dict[str, Any]]]) -> bool:
-            try:
-                if ctx.limiter is None:
-                    done, seconds = await in_thread(ctx, body, chunk)
-                else:
-                    async with ctx.limiter:  # a thread runs one body at a time: one permit
-                        done, seconds = await in_thread(ctx, body, chunk)
-            except asyncio.CancelledError as cancel:
-                # Stopped while its thread was settled: what the thread finished still counts
-                # (the failed item that stopped the fan-out may be among it).
-                settled = getattr(cancel, "settled", None)
-                if settled is not None:
-                    record(settled[0][0])
-                raise
-            if done:
-                sizes.took(len(done), seconds)
-            # halt: another thread's item stopped the fan-out; this worker stops too.
-            return record(done) or halt.is_set()
-
-        # As many workers as threads: each keeps one thread busy with chunk after chunk.
-        await work_pool(items, count, ctx.pool_size, run_item, stop_on_failure, run_chunk, sizes)
-
     async def _nested_on_private_loop(
         self,
         max_iterations: int,
@@ -839,7 +655,7 @@ class AsyncRunner(BaseRunner):
         """
         if emitter is not None:
             emitter.allow_threads()  # this loop may hand subtrees to worker threads
-        ctx = AsyncContext(max_iterations, None, new_run_id(), emitter, cache)
+        ctx = AsyncContext.new(max_iterations, None, new_run_id(), emitter, cache)
         try:
             return await self._nested(ctx, gn, scope, request)
         finally:

@@ -8,6 +8,8 @@ import inspect
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+import msgspec
+
 from hypergraph_graph import Graph
 from hypergraph_types import (
     InvalidInputError,
@@ -16,16 +18,16 @@ from hypergraph_types import (
     RunnerCapabilities,
     RunResult,
 )
-from hypergraph_types._format import (
+from hypergraph_types._internal import (
     Suggester,
     did_you_mean,
     fmt_names,
+    is_same,
     message,
     quote,
     short_repr,
     suggest,
 )
-from hypergraph_types._sameness import is_same
 
 from ._cache_warnings import CacheWarnings
 from ._capabilities import check_capabilities
@@ -52,35 +54,29 @@ ErrorHandling = Literal["continue", "raise"]
 MapMode = Literal["zip", "product"]
 
 
-class Call:
-    """A validated ``run()`` call."""
+class Call(msgspec.Struct, frozen=True):
+    """A validated ``run()`` call.
 
-    __slots__ = ("graph", "max_iterations", "prepared", "raise_", "select")
+    Attributes:
+        graph: The graph to run.
+        prepared: Its validated inputs.
+        select: The names to return, or ``None`` (every output).
+        max_iterations: The cycle budget.
+        raise_: ``error_handling="raise"``.
+    """
 
-    def __init__(
-        self,
-        graph: Graph,
-        prepared: Prepared,
-        select: tuple[str, ...] | None,
-        max_iterations: int,
-        raise_: bool,
-    ) -> None:
-        self.graph = graph
-        self.prepared = prepared
-        self.select = select
-        self.max_iterations = max_iterations
-        self.raise_ = raise_
+    graph: Graph
+    prepared: Prepared
+    select: tuple[str, ...] | None
+    max_iterations: int
+    raise_: bool
 
 
-class MapCall(Call):
-    """A validated ``map()`` call: plus the mapped lists and the mode."""
+class MapCall(Call, frozen=True):
+    """A validated ``map()`` call: plus the mapped lists and the mode ("zip" / "product")."""
 
-    __slots__ = ("lists", "mode")
-
-    def __init__(self, call: Call, lists: dict[str, list[Any]], mode: str) -> None:
-        super().__init__(call.graph, call.prepared, call.select, call.max_iterations, call.raise_)
-        self.lists = lists
-        self.mode = mode
+    lists: dict[str, list[Any]]
+    mode: str
 
 
 class BaseRunner(abc.ABC):
@@ -320,7 +316,7 @@ class BaseRunner(abc.ABC):
         assert budget is not None
         if self._cache is None:
             self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
-        return MapCall(Call(graph, prepared, selected, budget, raise_), lists, map_mode)
+        return MapCall(graph, prepared, selected, budget, raise_, lists, map_mode)
 
 
 _Session: type[Session] | None = None  # imported at the first call with a cache

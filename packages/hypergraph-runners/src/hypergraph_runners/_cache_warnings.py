@@ -14,7 +14,7 @@ import weakref
 from typing import Any
 
 from hypergraph_graph import Graph, GraphNode
-from hypergraph_types._format import fmt_names, message
+from hypergraph_types._internal import fmt_names, message
 
 __all__ = ["CacheWarnings", "cached_nodes"]
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from hypergraph_graph import Graph
 from hypergraph_types import IncompatibleRunnerError, RunnerCapabilities
-from hypergraph_types._format import fmt_names, message
+from hypergraph_types._internal import fmt_names, message
 
 from ._plan import plan_of
 

@@ -1,7 +1,7 @@
 """One thread trip per run of sync work: ``def`` nodes that follow each other in a worker thread.
 
 Under ``AsyncRunner`` a ``def`` body runs in a worker thread, and going from the event loop to
-a thread and back costs far more than a trivial body (~100-150 us against ~1 us). In the
+a thread and back costs far more than a trivial body (docs/performance.md has the numbers). In the
 dataflow (acyclic graphs), when a ``def`` node finishes in its thread and it was the last
 producer of exactly one node, and that node is a ``def`` FunctionNode too, the thread runs it
 next instead of returning to the loop: a chain of ``def`` nodes costs one trip. The thread
@@ -22,13 +22,14 @@ chain (each ``def`` node is its own trip, as before).
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._leaf import NodeFailure, run_sync_leaf
 
 if TYPE_CHECKING:
     from ._core import Execution
     from ._plan import NodePlan
+    from ._schedule import Dataflow
 
 __all__ = ["Chained", "run_sync_chain"]
 
@@ -62,9 +63,10 @@ def run_sync_chain(
     more: list[tuple[NodePlan, dict[str, Any]]] = []
     local: dict[str, Any] | None = None
     finished: dict[int, int] = {}
+    flow = cast("Dataflow", ex.schedule)  # chains run only in the dataflow
     q = p
     while not stop.is_set():
-        ready = ex.followers(q, finished)
+        ready = flow.followers(ex, q, finished)
         if len(ready) != 1:
             break
         c = ready[0]

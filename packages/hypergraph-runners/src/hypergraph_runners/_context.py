@@ -14,6 +14,8 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+import msgspec
+
 if TYPE_CHECKING:
     from ._emitter import Emitter
     from .cache._session import Session
@@ -67,7 +69,7 @@ class _Pool(ThreadPoolExecutor):
         super()._adjust_thread_count()
 
 
-class Context:
+class Context(msgspec.Struct, frozen=True):
     """What every nested run of a call inherits.
 
     Attributes:
@@ -80,62 +82,82 @@ class Context:
             nothing of the cache is imported). Nested runs and map items share it.
     """
 
-    __slots__ = ("cache", "emitter", "max_iterations", "stop")
-
-    def __init__(
-        self,
-        max_iterations: int,
-        stop: threading.Event | None = None,
-        emitter: Emitter | None = None,
-        cache: Session | None = None,
-    ) -> None:
-        self.max_iterations = max_iterations
-        self.stop = stop
-        self.emitter = emitter
-        self.cache = cache
+    max_iterations: int
+    stop: threading.Event | None = None
+    emitter: Emitter | None = None
+    cache: Session | None = None
 
 
-class AsyncContext(Context):
-    """An ``AsyncRunner`` call's limiter and thread pool.
+class Threads:
+    """A call's thread pool, created at the first sync body (threads start on demand)."""
 
-    Attributes:
-        limiter: One semaphore for the whole call, held only around leaf bodies (C1, C2).
-        limit: ``max_concurrency`` of the call, or ``None``.
-        pool_size: Threads in the pool: the limit, or ``DEFAULT_POOL_SIZE``.
-        bare: No limiter and no event emitter: a leaf is just its body (the fast path).
-    """
+    __slots__ = ("_lock", "_pool", "prefix", "size")
 
-    __slots__ = ("_pool", "_pool_lock", "bare", "limit", "limiter", "pool_size", "run_id")
-
-    def __init__(
-        self,
-        max_iterations: int,
-        limit: int | None,
-        run_id: str,
-        emitter: Emitter | None = None,
-        cache: Session | None = None,
-    ) -> None:
-        super().__init__(max_iterations, None, emitter, cache)
-        self.limit = limit
-        self.limiter = asyncio.Semaphore(limit) if limit is not None else None
-        self.pool_size = limit if limit is not None else DEFAULT_POOL_SIZE
-        self.bare = limit is None and emitter is None
-        self.run_id = run_id
+    def __init__(self, size: int, prefix: str) -> None:
+        self.size = size
+        self.prefix = prefix
         self._pool: ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
+        self._lock = threading.Lock()
 
     def pool(self) -> ThreadPoolExecutor:
-        """The call's thread pool, created at the first sync body (threads start on demand)."""
         if self._pool is None:
-            with self._pool_lock:
+            with self._lock:
                 if self._pool is None:
-                    self._pool = _Pool(self.pool_size, f"hypergraph-{self.run_id}")
+                    self._pool = _Pool(self.size, self.prefix)
         return self._pool
 
     def shutdown(self) -> None:
         """Shut the pool down, waiting for its threads (all settled by then)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+
+
+class AsyncContext(Context, frozen=True, kw_only=True):
+    """An ``AsyncRunner`` call's limiter and thread pool (made by ``AsyncContext.new``).
+
+    Attributes:
+        limit: ``max_concurrency`` of the call, or ``None``.
+        limiter: One semaphore for the whole call, held only around leaf bodies (C1, C2).
+        pool_size: Threads in the pool: the limit, or ``DEFAULT_POOL_SIZE``.
+        bare: No limiter and no event emitter: a leaf is just its body (the fast path).
+        run_id: The call's run id (names its threads).
+        threads: The call's thread pool.
+    """
+
+    limit: int | None
+    limiter: asyncio.Semaphore | None
+    pool_size: int
+    bare: bool
+    run_id: str
+    threads: Threads
+
+    @classmethod
+    def new(
+        cls,
+        max_iterations: int,
+        limit: int | None,
+        run_id: str,
+        emitter: Emitter | None = None,
+        cache: Session | None = None,
+    ) -> AsyncContext:
+        size = limit if limit is not None else DEFAULT_POOL_SIZE
+        return cls(
+            max_iterations, None, emitter, cache,
+            limit=limit,
+            limiter=asyncio.Semaphore(limit) if limit is not None else None,
+            pool_size=size,
+            bare=limit is None and emitter is None,
+            run_id=run_id,
+            threads=Threads(size, f"hypergraph-{run_id}"),
+        )  # fmt: skip
+
+    def pool(self) -> ThreadPoolExecutor:
+        """The call's thread pool, created at the first sync body (threads start on demand)."""
+        return self.threads.pool()
+
+    def shutdown(self) -> None:
+        """Shut the pool down, waiting for its threads (all settled by then)."""
+        self.threads.shutdown()
 
 
 def run_private_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:

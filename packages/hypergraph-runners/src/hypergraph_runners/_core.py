@@ -8,37 +8,39 @@ Both runners drive the same ``Execution``::
         ex.commit(done)                      # apply outputs in node order, check conflicts
     result = ex.result(select)
 
-The core owns readiness (SPEC §4.2), input resolution (§4.3), supersteps (§4.4), versions and
-the cycle budget (§4.5), conflict detection (ERR-04), failure bookkeeping (§4.11) and ``select``
-(§4.9). Readiness is incremental: after a superstep only the consumers of values whose version
-changed are examined again, so a chain of n nodes costs O(n) readiness checks in total.
+The execution owns the state, input resolution (§4.3), versions (§4.5), commits with conflict
+detection (ERR-04), failure bookkeeping (§4.11) and ``select`` (§4.9); who runs next is its
+schedule's business (``_schedule``: a fixed schedule, the dataflow, or the general readiness
+rules of §4.2/§4.4 with the cycle budget). ``commit`` returns a ``Delta`` (what changed) when
+the execution records, ``fold`` turns recorded deltas back into a state, and
+``Execution.from_state`` goes on from one: the seams a checkpointer uses.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections import ChainMap
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
+
+import msgspec
 
 from hypergraph_graph import Graph
 from hypergraph_types import (
     ConflictError,
     GraphState,
-    InfiniteLoopError,
     NodeExecution,
     RunResult,
     RunStatus,
 )
-from hypergraph_types._caller import CallSite
-from hypergraph_types._format import Suggester, fmt_names, message
-from hypergraph_types._sameness import is_same
+from hypergraph_types._internal import CallSite, Suggester, fmt_names, is_same, message
 
 from ._inputs import Prepared, addressed_ports
 from ._leaf import DECISION, NodeFailure
 from ._plan import NodePlan, Plan
+from ._schedule import FIXED, Dataflow, Fixed, Supersteps
 
-__all__ = ["Done", "Execution", "Scope", "WarnOnce"]
+__all__ = ["Delta", "Done", "Execution", "Resume", "Scope", "WarnOnce", "fold"]
 
 #: ``versions`` of a run with a fixed schedule, which keeps none: every value is written once,
 #: at version 1, and ``Execution.state`` derives them. Never written.
@@ -50,7 +52,7 @@ Done = tuple[NodePlan, dict[str, Any], tuple[int, ...]]
 """A finished node of a superstep: its plan, its outputs and the input versions it consumed."""
 
 
-class Scope:
+class Scope(msgspec.Struct, frozen=True, gc=False):
     """Where a run sits in its top-level call, for node paths and failure notes.
 
     Attributes:
@@ -59,12 +61,9 @@ class Scope:
         item: The ``runner.map`` item index, or ``None``.
     """
 
-    __slots__ = ("item", "prefix", "run_id")
-
-    def __init__(self, prefix: str, run_id: str, item: int | None) -> None:
-        self.prefix = prefix
-        self.run_id = run_id
-        self.item = item
+    prefix: str
+    run_id: str
+    item: int | None
 
     def child(self, segment: str) -> Scope:
         return Scope(f"{self.prefix}{segment}.", self.run_id, self.item)
@@ -91,34 +90,124 @@ class WarnOnce:
         self.site = CallSite() if select is not None else None
 
 
+class Delta(msgspec.Struct, frozen=True, gc=False):
+    """What one commit changed: the unit a checkpointer persists (one superstep).
+
+    Attributes:
+        step: The superstep's number in this run (1-based).
+        written: Each name written, with its version after the commit (a value equal to the
+            old one keeps its version).
+        executions: The nodes that completed, with the input versions they consumed and
+            their outputs (a gate's outputs are empty: its decision is in ``decisions``).
+        decisions: Gate name -> the target names it chose.
+    """
+
+    step: int
+    written: dict[str, int]
+    executions: tuple[NodeExecution, ...]
+    decisions: dict[str, tuple[str, ...]]
+
+
+class Resume(msgspec.Struct, frozen=True, gc=False):
+    """Where a recorded run stands after some of its commits: ``Execution.from_state``'s input.
+
+    Attributes:
+        state: Values, versions and each node's last execution.
+        decisions: Gate name -> the targets of its latest decision.
+        unseen: Gate targets decided for that have not run since.
+        cycle_steps: Supersteps that counted against ``max_iterations``.
+        step: Supersteps committed.
+    """
+
+    state: GraphState
+    decisions: dict[str, tuple[str, ...]]
+    unseen: frozenset[str]
+    cycle_steps: int
+    step: int
+
+
+def fold(plan: Plan, inputs: Mapping[str, Any], deltas: Sequence[Delta]) -> Resume:
+    """Replay a run's ``Delta`` records (in order) over its inputs: the state they lead to.
+
+    ``inputs`` are the run's initial values (version 1). Values come from the executions'
+    outputs, so a checkpointer that stores deltas can rebuild any superstep's state.
+    """
+    values = dict(inputs)
+    versions = dict.fromkeys(values, 1)
+    executions: dict[str, NodeExecution] = {}
+    decisions: dict[str, tuple[str, ...]] = {}
+    unseen: set[str] = set()
+    cycle_steps = 0
+    by_name = plan.by_name
+    for delta in deltas:
+        cyclic = False
+        for record in delta.executions:
+            executions[record.node_name] = record
+            values.update(record.outputs)
+            unseen.discard(record.node_name)
+            cyclic = cyclic or by_name[record.node_name].cyclic
+        versions.update(delta.written)
+        for gate, chosen in delta.decisions.items():
+            decisions[gate] = chosen
+            unseen.update(chosen)
+        cycle_steps += cyclic
+    step = deltas[-1].step if deltas else 0
+    state = GraphState(values, versions, executions)
+    return Resume(state, decisions, frozenset(unseen), cycle_steps, step)
+
+
 class Execution:
-    """The state of one run of one graph (a top-level run, a map item or a nested run)."""
+    """The state of one run of one graph (a top-level run, a map item or a nested run).
+
+    The execution keeps the state (values, versions, what each node produced), resolves
+    inputs, commits outputs and records failures; its ``schedule`` (``_schedule``) decides
+    who runs next. Drivers loop over ``next_superstep`` and ``commit``.
+
+    Attributes:
+        graph, plan: The graph and its compiled plan.
+        scope: Where the run sits in its top-level call (paths, notes).
+        run_id: The run id of this run.
+        max_iterations: The cycle budget (supersteps with a node on a cycle).
+        values: Name -> current value (inputs, bypass values, outputs so far).
+        versions: Name -> version; the shared empty ``_ALL_FIRST`` when ``fixed`` (every
+            value is written once, at version 1: ``state`` derives them).
+        bound: The graph's bound values (read after ``values``).
+        addressed: GraphNode name -> values addressed into its nested graph.
+        bypassed: Indices of the nodes whose outputs were supplied (they never run).
+        ports: GraphNode index -> its addressed inputs (see ``Supersteps``).
+        outputs_of: Per node, what its latest execution produced (``None``: never ran).
+        nested: GraphNode name -> its nested ``RunResult`` (a list when mapped).
+        error, failed_path: The run's failure and the node path it happened at.
+        holes: A nested run left an output of its GraphNode unwritten: a fixed schedule or
+            the dataflow skips the consumers of what is missing.
+        fixed: Every node runs at most once, in the plan's levels (``Fixed`` or
+            ``Dataflow``): commit skips version bookkeeping.
+        schedule: ``Fixed``, ``Dataflow`` or ``Supersteps``.
+        step: Supersteps handed out so far.
+        record: ``commit`` returns a ``Delta`` (a checkpointer persists it); else ``None``.
+    """
 
     __slots__ = (
-        "activation",
         "addressed",
         "bound",
         "bypassed",
-        "cycle_steps",
-        "decisions",
         "error",
         "failed_path",
+        "fixed",
         "graph",
         "holes",
-        "last",
         "max_iterations",
         "nested",
         "outputs_of",
-        "pending",
         "plan",
         "ports",
+        "record",
         "run_id",
         "schedule",
         "scope",
-        "seen",
+        "step",
         "values",
         "versions",
-        "waiting",
     )
 
     def __init__(
@@ -129,7 +218,12 @@ class Execution:
         max_iterations: int,
         scope: Scope,
         run_id: str,
+        *,
+        record: bool = False,
+        general: bool = False,
     ) -> None:
+        """``general``: follow ``Supersteps`` even where a fixed schedule would do (a run
+        whose commits are recorded may want every superstep's shape)."""
         self.graph = graph
         self.plan = plan
         self.scope = scope
@@ -139,36 +233,81 @@ class Execution:
         self.bound = graph.inputs.bound
         self.addressed = prepared.addressed
         self.bypassed = prepared.bypassed
-        # Per node: what its latest execution produced (``None``: never ran).
         self.outputs_of: list[dict[str, Any] | None] = [None] * len(plan.nodes)
         self.nested: dict[str, Any] = {}
         self.error: BaseException | None = None
         self.failed_path: str | None = None
-        self.cycle_steps = 0
-        # A nested graph may not produce every output of its GraphNode (a gate chose END, a
-        # user runner's result lacks one): set when that happens, so a fixed schedule or the
-        # dataflow skips the consumers of what is missing, as the general readiness rules do.
         self.holes = False
-        # An acyclic, gate-free graph with nothing bypassed or addressed has a fixed schedule:
-        # its supersteps come from the plan, readiness needs no checks at all, and every value
-        # has version 1, so the state below is all it needs (this is the common nested run).
-        if plan.all_once and not prepared.bypassed and not prepared.addressed:
-            self.schedule: Iterator[Sequence[NodePlan]] | None = iter(plan.levels)
+        self.record = record
+        self.step = 0
+        if plan.all_once and not prepared.bypassed and not prepared.addressed and not general:
+            self.fixed = True
+            self.schedule: Fixed | Dataflow | Supersteps = FIXED
             self.versions = _ALL_FIRST
             self.ports = _NO_PORTS
             return
-        self.schedule = None
+        self.fixed = False
         self.versions = dict.fromkeys(self.values, 1)
         self.ports = addressed_ports(plan, prepared.addressed) if prepared.addressed else _NO_PORTS
-        # Per node, the input versions it consumed at its last execution (``None``: never
-        # ran; ``()`` for a node that runs at most once).
-        self.last: list[tuple[int, ...] | None] = [None] * len(plan.nodes)
-        self.pending = set(plan.all_indices)
-        # Gates: gate index -> the targets its latest decision activated; per node, how many
-        # times it was activated, and the count it had seen when it last ran.
-        self.decisions: dict[int, frozenset[int]] = {}
-        self.activation = [0] * len(plan.nodes) if plan.has_gates else []
-        self.seen = [0] * len(plan.nodes) if plan.has_gates else []
+        self.schedule = Supersteps(plan, self.ports)
+
+    @classmethod
+    def from_state(
+        cls,
+        graph: Graph,
+        plan: Plan,
+        state: GraphState,
+        prepared: Prepared,
+        max_iterations: int,
+        scope: Scope,
+        run_id: str,
+        *,
+        decisions: Mapping[str, Sequence[str]] | None = None,
+        unseen: Collection[str] = (),
+        cycle_steps: int = 0,
+        step: int = 0,
+        record: bool = False,
+    ) -> Execution:
+        """An execution that goes on from a saved state (the resume seam).
+
+        ``state`` holds the values with their versions and each node's last execution (the
+        input versions it consumed); ``prepared`` the run's inputs (values already in
+        ``state`` win). The general rules then decide what runs: a node that never ran, or
+        whose inputs changed since it ran. Gates need their latest ``decisions`` (gate name
+        -> target names) and the targets a decision activated that had not run since
+        (``unseen``); ``cycle_steps`` and ``step`` continue the budget and the numbering.
+        ``fold`` computes all of it from the run's ``Delta`` records.
+        """
+        ex = cls(graph, plan, prepared, max_iterations, scope, run_id, record=record, general=True)
+        ex.values.update(state.values)
+        ex.versions.update(state.versions)
+        ex.step = step
+        sched = ex.schedule
+        assert isinstance(sched, Supersteps)
+        sched.cycle_steps = cycle_steps
+        by_name = plan.by_name
+        for name, execution in state.node_executions.items():
+            p = by_name.get(name)
+            if p is None:
+                continue  # a node the saved run had and this graph has not
+            ex.outputs_of[p.index] = dict(execution.outputs)
+            consumed = execution.input_versions
+            sched.last[p.index] = () if p.once else tuple([consumed.get(n, 0) for n in p.inputs])
+        for gate, chosen in (decisions or {}).items():
+            g = by_name[gate]
+            targets = frozenset([by_name[t].index for t in chosen])
+            sched.decisions[g.index] = targets
+            for t in targets:
+                sched.activation[t] += 1
+                if plan.nodes[t].name not in unseen:
+                    sched.seen[t] += 1
+        return ex
+
+    @property
+    def decisions(self) -> dict[int, frozenset[int]]:
+        """Gate index -> the targets its latest decision activated (empty without gates)."""
+        sched = self.schedule
+        return sched.decisions if isinstance(sched, Supersteps) else {}
 
     @property
     def state(self) -> GraphState:
@@ -177,177 +316,36 @@ class Execution:
         Values and versions are the live dicts; ``node_executions`` is assembled from the
         per-node records the core keeps instead of building one record per execution.
         """
-        fixed = self.schedule is not None  # every value written once: all at version 1
+        fixed = self.fixed  # every value written once: all at version 1
         versions = dict.fromkeys(self.values, 1) if fixed else self.versions
+        last = None if fixed else self.schedule.last  # type: ignore[union-attr]
         executions = {}
         for p in self.plan.nodes:
             outputs = self.outputs_of[p.index]
             if outputs is not None:
-                last = None if fixed else self.last[p.index]
-                consumed = last or tuple(versions.get(n, 0) for n in p.inputs)
+                consumed = (last[p.index] if last is not None else None) or tuple(
+                    versions.get(n, 0) for n in p.inputs
+                )
                 executions[p.name] = NodeExecution(p.name, dict(zip(p.inputs, consumed)), outputs)
         return GraphState(self.values, versions, executions)
 
-    # -- readiness -------------------------------------------------------------------------
-
-    def _is_ready(self, p: NodePlan) -> bool:
-        values = self.values
-        skip = self.ports.get(p.index, ()) if self.ports else ()
-        for name in p.edge_fed:
-            if name not in values and name not in skip:
-                return False
-        bound = self.bound
-        for name in p.free:
-            if (
-                name not in values
-                and name not in bound
-                and name not in p.defaulted
-                and name not in skip
-            ):
-                return False
-        last = self.last[p.index]
-        if last is None:
-            return True
-        if p.once:
-            return False
-        if p.controllers and self.activation[p.index] != self.seen[p.index]:
-            return True  # a gate decided for it again
-        versions = self.versions
-        for name, version in zip(p.inputs, last):
-            if versions.get(name, 0) != version and name not in skip:
-                return True
-        return False
+    # -- schedule --------------------------------------------------------------------------
 
     def next_superstep(self) -> Sequence[NodePlan]:
         """The ready nodes in node order; raises ``InfiniteLoopError`` when the budget is spent."""
-        if self.schedule is not None:
-            if self.holes:
-                return self._runnable_level()
-            return next(self.schedule, ())
-        pending = self.pending
-        if self.bypassed:
-            pending -= self.bypassed  # bypassed producers never run (§4.6)
-        if not pending:
-            return []
-        nodes = self.plan.nodes
-        order = sorted(pending) if len(pending) > 1 else pending
-        ready = [nodes[i] for i in order if self._is_ready(nodes[i])]
-        pending.clear()
-        if self.plan.has_gates and ready:
-            ready = self._gated(ready)
-        for p in ready:
-            if p.cyclic:
-                if self.cycle_steps >= self.max_iterations:
-                    raise InfiniteLoopError(
-                        self.max_iterations, nodes=[q.name for q in ready if q.cyclic]
-                    )
-                self.cycle_steps += 1
-                break
-        return ready
+        step = self.step = self.step + 1
+        if self.fixed and not self.holes:  # the common nested run: no call into the schedule
+            levels = self.plan.levels
+            return levels[step - 1] if step <= len(levels) else ()
+        return self.schedule.next(self)  # type: ignore[union-attr]
 
-    def _runnable_level(self) -> Sequence[NodePlan]:
-        """A fixed schedule's next level without the nodes a missing value keeps from running.
-
-        Such a node never runs (its producer wrote nothing for it), so its own consumers
-        are dropped in later levels the same way; a level left empty is skipped.
-        """
-        values = self.values
-        for level in self.schedule:  # type: ignore[union-attr]
-            runnable = [p for p in level if all(n in values for n in p.edge_fed)]
-            if runnable:
-                return runnable
-        return ()
-
-    # -- dataflow (acyclic graphs under AsyncRunner, RUN-06) ----------------------------------
-
-    @property
-    def dataflow(self) -> bool:
-        """True when nodes may start as soon as their inputs are final (a fixed schedule)."""
-        return self.schedule is not None
-
-    def first_ready(self) -> list[NodePlan]:
-        """Dataflow: the nodes fed by no other node."""
-        self.waiting = list(self.plan.waiting)
-        return [p for p in self.plan.nodes if not self.waiting[p.index]]
-
-    def finished(self, p: NodePlan, outputs: dict[str, Any]) -> list[NodePlan]:
-        """Dataflow: apply one node's outputs; return the nodes whose inputs just became final.
-
-        Each node runs once with the same inputs as under supersteps, so the values and the
-        result are those of superstep semantics; only the interleaving differs.
-        """
-        self.commit(((p, outputs, ()),))
-        waiting = self.waiting
-        nodes = self.plan.nodes
-        newly = []
-        if self.holes and len(outputs) != len(p.outputs):
-            for c in p.consumers:
-                if any(n not in self.values for n in nodes[c].edge_fed if n in p.outputs):
-                    waiting[c] = -1  # it never runs: below zero, the count never reaches 0
-        for c in p.consumers:
-            waiting[c] -= 1
-            if not waiting[c]:
-                newly.append(nodes[c])
-        return newly
-
-    def followers(self, q: NodePlan, finished: dict[int, int]) -> list[NodePlan]:
-        """Dataflow, from a worker thread: the consumers ``q`` was the last one to feed.
-
-        ``finished`` counts, per node, its producers that the calling thread has run but the
-        loop has not yet applied (``finished``); it is updated here. Only the loop writes
-        ``waiting``, and a node counted ready here is never ready for the loop before this
-        thread's outputs are applied, so the two never start the same node.
-        """
-        waiting = self.waiting
-        nodes = self.plan.nodes
-        ready = []
-        for c in q.consumers:
-            n = finished[c] = finished.get(c, 0) + 1
-            if waiting[c] == n:
-                ready.append(nodes[c])
-        return ready
-
-    def _gated(self, ready: list[NodePlan]) -> list[NodePlan]:
-        """Drop gate targets no gate has decided for (the routing rules in docs/spec-gates.md).
-
-        A gate that runs in this superstep first loses its previous decision, so its targets
-        wait for the new one (a loop "increment until count >= 3" ends at 3, not 4). Which
-        gates run depends on which targets survive, since a gate may itself be a target:
-        ``running(clearing)`` (the gates that survive when the gates in ``clearing`` have
-        lost their decisions) shrinks as ``clearing`` grows, so iterating it from the empty
-        set gives an increasing sequence (even steps) below a decreasing one (odd steps).
-        Both settle within (number of gates + 1) steps. When they meet, that is the answer;
-        when they do not (gates choosing each other, all ready at once), the smaller set
-        loses its decisions: the decisions in force at the start of the superstep stand for
-        the gates caught in that circle. Nothing here depends on the non-gate nodes that
-        happen to be ready, so unrelated nodes never change which nodes run.
-        """
-        decisions = self.decisions
-
-        def survivors_of(clearing: frozenset[int]) -> list[NodePlan]:
-            return [
-                p
-                for p in ready
-                if not p.controllers
-                or any(g not in clearing and p.index in decisions.get(g, ()) for g in p.controllers)
-            ]
-
-        def running(clearing: frozenset[int]) -> frozenset[int]:
-            return frozenset([p.index for p in survivors_of(clearing) if p.gate is not None])
-
-        low: frozenset[int] = frozenset()  # even steps: increasing
-        high = running(low)  # odd steps: decreasing
-        while True:
-            nxt_low = running(high)
-            nxt_high = running(nxt_low)
-            if nxt_low == low and nxt_high == high:
-                break
-            low, high = nxt_low, nxt_high
-        survivors = survivors_of(low)
-        for p in survivors:
-            if p.gate is not None:
-                decisions.pop(p.index, None)  # a gate that runs decides anew
-        return survivors
+    def dataflow(self) -> Dataflow | None:
+        """Switch a fixed schedule to the dataflow (AsyncRunner, RUN-06); else ``None``."""
+        if not self.fixed:
+            return None
+        flow = Dataflow(self.plan)
+        self.schedule = flow
+        return flow
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -382,30 +380,36 @@ class Execution:
 
     # -- outputs ---------------------------------------------------------------------------
 
-    def commit(self, done: Sequence[Done], check: bool = True) -> None:
+    def commit(self, done: Sequence[Done], check: bool = True) -> Delta | None:
         """Apply a superstep's outputs in node order (raises ``ConflictError`` first if any).
 
         After a failure the completed siblings are applied without the conflict check: the
-        run is already failed and reports that failure.
+        run is already failed and reports that failure. Returns what changed when the
+        execution ``record``s (a checkpointer's run), else ``None`` (nothing is built).
         """
         if check and len(done) > 1:
             self._check_conflicts(done)
-        values, versions = self.values, self.versions
-        if self.schedule is not None:
-            # A fixed schedule: every output is new (version 1), nothing needs re-examining.
+        values = self.values
+        if self.fixed:
+            # Every output is new (version 1), nothing needs re-examining.
             outputs_of = self.outputs_of
             for p, outputs, _ in done:
                 outputs_of[p.index] = outputs
                 values.update(outputs)
                 if p.graph_node is not None and len(outputs) != len(p.outputs):
                     self.holes = True  # its nested run left an output unwritten
-            return
+            return self._delta(done) if self.record else None
+        sched = self.schedule
+        assert isinstance(sched, Supersteps)
+        versions = self.versions
         consumers = self.plan.consumers
-        pending = self.pending
-        last, outputs_of = self.last, self.outputs_of
+        pending = sched.pending
+        last, outputs_of = sched.last, self.outputs_of
+        decided: dict[str, tuple[str, ...]] | None = {} if self.record else None
         if self.plan.has_gates:
+            seen, activation = sched.seen, sched.activation
             for p, _, _ in done:
-                self.seen[p.index] = self.activation[p.index]
+                seen[p.index] = activation[p.index]
         for p, outputs, consumed in done:
             last[p.index] = consumed
             outputs_of[p.index] = outputs
@@ -418,7 +422,10 @@ class Execution:
                 pending.update(p.consumers)
                 continue
             if p.gate is not None:
-                self._decide(p, outputs.pop(DECISION))
+                chosen = outputs.pop(DECISION)
+                sched.decide(p, frozenset([self.plan.by_name[t].index for t in chosen]))
+                if decided is not None:
+                    decided[p.name] = chosen
             for name, value in outputs.items():
                 if name not in values:
                     versions[name] = 1
@@ -429,14 +436,23 @@ class Execution:
                     continue
                 values[name] = value
                 pending.update(consumers.get(name, ()))
+        return self._delta(done, decided) if decided is not None else None
 
-    def _decide(self, gate: NodePlan, chosen: tuple[str, ...]) -> None:
-        by_name = self.plan.by_name
-        targets = frozenset(by_name[name].index for name in chosen)
-        self.decisions[gate.index] = targets
-        for t in targets:
-            self.activation[t] += 1
-        self.pending.update(targets)
+    def _delta(
+        self, done: Sequence[Done], decided: dict[str, tuple[str, ...]] | None = None
+    ) -> Delta:
+        """The ``Delta`` of a commit just applied (only for executions that ``record``)."""
+        fixed = self.fixed
+        versions = self.versions
+        written: dict[str, int] = {}
+        executions = []
+        for p, outputs, consumed in done:
+            for name in outputs:
+                written[name] = 1 if fixed else versions[name]
+            if not consumed:  # a node that runs once: its inputs are at version 1 (or absent)
+                consumed = tuple([1 if n in self.values else 0 for n in p.inputs])
+            executions.append(NodeExecution(p.name, dict(zip(p.inputs, consumed)), dict(outputs)))
+        return Delta(self.step, written, tuple(executions), decided or {})
 
     def _check_conflicts(self, done: Sequence[Done]) -> None:
         written: dict[str, tuple[str, Any]] = {}

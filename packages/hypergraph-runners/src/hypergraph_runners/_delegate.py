@@ -16,12 +16,14 @@ import msgspec
 
 from hypergraph_types import RunResult, RunStatus
 
-from ._context import run_private_loop
+from ._context import Context, run_private_loop
+from ._fanout import FanOut, fan_out_async, fan_out_sync
 
 if TYPE_CHECKING:
     from hypergraph_graph import GraphNode
 
     from ._base import BaseRunner
+    from ._context import AsyncContext
     from ._core import Scope
     from ._nested import NestedRequest
 
@@ -56,8 +58,8 @@ def run_foreign_sync(
     runner: BaseRunner, gn: GraphNode, request: NestedRequest, scope: Scope, max_iterations: int
 ) -> list[RunResult | None]:
     """Call ``runner.run`` per item from synchronous code."""
-    results: list[RunResult | None] = [None] * request.count
-    for i, values in enumerate(items_of(request)):
+
+    def run(_ctx: Context, _child: Scope, i: int, values: dict[str, Any]) -> RunResult:
         outcome = runner.run(gn.graph, values, max_iterations=max_iterations)
         if runner.capabilities.returns_coroutine:
             pending = cast("Awaitable[RunResult]", outcome)
@@ -68,21 +70,25 @@ def run_foreign_sync(
             result = run_private_loop(wait)
         else:
             result = cast("RunResult", outcome)
-        result = results[i] = located(result, scope, _segment(gn, request, i))
-        if result.status is RunStatus.FAILED:
-            break
-    return results
+        return located(result, scope, _segment(gn, request, i))
+
+    fan = FanOut(items_of(request), request.count, True, scope, gn.name)
+    return fan_out_sync(Context(max_iterations), fan, run, None)
 
 
 async def run_foreign_async(
-    runner: BaseRunner, gn: GraphNode, request: NestedRequest, scope: Scope, max_iterations: int
+    ctx: AsyncContext,
+    runner: BaseRunner,
+    gn: GraphNode,
+    request: NestedRequest,
+    scope: Scope,
 ) -> list[RunResult | None]:
-    """Await ``runner.run`` per item (only for runners that return coroutines)."""
-    results: list[RunResult | None] = [None] * request.count
-    for i, values in enumerate(items_of(request)):
-        outcome = runner.run(gn.graph, values, max_iterations=max_iterations)
+    """Await ``runner.run`` per item, one after another (runners that return coroutines)."""
+
+    async def run(_child: Scope, i: int, values: dict[str, Any]) -> RunResult:
+        outcome = runner.run(gn.graph, values, max_iterations=ctx.max_iterations)
         result = await cast("Awaitable[RunResult]", outcome)
-        result = results[i] = located(result, scope, _segment(gn, request, i))
-        if result.status is RunStatus.FAILED:
-            break
-    return results
+        return located(result, scope, _segment(gn, request, i))
+
+    fan = FanOut(items_of(request), request.count, True, scope, gn.name)
+    return await fan_out_async(ctx, fan, run, None, workers=1)

@@ -18,8 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hypergraph_types import AnyEvent
-from hypergraph_types._caller import CallSite
-from hypergraph_types._format import describe_exception
+from hypergraph_types._internal import CallSite, describe_exception
 
 __all__ = ["Delivery"]
 

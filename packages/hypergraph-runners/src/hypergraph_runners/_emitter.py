@@ -7,7 +7,7 @@ with ``if emitter is not None``, so a call without processors builds no event at
 The emitter finds the span an event hangs under from where the run sits in the call: open spans
 are keyed by ``(scope.run_id, path)``, unique among the spans open at any moment (a node path
 appears once per run; map items differ in ``[i]``; a ``map()`` item has its own run id). A span
-is a plain tuple (cheaper to make than an object): see ``_ID`` ... ``_EXTRA``.
+is a ``Span`` record.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ import asyncio
 import itertools
 import os
 import time
-from collections.abc import Coroutine, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from hypergraph_types import (
     AnyEvent,
@@ -34,7 +36,7 @@ from hypergraph_types import (
     RunStatus,
     SuperstepStartEvent,
 )
-from hypergraph_types._format import exception_text
+from hypergraph_types._internal import exception_text
 
 from ._delivery import Delivery
 from ._leaf import Hit, NodeFailure
@@ -46,19 +48,34 @@ if TYPE_CHECKING:
 __all__ = ["Emitter", "observe_item", "observe_node", "observe_run_end"]
 
 Key = tuple[str, str]
-Span = tuple[str, str | None, str, str, str, str | None, float, Any, str | None]
-# Span fields: id, parent id, run id, kind ("run", "map", "node", "item"), path, name (graph
-# or node), start time, extra (runs: [supersteps started]; nodes: their superstep or None;
-# items: the index), graph (the graph_name its events carry).
-_ID: Final = 0
-_PARENT: Final = 1
-_RUN: Final = 2
-_KIND: Final = 3
-_PATH: Final = 4
-_NAME: Final = 5
-_START: Final = 6
-_EXTRA: Final = 7
-_GRAPH: Final = 8
+
+
+class Span(msgspec.Struct, frozen=True, gc=False):
+    """One open span of the call's event tree.
+
+    Attributes:
+        id: The span id its events carry.
+        parent: The enclosing span's id, or ``None``.
+        run: The run id its events carry.
+        kind: "run", "map", "node" or "item".
+        path: The node path.
+        name: The graph's (runs, maps) or the node's name.
+        start: ``time.monotonic()`` at its start.
+        extra: Runs: ``[supersteps started]``; nodes: their superstep or ``None``; items:
+            the index.
+        graph: The ``graph_name`` its events carry.
+    """
+
+    id: str
+    parent: str | None
+    run: str
+    kind: str
+    path: str
+    name: str | None
+    start: float
+    extra: Any
+    graph: str | None
+
 
 _STATUS: dict[RunStatus, EventStatus] = {
     RunStatus.COMPLETED: "completed",
@@ -86,9 +103,9 @@ class Emitter(Delivery):
         self, key: Key, kind: str, parent: Span | None, run_id: str, path: str, name: str | None,
         extra: Any, graph: str | None,
     ) -> Span:  # fmt: skip
-        span = (
+        span = Span(
             f"{self._prefix}{next(self._ids)}",
-            parent[_ID] if parent is not None else None,
+            parent.id if parent is not None else None,
             run_id, kind, path, name, time.monotonic(), extra, graph,
         )  # fmt: skip
         self._open[key] = span
@@ -97,7 +114,7 @@ class Emitter(Delivery):
     def _end(self, key: Key) -> Span:
         span = self._open.pop(key, None)
         if span is None:  # never expected; an observer must not break the run
-            span = (
+            span = Span(
                 f"{self._prefix}{next(self._ids)}", None, key[0], "?", key[1], None, 0.0, None, None
             )  # fmt: skip
         return span
@@ -117,17 +134,17 @@ class Emitter(Delivery):
         key = (scope.run_id, prefix)
         s = self._begin(key, "run", parent, ex.run_id, prefix[:-1], name, [0], name)
         return RunStartEvent(
-            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=s[_START],
-            graph_name=name, path=s[_PATH],
+            run_id=ex.run_id, span_id=s.id, parent_span_id=s.parent, timestamp=s.start,
+            graph_name=name, path=s.path,
         )  # fmt: skip
 
     def run_end(self, ex: Execution, result: RunResult) -> RunEndEvent:
         s = self._end((ex.scope.run_id, ex.scope.prefix))
         now = time.monotonic()
-        duration = now - s[_START]
+        duration = now - s.start
         return RunEndEvent(
-            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
-            graph_name=ex.graph.name, path=s[_PATH], duration=duration,
+            run_id=ex.run_id, span_id=s.id, parent_span_id=s.parent, timestamp=now,
+            graph_name=ex.graph.name, path=s.path, duration=duration,
             duration_ms=duration * 1000.0, status=_STATUS[result.status], result=result,
         )  # fmt: skip
 
@@ -135,14 +152,14 @@ class Emitter(Delivery):
         s = self._open.get((ex.scope.run_id, ex.scope.prefix))
         if s is None:
             s = self._end((ex.scope.run_id, ex.scope.prefix))  # a detached stand-in
-        steps = s[_EXTRA]
+        steps = s.extra
         index = steps[0] if isinstance(steps, list) else 0
         if isinstance(steps, list):
             steps[0] += 1
         return SuperstepStartEvent(
-            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT],
-            timestamp=time.monotonic(), graph_name=s[_GRAPH], superstep=index, index=index,
-            path=s[_PATH],
+            run_id=ex.run_id, span_id=s.id, parent_span_id=s.parent,
+            timestamp=time.monotonic(), graph_name=s.graph, superstep=index, index=index,
+            path=s.path,
         )  # fmt: skip
 
     def map_start(self, run_id: str, graph_name: str | None, total: int) -> RunStartEvent:
@@ -150,7 +167,7 @@ class Emitter(Delivery):
             (run_id, ""), "map", None, run_id, "", graph_name, None, graph_name
         )
         return RunStartEvent(
-            run_id=run_id, span_id=s[_ID], parent_span_id=None, timestamp=s[_START],
+            run_id=run_id, span_id=s.id, parent_span_id=None, timestamp=s.start,
             graph_name=graph_name, path="", map_size=total,
         )  # fmt: skip
 
@@ -158,10 +175,10 @@ class Emitter(Delivery):
         s = self._end((run_id, ""))
         now = time.monotonic()
         failed = any(r is not None and r.status is RunStatus.FAILED for r in results)
-        duration = now - s[_START]
+        duration = now - s.start
         return RunEndEvent(
-            run_id=run_id, span_id=s[_ID], parent_span_id=None, timestamp=now,
-            graph_name=s[_NAME], path="", duration=duration, duration_ms=duration * 1000.0,
+            run_id=run_id, span_id=s.id, parent_span_id=None, timestamp=now,
+            graph_name=s.name, path="", duration=duration, duration_ms=duration * 1000.0,
             status="failed" if failed else "completed",
         )  # fmt: skip
 
@@ -172,24 +189,24 @@ class Emitter(Delivery):
         parent = self._open.get((scope.run_id, scope.prefix))
         path = scope.prefix + p.name
         if parent is not None:  # the run's span (the key names a run): its graph, its supersteps
-            graph = parent[_GRAPH]
-            started = parent[_EXTRA][0]
+            graph = parent.graph
+            started = parent.extra[0]
             step = started - 1 if started else None  # None: no superstep yet (dataflow mode)
         else:
             graph, step = ex.graph.name, None
         s = self._begin((scope.run_id, path), "node", parent, ex.run_id, path, p.name, step, graph)
         return NodeStartEvent(
-            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=s[_START],
+            run_id=ex.run_id, span_id=s.id, parent_span_id=s.parent, timestamp=s.start,
             graph_name=graph, superstep=step, node_name=p.name, path=path,
         )  # fmt: skip
 
     def node_end(self, ex: Execution, p: NodePlan, cached: bool = False) -> NodeEndEvent:
         s = self._end((ex.scope.run_id, ex.scope.prefix + p.name))
         now = time.monotonic()
-        duration = now - s[_START]
+        duration = now - s.start
         return NodeEndEvent(
-            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
-            graph_name=s[_GRAPH], superstep=s[_EXTRA], node_name=p.name, path=s[_PATH],
+            run_id=ex.run_id, span_id=s.id, parent_span_id=s.parent, timestamp=now,
+            graph_name=s.graph, superstep=s.extra, node_name=p.name, path=s.path,
             duration=duration, duration_ms=duration * 1000.0, status="completed",
             cached=cached,
         )  # fmt: skip
@@ -207,9 +224,9 @@ class Emitter(Delivery):
         scope = ex.scope
         s = self._open[(scope.run_id, scope.prefix + p.name)]
         return CacheHitEvent(
-            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT],
-            timestamp=time.monotonic(), node_name=p.name, graph_name=s[_GRAPH],
-            cache_key=key, superstep=s[_EXTRA],
+            run_id=ex.run_id, span_id=s.id, parent_span_id=s.parent,
+            timestamp=time.monotonic(), node_name=p.name, graph_name=s.graph,
+            cache_key=key, superstep=s.extra,
         )  # fmt: skip
 
     def node_error(self, ex: Execution, p: NodePlan, failure: NodeFailure) -> NodeErrorEvent:
@@ -218,10 +235,10 @@ class Emitter(Delivery):
         error = failure.error
         kind = type(error)
         module = "" if kind.__module__ == "builtins" else f"{kind.__module__}."
-        duration = now - s[_START]
+        duration = now - s.start
         return NodeErrorEvent(
-            run_id=ex.run_id, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
-            graph_name=s[_GRAPH], superstep=s[_EXTRA], node_name=p.name, path=s[_PATH],
+            run_id=ex.run_id, span_id=s.id, parent_span_id=s.parent, timestamp=now,
+            graph_name=s.graph, superstep=s.extra, node_name=p.name, path=s.path,
             duration=duration, duration_ms=duration * 1000.0,
             error_type=module + kind.__qualname__, error_message=exception_text(error),
         )  # fmt: skip
@@ -232,12 +249,12 @@ class Emitter(Delivery):
         """Item ``index`` of the map at ``scope.prefix + name`` (``name=""``: a ``map()`` call)."""
         path = scope.prefix + name
         parent = self._open.get((scope.run_id, path)) if path else self._root
-        owner = parent[_RUN] if parent is not None else scope.run_id
-        graph = parent[_GRAPH] if parent is not None else None
+        owner = parent.run if parent is not None else scope.run_id
+        graph = parent.graph if parent is not None else None
         key = (scope.run_id, f"{path}[{index}]")
         s = self._begin(key, "item", parent, owner, path, None, index, graph)
         return MapItemStartEvent(
-            run_id=owner, span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=s[_START],
+            run_id=owner, span_id=s.id, parent_span_id=s.parent, timestamp=s.start,
             graph_name=graph, path=path, index=index, total=total,
         )  # fmt: skip
 
@@ -245,10 +262,10 @@ class Emitter(Delivery):
         path = scope.prefix + name
         s = self._end((scope.run_id, f"{path}[{index}]"))
         now = time.monotonic()
-        duration = now - s[_START]
+        duration = now - s.start
         return MapItemEndEvent(
-            run_id=s[_RUN], span_id=s[_ID], parent_span_id=s[_PARENT], timestamp=now,
-            graph_name=s[_GRAPH], path=path, index=index, duration=duration,
+            run_id=s.run, span_id=s.id, parent_span_id=s.parent, timestamp=now,
+            graph_name=s.graph, path=path, index=index, duration=duration,
             duration_ms=duration * 1000.0, status=_STATUS[status],
         )  # fmt: skip
 
@@ -265,12 +282,12 @@ class Emitter(Delivery):
             target = self._open.get(key)
             if target is None:
                 return
-            by_id = {s[_ID]: s for _, s in spans}
-            spans = [(k, s) for k, s in spans if _inside(s, target[_ID], by_id)]
+            by_id = {s.id: s for _, s in spans}
+            spans = [(k, s) for k, s in spans if _inside(s, target.id, by_id)]
         failed = isinstance(error, Exception)
         for k, s in reversed(spans):
             self._end(k)
-            status: EventStatus = "failed" if failed and s[_KIND] in ("run", "map") else "cancelled"
+            status: EventStatus = "failed" if failed and s.kind in ("run", "map") else "cancelled"
             self.send(_closing(s, status))
 
     def finish(self, error: BaseException | None = None) -> None:
@@ -290,28 +307,46 @@ class Emitter(Delivery):
 def _inside(span: Span, target: str, by_id: dict[str, Span]) -> bool:
     current: Span | None = span
     while current is not None:
-        if current[_ID] == target:
+        if current.id == target:
             return True
-        parent = current[_PARENT]
+        parent = current.parent
         current = by_id.get(parent) if parent is not None else None
     return False
 
 
 def _closing(s: Span, status: EventStatus) -> AnyEvent:
     now = time.monotonic()
-    duration = now - s[_START]
+    duration = now - s.start
     common: dict[str, Any] = {
-        "run_id": s[_RUN], "span_id": s[_ID], "parent_span_id": s[_PARENT], "timestamp": now,
-        "path": s[_PATH], "duration": duration, "duration_ms": duration * 1000.0,
+        "run_id": s.run, "span_id": s.id, "parent_span_id": s.parent, "timestamp": now,
+        "path": s.path, "duration": duration, "duration_ms": duration * 1000.0,
         "status": status,
     }  # fmt: skip
-    if s[_KIND] == "node":
-        return NodeEndEvent(
-            node_name=s[_NAME] or "", graph_name=s[_GRAPH], superstep=s[_EXTRA], **common
-        )
-    if s[_KIND] == "item":
-        return MapItemEndEvent(index=s[_EXTRA], graph_name=s[_GRAPH], **common)
-    return RunEndEvent(graph_name=s[_NAME], **common)
+    if s.kind == "node":
+        return NodeEndEvent(node_name=s.name or "", graph_name=s.graph, superstep=s.extra, **common)
+    if s.kind == "item":
+        return MapItemEndEvent(index=s.extra, graph_name=s.graph, **common)
+    return RunEndEvent(graph_name=s.name, **common)
+
+
+def observe_node_sync(
+    em: Emitter, ex: Execution, p: NodePlan, work: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """Run one node's execution between its start and end (or error) events (sync driver).
+
+    The sync driver's twin of ``observe_node``: the same events in the same order.
+    """
+    em.send(em.node_start(ex, p))
+    try:
+        outputs = work()
+    except NodeFailure as failure:
+        em.send(em.node_error(ex, p, failure))
+        raise
+    except BaseException:
+        em.abort((ex.scope.run_id, ex.scope.prefix + p.name))
+        raise
+    em.send_node_end(ex, p, outputs)
+    return outputs
 
 
 async def observe_node(

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from hypergraph_types import AnyEvent
-from hypergraph_types._format import message, short_repr
+from hypergraph_types._internal import message, short_repr
 
 if TYPE_CHECKING:
     from ._emitter import Emitter

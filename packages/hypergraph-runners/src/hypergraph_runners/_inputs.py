@@ -11,18 +11,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from hypergraph_graph import Graph, GraphNode
 from hypergraph_types import InvalidInputError, UnknownInputError
-from hypergraph_types._caller import CallSite
-from hypergraph_types._errors import missing_input_error
-from hypergraph_types._format import Suggester, did_you_mean, fmt_names, message, quote
+from hypergraph_types._internal import (
+    CallSite,
+    Suggester,
+    did_you_mean,
+    fmt_names,
+    message,
+    missing_input_error,
+    quote,
+)
 
 from ._plan import Plan, plan_of
 
 __all__ = ["NO_BYPASS", "Prepared", "addressed_ports", "prepare", "prepare_nested"]
 
 
-class Prepared:
+class Prepared(msgspec.Struct, frozen=True):
     """Validated run inputs.
 
     Attributes:
@@ -31,17 +39,9 @@ class Prepared:
         bypassed: Indices of the nodes that must not run (their outputs were supplied).
     """
 
-    __slots__ = ("addressed", "bypassed", "values")
-
-    def __init__(
-        self,
-        values: dict[str, Any],
-        addressed: dict[str, dict[str, Any]],
-        bypassed: frozenset[int],
-    ) -> None:
-        self.values = values
-        self.addressed = addressed
-        self.bypassed = bypassed
+    values: dict[str, Any]
+    addressed: dict[str, dict[str, Any]]
+    bypassed: frozenset[int]
 
 
 NO_BYPASS: frozenset[int] = frozenset()

@@ -12,12 +12,12 @@ import asyncio
 import inspect
 import threading
 from collections.abc import Callable, Mapping
-from contextlib import closing
+from contextlib import aclosing, closing
 from types import CoroutineType
 from typing import Any, NoReturn
 
 from hypergraph_graph import FunctionNode
-from hypergraph_graph._gate import decide
+from hypergraph_graph._internal import decide
 from hypergraph_types import NodeCancelledError, OutputMismatchError
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "Hit",
     "NodeFailure",
     "StopRequested",
+    "async_value",
     "drain_sync",
     "guarded",
     "make_caller",
@@ -82,21 +83,20 @@ class StopRequested(BaseException):
     """
 
 
-def make_caller(node: FunctionNode, params: Parameters | None = None) -> Caller:
+def make_caller(node: FunctionNode, params: Parameters) -> Caller:
     """A function taking ``{current input name: value}`` and calling the node's function.
 
-    Inputs missing from the mapping are left out so the function's own default applies (the
-    same object as ``defaults[name]``), except positional parameters that must be filled in
-    order, which get their default explicitly. Ordinary parameters go by keyword unless the
-    function has ``*args``; a ``*args`` value must be a list or tuple; a ``**kwargs`` parameter
-    named ``kw`` is passed as the single keyword ``kw=value`` (SPEC §4.7).
+    Only for nodes that are not ``is_simple`` (``func(**inputs)`` is the others' convention,
+    called directly). Inputs missing from the mapping are left out so the function's own
+    default applies (the same object as ``defaults[name]``), except positional parameters
+    that must be filled in order, which get their default explicitly. Ordinary parameters
+    go by keyword unless the function has ``*args``; a ``*args`` value must be a list or
+    tuple; a ``**kwargs`` parameter named ``kw`` is passed as the single keyword
+    ``kw=value`` (SPEC §4.7).
     """
     func = node.func
-    params = node.parameters if params is None else params
     if {kind for _, _, kind in params} <= _KEYWORD_KINDS:
         renamed = {cur: par for cur, par, _ in params if cur != par}
-        if not renamed:
-            return lambda kw: func(**kw)
         return lambda kw: func(**{renamed.get(k, k): v for k, v in kw.items()})
     return _general_caller(node)
 
@@ -106,7 +106,7 @@ _KEYWORD_KINDS = frozenset({_P.POSITIONAL_OR_KEYWORD, _P.KEYWORD_ONLY})
 
 def is_simple(params: Parameters) -> bool:
     """True if ``func(**inputs)`` is the call convention (no renames, keyword params only)."""
-    for cur, par, kind in params:  # noqa: SIM110 - a loop is 3x faster than all(genexpr) here
+    for cur, par, kind in params:  # noqa: SIM110 - a loop is faster than all(genexpr) here
         if cur != par or kind not in _KEYWORD_KINDS:
             return False
     return True
@@ -179,7 +179,7 @@ def run_sync_leaf(
     ``p`` is the node's ``NodePlan``. This is the capture boundary (RELIABILITY §1.3): only
     the body and the checks on what it returned are inside it.
     """
-    # sync_value and shape inlined: this runs once per node (two calls cost ~0.1 us).
+    # sync_value and shape inlined: this runs once per node, and a call is not free.
     try:
         value = p.func(**kwargs) if p.simple else p.caller(kwargs)
         if p.is_generator:
@@ -196,6 +196,42 @@ def run_sync_leaf(
         raise NodeFailure(exc) from None
     except asyncio.CancelledError as exc:
         raise NodeFailure(cancelled_by_body(p.name, exc)) from None
+
+
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+async def async_value(p: Any, kwargs: dict[str, Any], shaped: bool = False) -> Any:
+    """Await an async body; any failure of user code becomes a ``NodeFailure``.
+
+    ``p`` is the node's ``NodePlan``. Returns its outputs when ``shaped``, else the raw value
+    (an async generator drained) that the cache stores. The async twin of ``run_sync_leaf``'s
+    capture boundary, and the one coroutine between the driver and the body.
+    """
+    try:
+        if p.is_generator:
+            async with aclosing(p.call(kwargs)) as agen:
+                value: Any = [item async for item in agen]
+        else:
+            value = await p.call(kwargs)
+        if not shaped:
+            return value
+        outputs = p.outputs
+        if len(outputs) == 1:
+            return {outputs[0]: value}
+        return unpack(p.name, outputs, value)
+    except asyncio.CancelledError as exc:
+        if _being_cancelled():
+            raise
+        raise NodeFailure(cancelled_by_body(p.name, exc)) from None
+    except Exception as exc:
+        failure = NodeFailure(exc)
+        # An error while we cancel the body (e.g. raised in a generator's finally) is a
+        # cleanup error: named in the reported failure's note, never reported itself.
+        failure.late = _being_cancelled()
+        raise failure from None
 
 
 def sync_value(p: Any, kwargs: Mapping[str, Any], stop: threading.Event | None = None) -> Any:

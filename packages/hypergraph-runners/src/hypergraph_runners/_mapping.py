@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence, Set
 from typing import Any
 
 from hypergraph_types import InvalidInputError
-from hypergraph_types._format import message, quote
+from hypergraph_types._internal import message, quote
 
 __all__ = ["count_items", "item_values", "mapped_lists"]
 

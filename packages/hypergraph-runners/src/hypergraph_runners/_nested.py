@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from hypergraph_types import RunResult, RunStatus
 
 from ._capabilities import covers
+from ._fanout import first_failure
 from ._inputs import NO_BYPASS, Prepared, prepare_nested
 from ._leaf import NodeFailure
 from ._mapping import count_items, item_values, mapped_lists
@@ -26,34 +29,26 @@ if TYPE_CHECKING:
 __all__ = ["NestedRequest", "choose_runner", "finish", "request_for"]
 
 
-class NestedRequest:
+class NestedRequest(msgspec.Struct, frozen=True):
     """The nested runs one GraphNode execution needs.
 
     Attributes:
         values: For an unmapped node, the nested run's values (inner names).
         items: For a mapped node, a lazy iterator of per-item values; ``count`` of them.
+        count: How many nested runs (1 when not mapped).
         plain: No addressed value was merged in, so the values hold only inner graph inputs:
             nothing to split or bypass (``prepare``).
         broadcast, lists, mode: For a mapped node, what ``items`` is made of (an executor
             ships the broadcast values once and the lists by chunks).
     """
 
-    __slots__ = ("broadcast", "count", "items", "lists", "mode", "plain", "values")
-
-    def __init__(
-        self,
-        values: dict[str, Any] | None,
-        items: Iterator[dict[str, Any]] | None,
-        count: int,
-        plain: bool,
-    ) -> None:
-        self.values = values
-        self.items = items
-        self.count = count
-        self.plain = plain
-        self.broadcast: dict[str, Any] | None = None
-        self.lists: dict[str, list[Any]] | None = None
-        self.mode: str | None = None
+    values: dict[str, Any] | None
+    items: Iterator[dict[str, Any]] | None
+    count: int
+    plain: bool
+    broadcast: dict[str, Any] | None = None
+    lists: dict[str, list[Any]] | None = None
+    mode: str | None = None
 
     def prepare(self, graph: Graph, values: dict[str, Any]) -> Prepared:
         """One nested run's ``Prepared`` values (the parent validated them already)."""
@@ -93,9 +88,9 @@ def request_for(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> NestedReq
         raise NodeFailure(exc) from None
     broadcast = {k: v for k, v in inner.items() if k not in lists}
     items = ({**broadcast, **item} for item in item_values(lists, mode))
-    request = NestedRequest(None, items, count_items(lists, mode), not addressed)
-    request.broadcast, request.lists, request.mode = broadcast, lists, mode
-    return request
+    return NestedRequest(
+        None, items, count_items(lists, mode), not addressed, broadcast, lists, mode
+    )
 
 
 def choose_runner(parent: BaseRunner, p: NodePlan) -> BaseRunner:
@@ -128,14 +123,6 @@ def nested_outputs(p: NodePlan, results: Sequence[RunResult | None]) -> dict[str
         current: [r.values.get(inner) if r is not None else None for r in results]
         for inner, current in p.inner_out
     }
-
-
-def first_failure(results: Sequence[RunResult | None]) -> tuple[int, RunResult] | None:
-    """The lowest-index FAILED result, if any."""
-    for i, r in enumerate(results):
-        if r is not None and r.status is RunStatus.FAILED:
-            return i, r
-    return None
 
 
 def finish(ex: Execution, p: NodePlan, results: Sequence[RunResult | None]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from hypergraph_graph import Graph, HyperNode
 from hypergraph_types import InvalidInputError
-from hypergraph_types._format import message, short_repr
+from hypergraph_types._internal import message, short_repr
 
 __all__ = [
     "DEFAULT_MAX_ITERATIONS",

@@ -20,7 +20,7 @@ from hypergraph_types import (
     RunStartEvent,
     SuperstepStartEvent,
 )
-from hypergraph_types._format import describe_exception
+from hypergraph_types._internal import describe_exception
 
 from ._events import EventProcessor
 

@@ -170,25 +170,34 @@ class Plan:
     Attributes:
         nodes: One ``NodePlan`` per node, in node order.
         by_name: Node name -> ``NodePlan``.
-        producer: Output name -> index of the (first) node producing it.
         producers: Output name -> indices of every node producing it (several only for the
             mutually exclusive targets of one gate).
-        has_gates: The graph has gates: readiness also checks their decisions.
         consumers: Value name -> indices of the nodes consuming it, in node order.
+        waiting: Per node, how many distinct nodes feed it (the dataflow's counters start
+            here, ``_schedule.Dataflow``).
+        has_gates: The graph has gates: readiness also checks their decisions.
+        all_once: Every node runs at most once (no cycle, no gate): a fixed schedule applies.
+        levels: For ``all_once`` graphs, the supersteps (``_schedule.Fixed``); else ``()``.
+        capable: Runner capabilities already checked against this graph (RUN-09).
+        sync_only: Every node at every level is a ``def`` FunctionNode (``sync_only()``;
+            ``None`` until first asked).
         async_leaves: Names of the async FunctionNodes at this graph's own level.
-        foreign: Nodes of a class the core cannot execute.
         graph_nodes: The GraphNodes of this level (``graph_node_names``: their names).
+        foreign: Nodes of a class the core cannot execute.
+        has_cycles: The graph has a cycle.
+        all_indices: ``range(len(nodes))`` as a tuple (a general run's first pending set).
+        outputs: The graph's output names (what ``select=None`` returns).
         internal: Values produced inside the graph that are not seeds.
         known: Every name a run's values may hold: the inputs and the internal values.
     """
 
     def __init__(self, graph: Graph) -> None:
-        # Compiled once per structure, but on a graph's first run: it reads the structure's
-        # per-value tables instead of re-deriving them (a 1,000-node chain compiles in ~7 ms).
+        # Compiled once per structure, on a graph's first run: it reads the structure's
+        # per-value tables instead of re-deriving them.
         structure = graph._structure
         index = {name: i for i, name in enumerate(structure.nodes)}
         at = index.__getitem__
-        producer = self.producer = {v: index[ps[0]] for v, ps in structure.producers.items()}
+        producer = {v: index[ps[0]] for v, ps in structure.producers.items()}  # the first
         cyclic = structure.cyclic
         nodes = self.nodes = tuple(
             [

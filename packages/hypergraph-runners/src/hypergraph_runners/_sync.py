@@ -12,15 +12,16 @@ from hypergraph_types import (
     MapResult,
     RunnerCapabilities,
     RunResult,
-    RunStatus,
 )
-from hypergraph_types._result import new_run_id
+from hypergraph_types._internal import new_run_id
 
 from ._base import BaseRunner
 from ._context import Context, run_private_loop
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_sync
+from ._emitter import observe_node_sync
 from ._events import Processor, make_emitter
+from ._fanout import FanOut, fan_out_sync, first_failure
 from ._inputs import Prepared
 from ._leaf import NodeFailure, StopRequested, run_sync_leaf
 from ._mapping import count_items, item_values
@@ -150,27 +151,24 @@ class SyncRunner(BaseRunner):
             return sync_map(self._executor, call, em)
         ctx = Context(call.max_iterations, emitter=em, cache=self._cache_session())
         base = call.prepared
-        results: list[RunResult] = []
         warn = WarnOnce(call.select)
-        map_id, total = "", 0
+        count = count_items(call.lists, call.mode)
+        fan = FanOut(item_values(call.lists, call.mode), count, call.raise_)
+
+        def run(ctx: Context, scope: Scope, i: int, values: dict[str, Any]) -> RunResult:
+            prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
+            graph = call.graph
+            return self._run_graph(ctx, graph, prepared, call.select, scope, scope.run_id, warn)
+
+        map_id = ""
         if em is not None:
-            map_id, total = new_run_id(), count_items(call.lists, call.mode)
-            em.send(em.map_start(map_id, call.graph.name, total))
+            map_id = new_run_id()
+            em.send(em.map_start(map_id, call.graph.name, count))
         try:
-            for i, item in enumerate(item_values(call.lists, call.mode)):
-                run_id = new_run_id()
-                prepared = Prepared({**base.values, **item}, base.addressed, base.bypassed)
-                scope = Scope("", run_id, i)
-                if em is not None:
-                    em.send(em.item_start(scope, "", i, total))
-                result = self._run_graph(
-                    ctx, call.graph, prepared, call.select, scope, run_id, warn
-                )
-                if em is not None:
-                    em.send(em.item_end(scope, "", i, result.status))
-                if call.raise_ and result.error is not None:
-                    raise result.error
-                results.append(result)
+            results = fan_out_sync(ctx, fan, run, em)
+            failure = first_failure(results) if call.raise_ else None
+            if failure is not None:
+                raise failure[1].error  # type: ignore[misc]
         except BaseException as exc:
             if em is not None:
                 em.finish(exc)
@@ -178,7 +176,7 @@ class SyncRunner(BaseRunner):
         if em is not None:
             em.send(em.map_end(map_id, results))
             em.finish()
-        return MapResult(results)
+        return MapResult(results)  # type: ignore[arg-type]  # every item ran ("continue")
 
     # -- the driver ------------------------------------------------------------------------
 
@@ -198,7 +196,8 @@ class SyncRunner(BaseRunner):
             em.send(em.run_start(ex))
         try:
             stop = ctx.stop
-            cache = ctx.cache
+            # Nothing between the driver and a leaf's body: no events, no cache to consult.
+            bare = em is None and ctx.cache is None
             while batch := ex.next_superstep():
                 if em is not None:
                     em.send(em.superstep(ex))
@@ -207,23 +206,16 @@ class SyncRunner(BaseRunner):
                     if stop is not None and stop.is_set():
                         raise StopRequested  # the AsyncRunner that delegated to us is stopping
                     kwargs, versions = ex.inputs_of(p)
-                    if em is not None:
-                        em.send(em.node_start(ex, p))
                     try:
-                        if p.leaf:
-                            if cache is None or not p.cached:
-                                outputs = run_sync_leaf(p, kwargs)
-                            else:
-                                outputs = cache.run(p, kwargs)
+                        if not bare:
+                            outputs = self._execute(ctx, ex, p, kwargs)
+                        elif p.leaf:
+                            outputs = run_sync_leaf(p, kwargs)
                         else:
                             outputs = self._execute_graph_node(ctx, ex, p, kwargs)
                     except NodeFailure as failure:
                         ex.fail_node(p, failure)
-                        if em is not None:
-                            em.send(em.node_error(ex, p, failure))
                         break
-                    if em is not None:
-                        em.send_node_end(ex, p, outputs)
                     done.append((p, outputs, versions))
                 ex.commit(done, check=ex.error is None)
                 if ex.error is not None:
@@ -234,6 +226,31 @@ class SyncRunner(BaseRunner):
         if em is not None:
             em.send(em.run_end(ex, result))
         return result
+
+    def _execute(
+        self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """One node's execution; between its events when the call has event processors."""
+        em = ctx.emitter
+        if em is None:
+            return self._execute_node(ctx, ex, p, kwargs)
+        return observe_node_sync(em, ex, p, lambda: self._execute_node(ctx, ex, p, kwargs))
+
+    def _execute_node(
+        self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        if p.leaf:
+            return self._leaf(ctx, p, kwargs)
+        return self._execute_graph_node(ctx, ex, p, kwargs)
+
+    @staticmethod
+    def _leaf(ctx: Context, p: NodePlan, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The leaf policy: a FunctionNode's body, through the call's cache when it has one
+        and the node is declared ``cache=True``; failures raise ``NodeFailure``."""
+        cache = ctx.cache
+        if cache is not None and p.cached:
+            return cache.run(p, kwargs)
+        return run_sync_leaf(p, kwargs)
 
     def _execute_graph_node(
         self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
@@ -270,17 +287,10 @@ class SyncRunner(BaseRunner):
             from .executors._entry import sync_nested
 
             return sync_nested(self._executor, ctx, gn, scope, request)
-        results: list[RunResult | None] = [None] * request.count
-        em = ctx.emitter
-        for i, values in enumerate(request.items):
+        fan = FanOut(request.items, request.count, True, scope, gn.name)
+
+        def run(ctx: Context, child: Scope, i: int, values: dict[str, Any]) -> RunResult:
             prepared = request.prepare(graph, values)
-            child = scope.child(f"{gn.name}[{i}]")
-            if em is not None:
-                em.send(em.item_start(scope, gn.name, i, request.count))
-            result = self._run_graph(ctx, graph, prepared, None, child, new_run_id())
-            if em is not None:
-                em.send(em.item_end(scope, gn.name, i, result.status))
-            results[i] = result
-            if result.status is RunStatus.FAILED:
-                break
-        return results
+            return self._run_graph(ctx, graph, prepared, None, child, new_run_id())
+
+        return fan_out_sync(ctx, fan, run, ctx.emitter)

@@ -295,7 +295,7 @@ async def in_thread(ctx: AsyncContext, fn: Callable[..., T], *args: Any) -> T:
 class Chunks:
     """How many items a worker takes at once when a whole chunk goes to one thread trip.
 
-    A trip costs ~100 us; a trivial item run under the sync driver ~10 us. Each chunk's
+    A trip costs far more than a trivial item run under the sync driver. Each chunk's
     measured time per item sets the next size, so that a trip carries about ``TARGET``
     seconds of work: trivial items travel up to ``MOST`` at a time, slow ones (I/O in a
     ``def``) one at a time, keeping every thread busy.

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from hypergraph_graph import FunctionNode
-from hypergraph_graph._fingerprint import code_fingerprint
-from hypergraph_types._format import did_you_mean, fmt_names, message
+from hypergraph_graph._internal import code_fingerprint
+from hypergraph_types._internal import did_you_mean, fmt_names, message
 
 from ._digest import Memo, Undigestable, feed, try_digest
 

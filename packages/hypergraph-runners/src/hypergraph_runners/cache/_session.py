@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from hypergraph_graph._fingerprint import FingerprintError
+from hypergraph_graph._internal import FingerprintError
 
 from .._leaf import Hit, guarded, shape, sync_value
 from .._tasks import in_thread

@@ -17,7 +17,7 @@ from typing import Any
 from distributed.client import FutureCancelledError
 
 from hypergraph_types import InvalidInputError
-from hypergraph_types._format import message
+from hypergraph_types._internal import message
 
 __all__ = ["DaskExecutor"]
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hypergraph_types import MapResult, RunResult
-from hypergraph_types._result import new_run_id
+from hypergraph_types._internal import new_run_id
 
 from .._core import Scope
+from .._fanout import first_failure
 from .._mapping import count_items
-from .._nested import first_failure
 from ._fanout import Fanout, Pairs, drive_async, drive_sync
 from ._job import Job
 

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 from hypergraph_types import RunResult, RunStatus, WorkerLostError
-from hypergraph_types._format import describe_exception, message
+from hypergraph_types._internal import describe_exception, message
 
 from ._job import NEED_JOB, Job, register, run_chunk, unregister
 from ._protocol import MapExecutor, Options

@@ -20,11 +20,11 @@ import socket
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hypergraph_types import RunResult, RunStatus
-from hypergraph_types._result import new_run_id
+from hypergraph_types._internal import new_run_id
 
 from .._context import AsyncContext, Context
 from .._core import Scope
@@ -250,26 +250,24 @@ def _run_sync(job: Job, indices: Sequence[int], items: Any) -> list[tuple[int, R
 
 
 async def _run_async(job: Job, indices: list[int], items: Any) -> list[tuple[int, RunResult]]:
-    """The chunk's items through the AsyncRunner's own item fan-out, on a private loop."""
+    """The chunk's items through the AsyncRunner's fan-out core, on a private event loop."""
     from .._async import AsyncRunner
+    from .._fanout import FanOut, fan_out_async
 
     assert job.async_kind is not None
     inline, limit = job.async_kind
     runner = AsyncRunner(sync_nodes="inline" if inline else "thread")
-    ctx = AsyncContext(job.max_iterations, limit, new_run_id())
-    results: list[RunResult | None] = [None] * len(indices)
+    ctx = AsyncContext.new(job.max_iterations, limit, new_run_id())
     graph, select = job.graph, job.select
 
-    async def run_item(k: int, values: dict[str, Any]) -> bool:
+    def run(_: Scope, k: int, values: dict[str, Any]) -> Awaitable[RunResult]:
+        # The core numbers the chunk's items from 0: the job knows their place in the map.
         prepared, scope, run_id = job.item(indices[k], values)
-        result = await runner._run_graph(ctx, graph, prepared, select, scope, run_id)
-        results[k] = result
-        return result.status is RunStatus.FAILED
+        return runner._run_graph(ctx, graph, prepared, select, scope, run_id)
 
     try:
-        await runner._fan_out(
-            ctx, items, len(indices), run_item, job.stop_on_failure, None, results
-        )
+        fan = FanOut(items, len(indices), job.stop_on_failure)
+        results = await fan_out_async(ctx, fan, run, None)
     finally:
         ctx.shutdown()
     return [(indices[k], r) for k, r in enumerate(results) if r is not None]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from hypergraph_types import InvalidInputError
-from hypergraph_types._format import message, short_repr
+from hypergraph_types._internal import message, short_repr
 
 from .._options import check_limit
 

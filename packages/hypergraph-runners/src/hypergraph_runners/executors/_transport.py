@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hypergraph_types import RemoteError, RunResult, RunStatus
-from hypergraph_types._format import describe_exception, exception_text, message
+from hypergraph_types._internal import describe_exception, exception_text, message
 
 __all__ = ["Packed", "dumps", "loads", "pack_results", "unpack_results"]
 
