@@ -230,3 +230,18 @@ def test_a_broken_process_pool_fails_items_with_worker_lost() -> None:
     assert statuses[5:] == [RunStatus.FAILED] * 5
     assert isinstance(results[7].error, WorkerLostError)
     assert isinstance(results[7].error.__cause__, cf.BrokenExecutor)
+
+
+def test_a_large_job_travels_once_per_worker(crossing: Any) -> None:
+    # 5 MB of broadcast data: Dask scatters it (a task that big would warn); a process pool
+    # gets it with the first chunks, then sends it to any process that asks for it.
+    from hypergraph_graph import Graph, node
+
+    @node(output_name="n")
+    def size(x: int, blob: bytes) -> int:
+        return len(blob) + x
+
+    blob = b"x" * (5 * 2**20)
+    runner = SyncRunner(executor=crossing, chunksize=2, max_in_flight=2)
+    results = runner.map(Graph([size]), x=list(range(12)), blob=blob, map_over="x")
+    assert results["n"] == [len(blob) + x for x in range(12)]
