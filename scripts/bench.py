@@ -1242,7 +1242,7 @@ def scenario_executor(s: Sizes) -> Scenario:
                 NA,
                 _ms(m["cpu-dask"]),
                 NA,
-                f"plain column: SyncRunner without executor; Dask {speedup:.2f}x faster; "
+                f"plain column: SyncRunner without executor; speed-up on Dask {speedup:.2f}x; "
                 f"ProcessPoolExecutor(2): {_ms(m['cpu-pool']):.0f} ms",
             ),
         ]
