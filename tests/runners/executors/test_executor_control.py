@@ -226,3 +226,16 @@ def test_asyncio_cancel_cancels_the_outstanding_chunks(
     asyncio.run(main())
     wait_idle(dask_cluster)
     assert len(started) < 50
+
+
+def test_a_worker_with_another_version_refuses_the_job() -> None:
+    from hypergraph_runners.executors._job import Job, Ticket, job_bytes, run_chunk
+
+    blob = job_bytes(Job(pipeline(), {"k": 1}, max_iterations=10,
+                         stop_on_failure=False))  # fmt: skip
+    other = b"hypergraph-runners 0.0.1\n" + blob[blob.index(b"\n") + 1 :]
+    ticket = Ticket("not-cached-here")
+    ticket.pid = -1  # as if the caller were another process
+    with pytest.raises(RuntimeError, match=r"the caller runs 0\.0\.1") as info:
+        run_chunk(ticket, other, [0], b"")
+    assert "How to fix:" in str(info.value)

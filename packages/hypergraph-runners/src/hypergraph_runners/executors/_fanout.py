@@ -26,7 +26,7 @@ from typing import Any
 from hypergraph_types import RunResult, RunStatus, WorkerLostError
 from hypergraph_types._internal import describe_exception, message
 
-from ._job import NEED_JOB, Job, register, run_chunk, unregister
+from ._job import NEED_JOB, Job, job_bytes, register, run_chunk, unregister
 from ._protocol import MapExecutor, Options
 
 __all__ = ["Fanout", "drive_async", "drive_sync"]
@@ -220,10 +220,8 @@ def _prepare(executor: MapExecutor, job: Job) -> bytes | None:
     """The job's bytes when chunks cross processes (``None``: found in this process)."""
     if not executor.crosses_processes:
         return None
-    from ._transport import dumps
-
     try:
-        return dumps(job)
+        return job_bytes(job)
     except Exception as exc:
         raise _unpicklable(job, exc) from exc
 

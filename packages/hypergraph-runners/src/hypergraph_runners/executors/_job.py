@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hypergraph_types import RunResult, RunStatus
-from hypergraph_types._internal import new_run_id
+from hypergraph_types._internal import message, new_run_id
 
 from .._context import AsyncContext, Context
 from .._core import Scope
@@ -167,6 +167,38 @@ def unregister(ticket: Ticket) -> None:
     _LOCAL.pop(ticket.digest, None)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hypergraph-runners")
+    except PackageNotFoundError:  # pragma: no cover - a source checkout without metadata
+        return "unknown"
+
+
+def job_bytes(job: Job) -> bytes:
+    """The job as shipped: the caller's hypergraph-runners version line, then cloudpickle."""
+    from ._transport import dumps
+
+    return f"hypergraph-runners {_version()}\n".encode() + dumps(job)
+
+
+def check_version(blob: bytes) -> None:
+    """The worker runs the caller's version of hypergraph-runners (else the pickle may not
+    even load, or load into something subtly different)."""
+    theirs = blob[: blob.index(b"\n")].decode().rpartition(" ")[2]
+    ours = _version()
+    if theirs != ours:
+        raise RuntimeError(
+            message(
+                f"The executor's worker runs hypergraph-runners {ours}; the caller runs {theirs}",
+                ["the graph travels pickled: both sides need the same hypergraph version"],
+                f"install hypergraph-runners=={theirs} on the workers (or the caller's "
+                "version of hypergraph-runtime)",
+            )
+        )
+
+
 def _job_of(ticket: Ticket, blob: bytes | None) -> Job | None:
     if ticket.local:
         return _LOCAL.get(ticket.digest)
@@ -179,8 +211,9 @@ def _job_of(ticket: Ticket, blob: bytes | None) -> Job | None:
         return None
     from ._transport import loads
 
+    check_version(blob)
     try:
-        job = loads(blob)
+        job = loads(blob[blob.index(b"\n") + 1 :])
         assert isinstance(job, Job)
     except Exception as exc:
         exc.add_note(
