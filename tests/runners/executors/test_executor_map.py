@@ -125,3 +125,13 @@ def test_item_events_stream_back(executor: Any, runner_kind: str) -> None:
     assert len(ended) == 20
     assert ended[9] == "failed"
     assert all(s == "completed" for i, s in ended.items() if i != 9)
+
+
+def test_select_warning_comes_from_the_callers_line(executor: Any, runner_kind: str) -> None:
+    runner = runner_of(runner_kind, executor=executor, chunksize=2)
+    with pytest.warns(UserWarning, match="Requested outputs not found: 'nope'") as caught:
+        results = call(runner, "map", pipeline(), {"x": [1, 2, 3], "k": 1}, map_over="x",
+                       select=["c", "nope"])  # fmt: skip
+    assert len(caught) == 1
+    assert caught[0].filename == __file__
+    assert results["c"] == ["v2", "v3", "v4"]

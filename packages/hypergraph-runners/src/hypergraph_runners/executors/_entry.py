@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from hypergraph_types import MapResult, RunResult
 from hypergraph_types._internal import new_run_id
 
-from .._core import Scope
+from .._core import Scope, WarnOnce
 from .._fanout import first_failure
 from .._mapping import count_items
 from ._fanout import Fanout, Pairs, drive_async, drive_sync
@@ -86,8 +86,16 @@ def _raise_first(results: list[RunResult | None]) -> None:
         raise error
 
 
+def _warn(call: MapCall, warn: WarnOnce, fan: Fanout) -> None:
+    """The ``select`` warning an item raised on its worker, at the caller's line, once."""
+    if fan.warned is not None and warn.armed and warn.site is not None:
+        warn.armed = False
+        warn.site.warn(fan.warned, UserWarning)
+
+
 def sync_map(opts: Options, call: MapCall, em: Emitter | None) -> MapResult:
     """``SyncRunner.map`` on its executor."""
+    warn = WarnOnce(call.select)
     count = count_items(call.lists, call.mode)
     results: list[RunResult | None] = [None] * count
     fan = _fan(opts, call.lists, call.mode, count, call.raise_, results)
@@ -105,6 +113,7 @@ def sync_map(opts: Options, call: MapCall, em: Emitter | None) -> MapResult:
             em.send(em.map_start(map_id, call.graph.name, count))
         if count:
             drive_sync(opts.executor, _map_job(call, None), fan, emit if em is not None else None)
+        _warn(call, warn, fan)
         if call.raise_:
             _raise_first(results)
     except BaseException as exc:
@@ -121,6 +130,7 @@ async def async_map(
     opts: Options, call: MapCall, em: Emitter | None, limit: int | None, inline: bool
 ) -> MapResult:
     """``AsyncRunner.map`` on its executor."""
+    warn = WarnOnce(call.select)
     count = count_items(call.lists, call.mode)
     results: list[RunResult | None] = [None] * count
     fan = _fan(opts, call.lists, call.mode, count, call.raise_, results)
@@ -139,6 +149,7 @@ async def async_map(
         if count:
             job = _map_job(call, (inline, limit))
             await drive_async(opts.executor, job, fan, emit if em is not None else None)
+        _warn(call, warn, fan)
         if em is not None:
             await em.asend(em.map_end(map_id, results))
     except BaseException as exc:

@@ -80,6 +80,8 @@ class Fanout:
         self.failed_at: int | None = None
         #: Items failed before leaving (their inputs cannot be pickled): events still owed.
         self.early: Pairs = []
+        #: The ``select`` warning an item raised on its worker (the caller emits it).
+        self.warned: str | None = None
 
     # -- chunks -----------------------------------------------------------------------------
 
@@ -283,13 +285,15 @@ def _settle(
 ) -> Pairs | None:
     """A chunk's outcome applied to ``fan``; ``None`` when its worker needs the job's bytes."""
     try:
-        out, seconds = outcome()
+        out, seconds, warned = outcome()
     except BaseException as exc:
         if not executor.lost(exc):
             raise
         return fan.lost(chunk, exc)
     if isinstance(out, str) and out == NEED_JOB:
         return None
+    if warned is not None and fan.warned is None:
+        fan.warned = warned
     return fan.finished(_unpack(out), seconds)
 
 

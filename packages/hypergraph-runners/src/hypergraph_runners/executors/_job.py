@@ -52,6 +52,21 @@ _LOADED_LOCK = threading.Lock()
 _WORKER = threading.local()
 
 
+class Warned:
+    """A ``WarnOnce`` stand-in on the worker: the ``select`` warning is recorded, and the
+    caller emits it at its own line (``Fanout.warned``)."""
+
+    __slots__ = ("armed", "site", "text")
+
+    def __init__(self, select: tuple[str, ...] | None) -> None:
+        self.armed = select is not None
+        self.site = self
+        self.text: str | None = None
+
+    def warn(self, text: str, category: type[Warning]) -> None:
+        self.text = text
+
+
 def in_worker() -> bool:
     """True inside a chunk: a runner there runs everything locally (never re-submits)."""
     return getattr(_WORKER, "active", False)
@@ -232,15 +247,16 @@ def _job_of(ticket: Ticket, blob: bytes | None) -> Job | None:
 
 def run_chunk(
     ticket: Ticket, blob: bytes | None, indices: Sequence[int], columns: Any
-) -> tuple[Any, float]:
+) -> tuple[Any, float, str | None]:
     """The task each chunk is: run items ``indices`` (values in ``columns``) of the job.
 
-    Returns ``(pairs, seconds)``: the ``(index, RunResult)`` pairs of the items that ran (as
-    bytes when crossing processes), and how long they took; or ``(NEED_JOB, 0.0)``.
+    Returns ``(pairs, seconds, warning)``: the ``(index, RunResult)`` pairs of the items that
+    ran (as bytes when crossing processes), how long they took, and the ``select`` warning's
+    text if an item raised it; or ``(NEED_JOB, 0.0, None)``.
     """
     job = _job_of(ticket, blob)
     if job is None:
-        return NEED_JOB, 0.0
+        return NEED_JOB, 0.0, None
     local = ticket.local
     if not local:
         from ._transport import loads
@@ -248,24 +264,27 @@ def run_chunk(
         columns = loads(columns)
     began = time.perf_counter()
     items = item_values(columns, "zip")
+    warned = Warned(job.select)
     previous = getattr(_WORKER, "active", False)
     _WORKER.active = True
     try:
         if job.async_kind is not None and not sync_only(job.graph):
-            pairs = asyncio.run(_run_async(job, list(indices), items))
+            pairs = asyncio.run(_run_async(job, list(indices), items, warned))
         else:
-            pairs = _run_sync(job, indices, items)
+            pairs = _run_sync(job, indices, items, warned)
     finally:
         _WORKER.active = previous
     seconds = time.perf_counter() - began
     if local:
-        return pairs, seconds
+        return pairs, seconds, warned.text
     from ._transport import pack_results
 
-    return pack_results(pairs), seconds
+    return pack_results(pairs), seconds, warned.text
 
 
-def _run_sync(job: Job, indices: Sequence[int], items: Any) -> list[tuple[int, RunResult]]:
+def _run_sync(
+    job: Job, indices: Sequence[int], items: Any, warned: Warned
+) -> list[tuple[int, RunResult]]:
     """The chunk's items one after another under the sync driver (SyncRunner semantics)."""
     from .._sync import SyncRunner
 
@@ -275,14 +294,16 @@ def _run_sync(job: Job, indices: Sequence[int], items: Any) -> list[tuple[int, R
     pairs: list[tuple[int, RunResult]] = []
     for i, values in zip(indices, items):
         prepared, scope, run_id = job.item(i, values)
-        result = runner._run_graph(ctx, graph, prepared, select, scope, run_id)
+        result = runner._run_graph(ctx, graph, prepared, select, scope, run_id, warned)  # type: ignore[arg-type]
         pairs.append((i, result))
         if job.stop_on_failure and result.status is RunStatus.FAILED:
             break
     return pairs
 
 
-async def _run_async(job: Job, indices: list[int], items: Any) -> list[tuple[int, RunResult]]:
+async def _run_async(
+    job: Job, indices: list[int], items: Any, warned: Warned
+) -> list[tuple[int, RunResult]]:
     """The chunk's items through the AsyncRunner's fan-out core, on a private event loop."""
     from .._async import AsyncRunner
     from .._fanout import FanOut, fan_out_async
@@ -296,7 +317,7 @@ async def _run_async(job: Job, indices: list[int], items: Any) -> list[tuple[int
     def run(_: Scope, k: int, values: dict[str, Any]) -> Awaitable[RunResult]:
         # The core numbers the chunk's items from 0: the job knows their place in the map.
         prepared, scope, run_id = job.item(indices[k], values)
-        return runner._run_graph(ctx, graph, prepared, select, scope, run_id)
+        return runner._run_graph(ctx, graph, prepared, select, scope, run_id, warned)  # type: ignore[arg-type]
 
     try:
         fan = FanOut(items, len(indices), job.stop_on_failure)
