@@ -245,3 +245,19 @@ def test_a_large_job_travels_once_per_worker(crossing: Any) -> None:
     runner = SyncRunner(executor=crossing, chunksize=2, max_in_flight=2)
     results = runner.map(Graph([size]), x=list(range(12)), blob=blob, map_over="x")
     assert results["n"] == [len(blob) + x for x in range(12)]
+
+
+def test_nested_results_cross_with_their_errors(crossing: Any) -> None:
+    # An item whose mapped GraphNode failed: its nested results travel with their errors.
+    locked = exceptions()["Locked"]
+    inner = raising(lambda x: locked() if x == 2 else None)
+    from hypergraph_graph import Graph
+
+    outer = Graph([inner.as_node(name="inner").map_over("x")])
+    results = SyncRunner(executor=crossing).map(outer, x=[[1], [1, 2]], map_over="x")
+    assert [r.status for r in results] == [RunStatus.COMPLETED, RunStatus.FAILED]
+    assert isinstance(results[1].error, RemoteError)
+    nested = results[1]["inner"]
+    assert nested[0].status is RunStatus.COMPLETED
+    assert isinstance(nested[1].error, RemoteError)
+    assert nested[1].error.type_name.endswith("Locked")

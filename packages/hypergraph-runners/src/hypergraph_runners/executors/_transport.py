@@ -170,10 +170,32 @@ def _unsendable(result: RunResult, index: int, problem: BaseException) -> RunRes
     return RunResult({}, RunStatus.FAILED, run_id=result.run_id, error=error)
 
 
-def _portable(result: RunResult) -> RunResult:
+def _nested(result: RunResult) -> list[RunResult]:
+    """The nested GraphNodes' results a result carries in its values (they hold errors too)."""
+    found = []
+    for value in result.values.values():
+        if isinstance(value, RunResult):
+            found.append(value)
+        elif isinstance(value, list) and value and isinstance(value[0], (RunResult, type(None))):
+            found.extend(v for v in value if isinstance(v, RunResult))
+    return found
+
+
+def _portable(result: RunResult, depth: int = 0) -> RunResult:
     if result.error is not None and not isinstance(result.error, Packed):
         result.error = Packed(result.error)  # type: ignore[assignment]  # unpacked by the caller
+    if depth < _CHAIN_DEPTH:
+        for inner in _nested(result):
+            _portable(inner, depth + 1)
     return result
+
+
+def _restored(result: RunResult, depth: int = 0) -> None:
+    if isinstance(result.error, Packed):
+        result.error = result.error.unpack()
+    if depth < _CHAIN_DEPTH:
+        for inner in _nested(result):
+            _restored(inner, depth + 1)
 
 
 def pack_results(pairs: Sequence[tuple[int, RunResult]]) -> bytes:
@@ -197,6 +219,5 @@ def pack_results(pairs: Sequence[tuple[int, RunResult]]) -> bytes:
 def unpack_results(data: bytes) -> list[tuple[int, RunResult]]:
     pairs: list[tuple[int, RunResult]] = loads(data)
     for _, result in pairs:
-        if isinstance(result.error, Packed):
-            result.error = result.error.unpack()
+        _restored(result)
     return pairs
