@@ -20,8 +20,8 @@ from distributed import Client, LocalCluster
 from executor_graphs import pipeline
 from hypergraph_graph import Graph, node
 from hypergraph_runners import AsyncRunner, MapExecutor, SyncRunner
-from hypergraph_runners.executors._fanout import Fanout
 from hypergraph_runners.executors._protocol import Options
+from hypergraph_runners.executors._window import Window
 from hypergraph_types import InvalidInputError, MapItemEndEvent, RunStatus
 
 
@@ -86,7 +86,7 @@ def test_window_and_fixed_chunks(thread_pool: Any, runner_kind: str) -> None:
 
 def test_auto_chunks_probe_then_follow_the_measured_item_time() -> None:
     opts = Options(Counting.__new__(Counting), None, None)  # type: ignore[arg-type]
-    fan = Fanout({"x": list(range(100_000))}, "zip", 100_000, opts, 2, False, [None] * 100_000,
+    fan = Window({"x": list(range(100_000))}, "zip", 100_000, opts, 2, False, [None] * 100_000,
                  False)  # fmt: skip
     first = fan.take(0)
     assert fan.window == 8
@@ -96,7 +96,7 @@ def test_auto_chunks_probe_then_follow_the_measured_item_time() -> None:
     assert len(fan.take(0)[0].indices) == 50
     fan._measured = (64, 64 * 4e-6)  # 4 us items: capped at 1000
     assert len(fan.take(0)[0].indices) == 1000
-    few = Fanout({"x": list(range(20))}, "zip", 20, opts, 2, False, [None] * 20, False)
+    few = Window({"x": list(range(20))}, "zip", 20, opts, 2, False, [None] * 20, False)
     sizes: list[int] = []  # every worker gets shares, smaller towards the end
     while chunks := few.take(0):
         sizes += [len(c.indices) for c in chunks]

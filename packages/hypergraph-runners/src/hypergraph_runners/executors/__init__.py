@@ -6,7 +6,7 @@ or anything implementing ``MapExecutor`` (``SyncRunner(executor=...)``,
   runners' ``executor=`` / ``chunksize=`` / ``max_in_flight=`` options;
 - ``_dask``: the Dask adapter (imports ``distributed``; loaded only for a Client);
 - ``_job``: what a fan-out's items share, shipped once, and the function a worker runs;
-- ``_fanout``: chunks, the window, ordering and failure rules, and the two drivers;
+- ``_window``: chunks, the window, ordering and failure rules, and the two drivers;
 - ``_transport``: results and exceptions across processes (cloudpickle, tblib);
 - ``_entry``: the calls ``_sync`` / ``_async`` make.
 

@@ -16,8 +16,8 @@ from hypergraph_types._internal import new_run_id
 from .._core import Scope, WarnOnce
 from .._fanout import first_failure
 from .._mapping import count_items
-from ._fanout import Fanout, Pairs, drive_async, drive_sync
 from ._job import Job
+from ._window import Pairs, Window, drive_async, drive_sync
 
 if TYPE_CHECKING:
     from hypergraph_graph import GraphNode
@@ -73,9 +73,9 @@ def _fan(
     count: int,
     stop: bool,
     results: list[RunResult | None],
-) -> Fanout:
+) -> Window:
     ex = opts.executor
-    return Fanout(lists, mode, count, opts, ex.slots, stop, results, ex.crosses_processes)
+    return Window(lists, mode, count, opts, ex.slots, stop, results, ex.crosses_processes)
 
 
 def _raise_first(results: list[RunResult | None]) -> None:
@@ -86,7 +86,7 @@ def _raise_first(results: list[RunResult | None]) -> None:
         raise error
 
 
-def _warn(call: MapCall, warn: WarnOnce, fan: Fanout) -> None:
+def _warn(call: MapCall, warn: WarnOnce, fan: Window) -> None:
     """The ``select`` warning an item raised on its worker, at the caller's line, once."""
     if fan.warned is not None and warn.armed and warn.site is not None:
         warn.armed = False

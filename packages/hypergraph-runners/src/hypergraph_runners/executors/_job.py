@@ -54,7 +54,7 @@ _WORKER = threading.local()
 
 class Warned:
     """A ``WarnOnce`` stand-in on the worker: the ``select`` warning is recorded, and the
-    caller emits it at its own line (``Fanout.warned``)."""
+    caller emits it at its own line (``Window.warned``)."""
 
     __slots__ = ("armed", "site", "text")
 

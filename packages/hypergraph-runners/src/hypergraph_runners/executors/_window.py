@@ -1,6 +1,7 @@
-"""Handing a fan-out's items to an executor: chunking, the window, ordering, failures.
+"""Handing a fan-out's items to an executor: chunks, the window of chunks in flight,
+ordering, failures.
 
-``Fanout`` is the state shared by the two drivers (``drive_sync`` waits on
+``Window`` is the state shared by the two drivers (``drive_sync`` waits on
 ``concurrent.futures``, ``drive_async`` on asyncio): it cuts the items into chunks (first
 index + slices of the mapped columns, products generated lazily), keeps at most
 ``max_in_flight`` chunks outstanding (the client holds the results plus the inputs of the
@@ -29,13 +30,14 @@ from hypergraph_types._internal import describe_exception, message
 from ._job import NEED_JOB, Job, job_bytes, register, run_chunk, unregister
 from ._protocol import MapExecutor, Options
 
-__all__ = ["Fanout", "drive_async", "drive_sync"]
+__all__ = ["Window", "drive_async", "drive_sync"]
 
 #: Seconds of work per chunk that ``chunksize="auto"`` aims at.
 TARGET = 0.05
 _PROBE = 8
 _MAX_CHUNK = 1000
-#: Bytes below which the job travels with every chunk of the first window (no round trip).
+#: Jobs up to this size travel with every chunk (a process lacking one never asks for it);
+#: larger ones with the first window's chunks, then only to a process that asks.
 _SMALL_JOB = 1 << 20
 
 Pairs = list[tuple[int, RunResult]]
@@ -49,8 +51,8 @@ class Chunk:
         self.columns = columns
 
 
-class Fanout:
-    """One fan-out's chunks and results (the drivers do the waiting)."""
+class Window:
+    """One executor fan-out's chunks and results (the drivers do the waiting)."""
 
     def __init__(
         self,
@@ -281,7 +283,7 @@ class _Shipping:
 
 
 def _settle(
-    executor: MapExecutor, fan: Fanout, chunk: Chunk, outcome: Callable[[], Any]
+    executor: MapExecutor, fan: Window, chunk: Chunk, outcome: Callable[[], Any]
 ) -> Pairs | None:
     """A chunk's outcome applied to ``fan``; ``None`` when its worker needs the job's bytes."""
     try:
@@ -308,7 +310,7 @@ async def _aignore(pairs: Pairs) -> None:
 def drive_sync(
     executor: MapExecutor,
     job: Job,
-    fan: Fanout,
+    fan: Window,
     emit: Callable[[Pairs], None] | None,
 ) -> None:
     """Run every item of ``fan`` on ``executor``, waiting in the calling thread."""
@@ -388,7 +390,7 @@ class _AsyncSubmitter:
 async def drive_async(
     executor: MapExecutor,
     job: Job,
-    fan: Fanout,
+    fan: Window,
     emit: Callable[[Pairs], Awaitable[None]] | None,
 ) -> None:
     """``drive_sync`` on asyncio: a cancel of the awaiting task cancels the outstanding chunks."""
