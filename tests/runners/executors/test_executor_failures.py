@@ -261,3 +261,24 @@ def test_nested_results_cross_with_their_errors(crossing: Any) -> None:
     assert nested[0].status is RunStatus.COMPLETED
     assert isinstance(nested[1].error, RemoteError)
     assert nested[1].error.type_name.endswith("Locked")
+
+
+def test_workers_that_cannot_load_the_graph_raise_with_a_hint(
+    dask_process_client: Client, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The node's module is importable here only: functions travel by reference to it.
+    (tmp_path / "hg_only_on_the_caller.py").write_text("def same(x):\n    return x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    from hypergraph_graph import Graph, node
+
+    # Absent now: monkeypatch removes the imported module again at the end of the test.
+    monkeypatch.delitem(__import__("sys").modules, "hg_only_on_the_caller", raising=False)
+    module = importlib.import_module("hg_only_on_the_caller")
+    graph = Graph([node(output_name="y")(module.same)])
+    with pytest.raises(ModuleNotFoundError) as info:
+        SyncRunner(executor=dask_process_client).map(graph, x=[1, 2], map_over="x")
+    notes = "\n".join(info.value.__notes__)
+    assert "could not load the graph" in notes
+    assert "How to fix:" in notes
