@@ -939,6 +939,9 @@ def test_keyboard_interrupt_in_a_cross_runner_nested_graph() -> None:
 def test_keyboard_interrupt_in_async_map_settles_sibling_items_in_threads() -> None:
     t = Tally()
     gate = threading.Barrier(3, timeout=5)
+    # Later items start only once item 1 has raised: on a loaded machine its thread may not
+    # get the GIL back before the other workers have run every quick item otherwise.
+    raised = threading.Event()
 
     @node(output_name="y")
     def work(x: int) -> int:
@@ -946,7 +949,10 @@ def test_keyboard_interrupt_in_async_map_settles_sibling_items_in_threads() -> N
         try:
             if x < 3:
                 gate.wait()  # items 0-2 are in flight together
+            else:
+                raised.wait(timeout=5)
             if x == 1:
+                raised.set()
                 raise KeyboardInterrupt
             return x
         finally:

@@ -357,16 +357,21 @@ class Execution:
         ``local``: outputs a worker thread produced but the loop has not applied yet, read
         before the state (dataflow chains, ``_chain``).
         """
-        values: Mapping[str, Any] = self.values if local is None else ChainMap(local, self.values)
         kwargs: dict[str, Any] = {}
         if p.once and not p.free and p.index not in self.ports:
             # Every input is edge-fed and already final: no lookups elsewhere, no versions.
             # (Not for a GraphNode with addressed ports: those may run before their producer.)
             # (Plain loops here and in ``_selected``: on Python 3.11 a comprehension costs a
             # function call, as much as the whole loop for a node's few inputs.)
-            for name in p.inputs:
-                kwargs[name] = values[name]
+            state = self.values
+            if local is None:
+                for name in p.inputs:
+                    kwargs[name] = state[name]
+            else:
+                for name in p.inputs:
+                    kwargs[name] = local[name] if name in local else state[name]
             return kwargs, ()
+        values: Mapping[str, Any] = self.values if local is None else ChainMap(local, self.values)
         bound = self.bound
         for name in p.inputs:
             if name in values:
@@ -437,6 +442,19 @@ class Execution:
                 values[name] = value
                 pending.update(consumers.get(name, ()))
         return self._delta(done, decided) if decided is not None else None
+
+    def commit_node(self, p: NodePlan, outputs: dict[str, Any]) -> Delta | None:
+        """Commit one node of a fixed-schedule run (the dataflow commits node by node).
+
+        ``commit`` for a one-node superstep, without building the superstep.
+        """
+        if self.record:
+            return self.commit(((p, outputs, ()),))
+        self.outputs_of[p.index] = outputs
+        self.values.update(outputs)
+        if p.graph_node is not None and len(outputs) != len(p.outputs):
+            self.holes = True  # its nested run left an output unwritten
+        return None
 
     def _delta(
         self, done: Sequence[Done], decided: dict[str, tuple[str, ...]] | None = None

@@ -84,7 +84,7 @@ class Dataflow:
 
     def finished(self, ex: Execution, p: NodePlan, outputs: dict[str, Any]) -> list[NodePlan]:
         """Commit one node's outputs; the nodes whose inputs just became final."""
-        ex.commit(((p, outputs, ()),))
+        ex.commit_node(p, outputs)
         waiting = self.waiting
         nodes = ex.plan.nodes
         newly = []
