@@ -239,3 +239,18 @@ def test_a_worker_with_another_version_refuses_the_job() -> None:
     with pytest.raises(RuntimeError, match=r"the caller runs 0\.0\.1") as info:
         run_chunk(ticket, other, [0], b"")
     assert "How to fix:" in str(info.value)
+
+
+@pytest.mark.parametrize("runner_kind", ["sync", "async"])
+def test_raise_mode_submits_nothing_after_a_failure(thread_pool: Any, runner_kind: str) -> None:
+    counting = Counting(thread_pool)
+    runner: Any = (SyncRunner if runner_kind == "sync" else AsyncRunner)(
+        executor=counting, chunksize=1, max_in_flight=2
+    )
+    with pytest.raises(ValueError, match="cannot label 4"):
+        out = runner.map(pipeline(fail_on=4), x=list(range(100)), k=1, map_over="x",
+                         error_handling="raise")  # fmt: skip
+        if runner_kind == "async":
+            asyncio.run(out)
+    # Item 3 failed: the chunks in flight then, and none of the 96 after them.
+    assert len(counting.sizes) <= 3 + 2 + 1
