@@ -28,6 +28,12 @@ KEY_LINES = {
         "3 answered, 1 failed",
         "20 model calls, never more than 4 at once",
     ],
+    "chat_loop.py": [
+        "tool: France: Paris",
+        "assistant: It is Paris.",
+        "assistant: You're welcome!",
+        "AsyncRunner gives the same messages: True",
+    ],
     # executors: a Dask LocalCluster of 2 processes, then a ProcessPoolExecutor
     "scale_out.py": [
         "dask: partial, 1 failed",

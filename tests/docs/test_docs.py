@@ -49,6 +49,7 @@ RUNTIME_PAGES = [
     "observe.md",
     "coming-from-hypergraph.md",
     "caching.md",
+    "agent-loops.md",
     # executors: map on Dask and process pools
     "scaling-out.md",
 ]

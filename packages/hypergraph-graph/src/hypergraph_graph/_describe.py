@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ._gate import END, GateNode, IfElseNode
 from ._graph_node import GraphNode
+from ._wiring import completion_key
 
 if TYPE_CHECKING:
     from ._graph import Graph
@@ -45,12 +46,18 @@ def describe(graph: Graph) -> str:
             flags.append("multi_target")
         if name in s.cyclic:
             flags.append("cyclic")
+        if n.emit:
+            flags.append(f"emit={','.join(n.emit)}")
+        if n.wait_for:
+            flags.append(f"wait_for={','.join(n.wait_for)}")
         suffix = f" [{', '.join(flags)}]" if flags else ""
         ins = ", ".join(n.inputs)
-        outs = ", ".join(n.outputs) or "-"
+        outs = ", ".join(n.data_outputs) or "-"
         lines.append(f"  {name}: {kind}({ins}) -> {outs}{suffix}")
     lines.append(f"Edges ({len(s.edges)}):")
     lines.extend(f"  {u} -> {v} ({value})" for u, v, value in s.edges)
+    if s.wired:
+        lines.extend(_wiring_lines(graph))
     gates = [n for n in s.nodes.values() if isinstance(n, GateNode)]
     if gates:  # the section appears only in graphs with gates
         control = [line for gate in gates for line in _control_lines(gate)]
@@ -60,6 +67,23 @@ def describe(graph: Graph) -> str:
     cycles = s.cycles
     lines.append(f"Cycles: {'; '.join(', '.join(c) for c in cycles) if cycles else 'none'}")
     return "\n".join(lines)
+
+
+def _wiring_lines(graph: Graph) -> list[str]:
+    """Ordering edges, shared names and entrypoints: only for graphs that use them."""
+    s = graph._structure
+    lines = [f"Ordering edges ({len(s.ordering_edges)}):"]
+    for u, v, key in s.ordering_edges:
+        note = "after" if key == completion_key(u) else f"wait_for {key}"
+        lines.append(f"  {u} -> {v} ({note})")
+    if s.shared:
+        lines.append(f"Shared: {', '.join(graph.shared)}")
+    entry = graph.entrypoints_config
+    if entry:
+        lines.append(f"Entrypoints: {', '.join(entry)}")
+        left_out = [n for n in s.all_nodes if n not in s.nodes]
+        lines.append(f"  upstream, never run: {', '.join(left_out) or '-'}")
+    return lines
 
 
 def _control_lines(gate: GateNode) -> list[str]:

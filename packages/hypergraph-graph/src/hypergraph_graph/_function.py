@@ -13,6 +13,7 @@ from hypergraph_types._internal import did_you_mean, fmt_names, message, short_r
 
 from ._introspect import annotations_of, generator_item_type, read_callable, source_hash
 from ._node import HyperNode
+from ._ordering import check_ordering, ordering_names
 
 __all__ = ["FunctionNode", "node"]
 
@@ -89,6 +90,8 @@ class FunctionNode(HyperNode):
         cache: bool = False,
         cache_version: str | int | None = None,
         inline: bool = False,
+        emit: str | tuple[str, ...] | None = None,
+        wait_for: str | tuple[str, ...] | None = None,
     ) -> None:
         if type(source) is types.FunctionType:  # the common case skips the checks below
             func: Callable[..., Any] = source
@@ -133,6 +136,14 @@ class FunctionNode(HyperNode):
                 "How to fix: pass inline=True or inline=False."
             )
         outputs = _output_names(output_name, name)
+        emits = ordering_names(emit, "emit", name)
+        waits = ordering_names(wait_for, "wait_for", name)
+        if emits or waits:
+            check_ordering(name, emits, waits, outputs, info.names)
+            outputs += emits
+            self.emit = emits
+            self.wait_for = waits
+            self._wires = True
 
         self.func = func
         self.name = name
@@ -159,7 +170,7 @@ class FunctionNode(HyperNode):
         self._raw_annotations = info.annotations
         self._hints: dict[str, Any] | None = None
         self._hash: str | None = None
-        if not outputs and self._warns_on_unused_return:
+        if not outputs and not emits and self._warns_on_unused_return:
             self._warn_unused_return(info.annotations.get("return", inspect.Signature.empty))
         if rename_inputs:
             unknown = [k for k in rename_inputs if k not in self.inputs]
@@ -205,7 +216,7 @@ class FunctionNode(HyperNode):
     def output_annotation(self) -> dict[str, Any]:
         """Resolved type by output name, where the return annotation says it."""
         ret = self._resolved().get("return", inspect.Signature.empty)
-        outs = self.outputs
+        outs = self.data_outputs
         if not outs or ret is inspect.Signature.empty:
             return {}
         if self._is_generator:
@@ -302,6 +313,8 @@ def node(
     cache: bool = False,
     cache_version: str | int | None = None,
     inline: bool = False,
+    emit: str | tuple[str, ...] | None = None,
+    wait_for: str | tuple[str, ...] | None = None,
 ) -> FunctionNode: ...
 @overload
 def node(
@@ -312,6 +325,8 @@ def node(
     cache: bool = False,
     cache_version: str | int | None = None,
     inline: bool = False,
+    emit: str | tuple[str, ...] | None = None,
+    wait_for: str | tuple[str, ...] | None = None,
 ) -> Callable[[Callable[..., Any]], FunctionNode]: ...
 def node(
     source: Callable[..., Any] | None = None,
@@ -321,6 +336,8 @@ def node(
     cache: bool = False,
     cache_version: str | int | None = None,
     inline: bool = False,
+    emit: str | tuple[str, ...] | None = None,
+    wait_for: str | tuple[str, ...] | None = None,
 ) -> FunctionNode | Callable[[Callable[..., Any]], FunctionNode]:
     """Turn a function into a ``FunctionNode``; works bare (``@node``) and called.
 
@@ -328,6 +345,10 @@ def node(
     sending it to a worker thread, as ``AsyncRunner(sync_nodes="inline")`` does for every node;
     for small, fast functions. Where the runner already is in a worker thread (a chain of
     ``def`` nodes, a whole map item) the body runs there. ``SyncRunner`` ignores it.
+
+    ``emit=`` (a name or a tuple) adds ordering-only outputs, produced each time the node
+    completes; ``wait_for=`` (a name or a tuple) makes the node wait until each name exists
+    and was produced since it last ran (see docs/agent-loops.md).
 
     Example:
         >>> @node(output_name="cleaned")
@@ -347,6 +368,8 @@ def node(
                 cache=cache,
                 cache_version=cache_version,
                 inline=inline,
+                emit=emit,
+                wait_for=wait_for,
             )
 
         return decorate
@@ -358,4 +381,6 @@ def node(
         cache=cache,
         cache_version=cache_version,
         inline=inline,
+        emit=emit,
+        wait_for=wait_for,
     )

@@ -89,6 +89,8 @@ class GateNode(FunctionNode):
         rename_inputs: Mapping[str, str] | None,
         cache: bool,
         cache_version: str | int | None = None,
+        emit: str | tuple[str, ...] | None = None,
+        wait_for: str | tuple[str, ...] | None = None,
     ) -> None:
         kind = _forbidden_kind(func) if callable(func) else None  # FunctionNode checks callable
         if kind is not None:
@@ -108,6 +110,8 @@ class GateNode(FunctionNode):
             rename_inputs=rename_inputs,
             cache=cache,
             cache_version=cache_version,
+            emit=emit,
+            wait_for=wait_for,
         )
 
     @property
@@ -209,6 +213,8 @@ class RouteNode(GateNode):
         cache_version: str | int | None = None,
         name: str | None = None,
         rename_inputs: Mapping[str, str] | None = None,
+        emit: str | tuple[str, ...] | None = None,
+        wait_for: str | tuple[str, ...] | None = None,
     ) -> None:
         label = str(name or getattr(func, "__name__", "route"))
         if not isinstance(multi_target, bool):
@@ -222,7 +228,7 @@ class RouteNode(GateNode):
             )
         self.fallback = fallback
         self.multi_target = multi_target
-        self._init_gate(func, name, rename_inputs, cache, cache_version)
+        self._init_gate(func, name, rename_inputs, cache, cache_version, emit, wait_for)
 
 
 class IfElseNode(GateNode):
@@ -238,6 +244,8 @@ class IfElseNode(GateNode):
         cache_version: str | int | None = None,
         name: str | None = None,
         rename_inputs: Mapping[str, str] | None = None,
+        emit: str | tuple[str, ...] | None = None,
+        wait_for: str | tuple[str, ...] | None = None,
     ) -> None:
         label = str(name or getattr(func, "__name__", "ifelse"))
         if when_true == when_false:
@@ -251,7 +259,7 @@ class IfElseNode(GateNode):
         self.when_false = when_false
         self.fallback = None
         self.multi_target = False
-        self._init_gate(func, name, rename_inputs, cache, cache_version)
+        self._init_gate(func, name, rename_inputs, cache, cache_version, emit, wait_for)
 
 
 def route(
@@ -263,6 +271,8 @@ def route(
     cache_version: str | int | None = None,
     name: str | None = None,
     rename_inputs: Mapping[str, str] | None = None,
+    emit: str | tuple[str, ...] | None = None,
+    wait_for: str | tuple[str, ...] | None = None,
 ) -> Callable[[Callable[..., Any]], RouteNode]:
     """Decorate a function returning the next node's name (or ``END``) as a ``RouteNode``."""
 
@@ -276,6 +286,8 @@ def route(
             cache_version=cache_version,
             name=name,
             rename_inputs=rename_inputs,
+            emit=emit,
+            wait_for=wait_for,
         )
 
     return decorate
@@ -289,6 +301,8 @@ def ifelse(
     cache_version: str | int | None = None,
     name: str | None = None,
     rename_inputs: Mapping[str, str] | None = None,
+    emit: str | tuple[str, ...] | None = None,
+    wait_for: str | tuple[str, ...] | None = None,
 ) -> Callable[[Callable[..., Any]], IfElseNode]:
     """Decorate a function returning a ``bool`` as an ``IfElseNode``."""
 
@@ -301,6 +315,8 @@ def ifelse(
             cache_version=cache_version,
             name=name,
             rename_inputs=rename_inputs,
+            emit=emit,
+            wait_for=wait_for,
         )
 
     return decorate

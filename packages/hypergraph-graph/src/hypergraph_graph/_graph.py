@@ -13,6 +13,7 @@ from ._graph_node import GraphNode
 from ._node import HyperNode
 from ._structure import Structure
 from ._validate import check_items, check_types, construction_problems, raise_problems
+from ._wiring import Wiring, normalise_options
 
 if TYPE_CHECKING:
     import networkx
@@ -61,8 +62,28 @@ class Graph:
     )
 
     def __init__(
-        self, nodes: Iterable[HyperNode], *, name: str | None = None, strict_types: bool = False
+        self,
+        nodes: Iterable[HyperNode],
+        *,
+        edges: Iterable[Any] | None = None,
+        shared: str | Iterable[str] | None = None,
+        entrypoint: str | Iterable[str] | None = None,
+        name: str | None = None,
+        strict_types: bool = False,
     ) -> None:
+        """Build and validate the graph (see the class docstring; issue 23 for the options).
+
+        Args:
+            nodes: The nodes, in node order.
+            edges: Explicit ``(source, target[, values])`` edges replacing name inference
+                (adding to it when ``shared`` is given); ``values`` is a name or a list.
+            shared: Names several nodes read and write in a loop: no edge is inferred for
+                them, the last committed write is what readers see, and a run must give
+                their initial value.
+            entrypoint: The node(s) execution starts at; nodes upstream of them are left out.
+            name: The graph's name.
+            strict_types: Check the types of every edge.
+        """
         if name is not None and not isinstance(name, str):
             raise TypeError(
                 f"Graph name must be a str or None, got {type(name).__name__}. "
@@ -74,7 +95,8 @@ class Graph:
                 "How to fix: pass strict_types=True or strict_types=False."
             )
         items = check_items(nodes)
-        structure = Structure(items)
+        wiring = normalise_options(edges, shared, entrypoint)
+        structure = Structure(items, wiring)
         raise_problems(construction_problems(name, items, structure), name)
         if strict_types:
             raise_problems(check_types(structure), name)
@@ -119,13 +141,64 @@ class Graph:
 
     @property
     def nodes(self) -> dict[str, HyperNode]:
-        """Node name -> node, in node order (a new dict on every access)."""
-        return dict(self._structure.nodes)
+        """Node name -> node, in node order (a new dict on every access).
+
+        With entrypoints, nodes upstream of them are listed too, though they never run.
+        """
+        return dict(self._structure.all_nodes)
 
     @property
     def _nodes(self) -> dict[str, HyperNode]:
         # v1.3 compatibility: the internal mapping itself. Read it, never change it.
-        return self._structure.nodes
+        return self._structure.all_nodes
+
+    @property
+    def entrypoints_config(self) -> tuple[str, ...] | None:
+        """The configured entrypoint node names, or ``None`` (every node may start)."""
+        wiring = self._structure.wiring
+        return None if wiring is None else wiring.entrypoints
+
+    @property
+    def shared(self) -> tuple[str, ...]:
+        """The shared names (``shared=``), in the order given."""
+        wiring = self._structure.wiring
+        return () if wiring is None else wiring.shared
+
+    def with_entrypoint(self, *names: str) -> Graph:
+        """A new graph starting at these nodes (no names: every node may start again).
+
+        Nodes upstream of the entrypoints are left out of the active graph: their outputs
+        become inputs and they never run. In a cycle, the entrypoint runs first, so only the
+        values it needs are required. Bindings of names that remain inputs are kept.
+        """
+        s = self._structure
+        wiring = s.wiring or Wiring(None, (), None)
+        entry = names or None
+        if entry is not None:
+            for n in entry:
+                if not isinstance(n, str):
+                    raise TypeError(
+                        f"with_entrypoint() takes node names (str), got {type(n).__name__}. "
+                        "How to fix: e.g. graph.with_entrypoint('plan')."
+                    )
+        new = wiring.replace(tuple(dict.fromkeys(entry)) if entry else None)
+        if new.edges is None and not new.shared and new.entrypoints is None:
+            new_wiring: Wiring | None = None
+        else:
+            new_wiring = new
+        items = list(s.all_nodes.values())
+        structure = Structure(items, new_wiring)
+        raise_problems(construction_problems(self._name, items, structure), self._name)
+        if self._strict_types:
+            raise_problems(check_types(structure), self._name)
+        clone = object.__new__(Graph)
+        bound = {
+            k: v
+            for k, v in self._bound.items()
+            if structure.input_order.get(k) in ("required", "optional")
+        }
+        clone._init(structure, self._name, self._strict_types, bound, self._depth)
+        return clone
 
     @property
     def inputs(self) -> InputSpec:
@@ -236,6 +309,9 @@ class Graph:
         for u, v in s.control_edges:
             if not g.has_edge(u, v):
                 g.add_edge(u, v, edge_type="control", value_name=None, value_names=())
+        for u, v, _ in s.ordering_edges:  # emit/wait_for and ordering-only edges
+            if not g.has_edge(u, v):
+                g.add_edge(u, v, edge_type="ordering", value_name=None, value_names=())
         return g
 
     @property

@@ -80,6 +80,8 @@ class GraphNode(HyperNode):
         self._rename_history = []
         self.inputs = graph.inputs.all
         self.outputs = graph.outputs
+        # The inner graph's emits are this node's emits too: a parent may wait for them.
+        self.emit = graph._structure.emits
         self._inner_in = {p: p for p in self.inputs}  # current input -> inner name
         self._inner_out = {o: o for o in self.outputs}  # current output -> inner name
         self._map_over: list[str] | None = None
@@ -173,6 +175,25 @@ class GraphNode(HyperNode):
     @property
     def is_async(self) -> bool:
         return self._graph.has_async_nodes
+
+    @property
+    def _wires(self) -> bool:  # type: ignore[override]
+        return bool(self.emit or self.shared_ports)
+
+    @property
+    def shared_ports(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The inner graph's shared names, where one port both reads and writes them.
+
+        The nested run reads their initial value and writes their final value; it does not
+        feed itself (no self edge in the parent), so the parent runs it once per input change.
+        """
+        shared = self._graph.shared
+        if not shared:
+            return ()
+        outer = {inner: port for port, inner in self._inner_out.items()}
+        return tuple(
+            p for p, inner in self._inner_in.items() if inner in shared and outer.get(inner) == p
+        )
 
     def has_default_for(self, param: str) -> bool:
         inner = self._inner_in.get(param)

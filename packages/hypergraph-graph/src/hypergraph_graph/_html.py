@@ -59,6 +59,8 @@ text { font: inherit; text-anchor: middle; fill: #10223f; }
 .hg-cyclic { stroke: #b03a48; }
 .hg-arrow-data { fill: #4a5a78; }
 .hg-arrow-control { fill: #b7791f; }
+.hg-ordering { stroke: #6b7a99; stroke-dasharray: 2 3; }
+.hg-arrow-ordering { fill: #6b7a99; }
 """
 
 

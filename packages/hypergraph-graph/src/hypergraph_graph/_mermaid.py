@@ -202,6 +202,8 @@ def to_mermaid(
     if simplify and not separate_outputs:
         links = simplified(links, picture.items)
     out = [f"flowchart {direction}"]
+    if graph.shared:
+        out.append(f"    %% Shared (several writers, no edge): {', '.join(graph.shared)}")
     classes: dict[str, list[str]] = {name: [] for name in STYLES}
     _inputs(picture, links, out, classes)
     out.append("    %% Nodes")
@@ -227,15 +229,7 @@ def to_mermaid(
 
     emit(None, "    ")
     out.append("    %% Edges")
-    for link in links:
-        u, v = _id(link.source), _id(link.target)
-        if link.kind == "control":
-            arrow = f"-.->|{link.label}|" if link.label else "-.->"
-            out.append(f"    {u} {arrow} {v}")
-        elif separate_outputs and picture.items.get(link.source, _INPUT).kind != "input":
-            out.append(f"    {u}__out_{link.value(link.source)} --> {v}")
-        else:
-            out.append(f"    {u} --> {v}")
+    out.extend(_edge(link, picture, separate_outputs) for link in links)
     if separate_outputs:
         for item in picture.items.values():
             shown = picture.visible(item.id, expanded) == item.id and item.id not in expanded
@@ -247,6 +241,18 @@ def to_mermaid(
         f"    class {','.join(ids)} {_CLASS_NAME[name]}" for name, ids in classes.items() if ids
     )
     return MermaidDiagram("\n".join(out))
+
+
+def _edge(link: Link, picture: Picture, separate_outputs: bool) -> str:
+    u, v = _id(link.source), _id(link.target)
+    if link.kind == "control":
+        arrow = f"-.->|{link.label}|" if link.label else "-.->"
+        return f"    {u} {arrow} {v}"
+    if link.kind == "ordering":  # dashed and labelled: order only, no value
+        return f"    {u} -.->|{_text(link.label)}| {v}"
+    if separate_outputs and picture.items.get(link.source, _INPUT).kind != "input":
+        return f"    {u}__out_{link.value(link.source)} --> {v}"
+    return f"    {u} --> {v}"
 
 
 def _inputs(

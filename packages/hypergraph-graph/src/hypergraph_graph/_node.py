@@ -30,6 +30,15 @@ class HyperNode(abc.ABC):
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     _rename_history: list[RenameEntry]
+    #: Ordering-only outputs (``emit=``): listed in ``outputs``, produced on completion, no value.
+    emit: tuple[str, ...] = ()
+    #: Ordering-only inputs (``wait_for=``): not in ``inputs``; the node waits for fresh ones.
+    wait_for: tuple[str, ...] = ()
+    #: Names that are both an input and an output of the node without feeding it back (a
+    #: nested graph's shared names): no self edge is inferred for them.
+    shared_ports: tuple[str, ...] = ()
+    #: Any of the three above is set: the graph leaves its name-inference fast path.
+    _wires = False
 
     # Class-level kind flags: cheaper than isinstance() on an ABC in the graph's hot loops.
     _is_graph_node = False
@@ -44,6 +53,12 @@ class HyperNode(abc.ABC):
         return super().__new__(cls)
 
     # -- metadata with defaults ------------------------------------------------------------
+
+    @property
+    def data_outputs(self) -> tuple[str, ...]:
+        """``outputs`` without the ``emit`` names: the outputs that carry a value."""
+        emit = self.emit
+        return tuple([o for o in self.outputs if o not in emit]) if emit else self.outputs
 
     @property
     def definition_hash(self) -> str:
@@ -140,6 +155,8 @@ class HyperNode(abc.ABC):
             clone.inputs = new_names
         else:
             clone.outputs = new_names
+            if clone.emit:
+                clone.emit = tuple([applied.get(e, e) for e in clone.emit])
         if applied:
             clone._renamed(kind, applied)
         return clone

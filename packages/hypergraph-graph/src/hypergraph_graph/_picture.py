@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ._function import _type_label
 from ._gate import END, IfElseNode
 from ._graph_node import GraphNode
+from ._wiring import completion_key
 
 if TYPE_CHECKING:
     from ._graph import Graph
@@ -66,7 +67,7 @@ class Link:
 
     source: str
     target: str
-    kind: str  # "data" | "control"
+    kind: str  # "data" | "control" | "ordering" (emit/wait_for, ordering-only edges)
     label: str = ""
     cyclic: bool = False  # both ends lie on one cycle of their graph
     names: tuple[tuple[str, str], ...] = ()
@@ -88,7 +89,7 @@ class Picture:
         for name, kind in s.input_order.items():
             consumers = [s.nodes[c] for c in s.consumers[name]]
             tp = next((t for c in consumers if (t := c.get_input_type(name)) is not None), None)
-            row = self._row(name, tp)
+            row = self._row(name, tp) + (" (shared)" if name in s.shared else "")
             item = Item(f"input_{name}", name, "input", None, 0, (row,), (name,), kind)
             self.items[item.id] = item
             self.inputs.append((name, item))
@@ -119,6 +120,9 @@ class Picture:
             for src, names in self._exits(graph, prefix, u, value):
                 for dst in self._entries(graph, prefix, v, value):
                     self.links.append(Link(src, dst, "data", "", cyclic(u, v), names))
+        for u, v, key in s.ordering_edges:
+            label = "after" if key == completion_key(u) else key
+            self.links.append(Link(prefix + u, prefix + v, "ordering", label, cyclic(u, v)))
         for name, n in s.nodes.items():
             if not type(n)._is_gate:
                 continue
@@ -132,7 +136,9 @@ class Picture:
                     self.links.append(Link(prefix + name, target, "control", label, loop))
 
     def _add_node(self, n: HyperNode, id_: str, parent: str | None, level: int, cond: bool) -> None:
-        rows = tuple(self._row(o, n.get_output_type(o)) for o in n.outputs)
+        rows = tuple(
+            f"{o} (emit)" if o in n.emit else self._row(o, n.get_output_type(o)) for o in n.outputs
+        )
         kind, note = "function", ""
         if type(n)._is_gate:
             kind = "gate"

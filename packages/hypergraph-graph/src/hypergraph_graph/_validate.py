@@ -72,6 +72,7 @@ def construction_problems(
     problems += _duplicate_names(items, s)
     problems += _multiple_producers(items, s)
     problems += _gate_targets(s)
+    problems += s.wiring_problems
     problems += _graph_name(graph_name)
     problems += _node_names(s)
     problems += _port_names(s)
@@ -101,11 +102,16 @@ def _duplicate_names(items: Sequence[HyperNode], s: Structure) -> list[str]:
 def _multiple_producers(items: Sequence[HyperNode], s: Structure) -> list[str]:
     if len(s.nodes) == len(items) and all(len(ps) == 1 for ps in s.producers.values()):
         return []  # distinct names, so the structure's producers are those of every item
+    wiring = s.wiring
+    if wiring is not None and wiring.edges is not None and not wiring.shared:
+        return []  # explicit edges say which producer feeds each consumer
+    shared = s.shared
     unique = list({id(n): n for n in items}.values())
     producers: dict[str, list[HyperNode]] = {}
     for n in unique:
-        for out in n.outputs:
-            producers.setdefault(out, []).append(n)
+        for out in n.data_outputs:
+            if out not in shared:  # shared names: several writers, the last write wins
+                producers.setdefault(out, []).append(n)
     # Producers of one name are legal when one single-target gate chooses between them all:
     # at most one of them is active at a time (GRAPH-07, mutually exclusive outputs).
     exclusive = [set(g.targets) for g in unique if type(g)._is_gate and g.exclusive]  # type: ignore[attr-defined]
@@ -124,8 +130,8 @@ def _multiple_producers(items: Sequence[HyperNode], s: Structure) -> list[str]:
 
 def _gate_targets(s: Structure) -> list[str]:
     problems = []
-    names = list(s.nodes)
-    for name, n in s.nodes.items():
+    names = list(s.all_nodes)
+    for name, n in s.all_nodes.items():
         if not type(n)._is_gate:
             continue
         assert isinstance(n, GateNode)
@@ -140,7 +146,7 @@ def _gate_targets(s: Structure) -> list[str]:
                         "a gate cannot choose itself; route to the node that should run next",
                     )
                 )
-            elif target not in s.nodes:
+            elif target not in s.all_nodes:
                 problems.append(
                     message(
                         f"Gate {quote(name)} targets unknown node {quote(target)}",
@@ -275,7 +281,7 @@ def _inconsistent_defaults(s: Structure) -> list[str]:
     for param, consumers in s.consumers.items():
         # Defaults of a produced name never apply (an edge feeds it, GRAPH-03), so only graph
         # inputs are compared; their fix, graph.bind(...), also works only for inputs.
-        if len(consumers) < 2 or param in s.producers:
+        if len(consumers) < 2 or param in s.producers or param in s.shared:
             continue
         nodes = [s.nodes[c] for c in consumers]
         with_default = [n for n in nodes if n.has_default_for(param)]

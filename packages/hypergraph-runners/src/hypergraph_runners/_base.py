@@ -41,6 +41,7 @@ from ._options import (
     check_select,
     merge_values,
 )
+from ._ordering import check_entry_select
 from ._plan import plan_of
 
 if TYPE_CHECKING:
@@ -189,6 +190,7 @@ class BaseRunner(abc.ABC):
         }
         self._check_option_inputs(graph, merged, "run", {**given, **options})
         selected = check_select(select)
+        check_entry_select(graph, selected)
         budget = check_limit("max_iterations", max_iterations, DEFAULT_MAX_ITERATIONS)
         raise_ = check_error_handling(error_handling)
         check_capabilities(self, graph)
@@ -307,6 +309,7 @@ class BaseRunner(abc.ABC):
                 "How to fix: pass map_mode='zip' (pair items) or map_mode='product'"
             )
         selected = check_select(select)
+        check_entry_select(graph, selected)
         budget = check_limit("max_iterations", max_iterations, DEFAULT_MAX_ITERATIONS)
         raise_ = check_error_handling(error_handling)
         check_capabilities(self, graph)

@@ -37,6 +37,7 @@ from hypergraph_types._internal import CallSite, Suggester, fmt_names, is_same, 
 
 from ._inputs import Prepared, addressed_ports
 from ._leaf import DECISION, NodeFailure
+from ._ordering import ordered_inputs, signal, signalled
 from ._plan import NodePlan, Plan
 from ._schedule import FIXED, Dataflow, Fixed, Supersteps
 
@@ -292,7 +293,7 @@ class Execution:
                 continue  # a node the saved run had and this graph has not
             ex.outputs_of[p.index] = dict(execution.outputs)
             consumed = execution.input_versions
-            sched.last[p.index] = () if p.once else tuple([consumed.get(n, 0) for n in p.inputs])
+            sched.last[p.index] = () if p.once else tuple([consumed.get(n, 0) for n in p.watch])
         for gate, chosen in (decisions or {}).items():
             g = by_name[gate]
             targets = frozenset([by_name[t].index for t in chosen])
@@ -324,9 +325,9 @@ class Execution:
             outputs = self.outputs_of[p.index]
             if outputs is not None:
                 consumed = (last[p.index] if last is not None else None) or tuple(
-                    versions.get(n, 0) for n in p.inputs
+                    versions.get(n, 0) for n in p.watch
                 )
-                executions[p.name] = NodeExecution(p.name, dict(zip(p.inputs, consumed)), outputs)
+                executions[p.name] = NodeExecution(p.name, dict(zip(p.watch, consumed)), outputs)
         return GraphState(self.values, versions, executions)
 
     # -- schedule --------------------------------------------------------------------------
@@ -357,6 +358,8 @@ class Execution:
         ``local``: outputs a worker thread produced but the loop has not applied yet, read
         before the state (dataflow chains, ``_chain``).
         """
+        if p.ordered:
+            return ordered_inputs(self, p)  # waits, shared names, declared sources
         kwargs: dict[str, Any] = {}
         if p.once and not p.free and p.index not in self.ports:
             # Every input is edge-fed and already final: no lookups elsewhere, no versions.
@@ -385,12 +388,14 @@ class Execution:
 
     # -- outputs ---------------------------------------------------------------------------
 
-    def commit(self, done: Sequence[Done], check: bool = True) -> Delta | None:
+    def commit(self, done: Sequence[Done], check: bool = True) -> Delta | None:  # noqa: C901
         """Apply a superstep's outputs in node order (raises ``ConflictError`` first if any).
 
         After a failure the completed siblings are applied without the conflict check: the
         run is already failed and reports that failure. Returns what changed when the
         execution ``record``s (a checkpointer's run), else ``None`` (nothing is built).
+        (The fixed-schedule branch stays inline, C901 notwithstanding: it is the hot path of
+        every acyclic run, and a call per superstep shows in the chain benchmark.)
         """
         if check and len(done) > 1:
             self._check_conflicts(done)
@@ -416,6 +421,8 @@ class Execution:
             for p, _, _ in done:
                 seen[p.index] = activation[p.index]
         for p, outputs, consumed in done:
+            if p.ordered:
+                signal(self, p, outputs)  # emits, per-producer versions
             last[p.index] = consumed
             outputs_of[p.index] = outputs
             if p.once:
@@ -467,17 +474,22 @@ class Execution:
         for p, outputs, consumed in done:
             for name in outputs:
                 written[name] = 1 if fixed else versions[name]
+            if p.ordered:
+                written.update(signalled(self, p))  # emits and per-producer versions
             if not consumed:  # a node that runs once: its inputs are at version 1 (or absent)
                 consumed = tuple([1 if n in self.values else 0 for n in p.inputs])
-            executions.append(NodeExecution(p.name, dict(zip(p.inputs, consumed)), dict(outputs)))
+            executions.append(NodeExecution(p.name, dict(zip(p.watch, consumed)), dict(outputs)))
         return Delta(self.step, written, tuple(executions), decided or {})
 
     def _check_conflicts(self, done: Sequence[Done]) -> None:
         written: dict[str, tuple[str, Any]] = {}
+        unchecked = self.plan.unchecked  # shared names: the last write in node order wins
         for p, outputs, _ in done:
             if p.gate is not None:
                 continue  # a gate writes no value, only its decision
             for name, value in outputs.items():
+                if name in unchecked:
+                    continue
                 if name in written:
                     first, other = written[name]
                     if not is_same(other, value):

@@ -7,11 +7,13 @@ to compile build equal plans and either may win (RELIABILITY F13).
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from hypergraph_graph import FunctionNode, GateNode, Graph, GraphNode, HyperNode
 
 from ._leaf import Caller, is_simple, make_caller
+from ._ordering import fed_names, wire_plan
 
 __all__ = ["NodePlan", "Plan", "plan_of", "sync_only"]
 
@@ -54,6 +56,26 @@ class NodePlan:
             one of them has decided for it.
         once: No cycle and no gate lies upstream of (or at) this node, so it runs at most once
             per run and its inputs never change: the core skips its version bookkeeping.
+
+        The agent-loop options (issue 23; ``_ordering`` reads these, and only for a node
+        whose ``ordered`` is true, so graphs without the options take their usual paths):
+
+        ordered: Some field below is set: readiness, inputs and commits go through
+            ``_ordering``.
+        watch: The version keys whose change makes the node run again, in order: its inputs
+            (shared names left out; a name with several producers watched per declared
+            source) followed by ``waits``. For other nodes, ``inputs``.
+        waits: Keys that must each exist and be fresh (produced since the node last ran):
+            its ``wait_for`` names and the completion keys of ordering-only edges into it.
+        signals: Keys bumped each time the node completes: its emits and, when an
+            ordering-only edge leaves it, its completion key.
+        sources: Input name -> indices of the nodes declared to feed it, for names several
+            nodes produce: the node reads the latest write of one of these.
+        sourced_out: Outputs that several nodes produce, so each write is also versioned
+            per producer (the ``sources`` of their readers watch those).
+        entry: An entrypoint: its first run needs no wait, no predecessor and no decision.
+        held: For a node in an entrypoint's cycle: the nodes of the cycle feeding it; it
+            waits until one of them has run (the entrypoint runs first).
     """
 
     __slots__ = (
@@ -64,10 +86,12 @@ class NodePlan:
         "cyclic",
         "defaulted",
         "edge_fed",
+        "entry",
         "free",
         "func",
         "gate",
         "graph_node",
+        "held",
         "index",
         "inherits",
         "inline",
@@ -82,19 +106,25 @@ class NodePlan:
         "name",
         "node",
         "once",
+        "ordered",
         "outputs",
         "renamed_in",
         "runner",
+        "signals",
         "simple",
+        "sourced_out",
+        "sources",
         "targets",
+        "waits",
+        "watch",
     )
 
-    def __init__(self, index: int, node: HyperNode, produced: dict[str, int], cyclic: bool) -> None:
+    def __init__(self, index: int, node: HyperNode, produced: Container[str], cyclic: bool) -> None:
         self.index = index
         self.name = node.name
         self.node = node
         inputs = self.inputs = node.inputs
-        self.outputs = node.outputs
+        self.outputs = node.data_outputs  # emits carry no value (``signals`` has them)
         edge_fed = [p for p in inputs if p in produced]
         self.edge_fed: tuple[str, ...] = inputs
         self.free: tuple[str, ...] = ()
@@ -108,6 +138,15 @@ class NodePlan:
         self.once = False  # set by Plan: nothing upstream can make it run twice
         self.targets: tuple[int, ...] = ()  # for a gate: indices of the nodes it may choose
         self.controllers: tuple[int, ...] = ()  # indices of the gates that may choose this node
+        # Agent-loop wiring (``_ordering.wire_plan`` fills these in for graphs that use it).
+        self.ordered = False
+        self.watch: tuple[str, ...] = inputs
+        self.waits: tuple[str, ...] = ()
+        self.signals: tuple[str, ...] = ()
+        self.sources: dict[str, tuple[int, ...]] = _NO_SOURCES
+        self.sourced_out: frozenset[str] = _NOTHING
+        self.entry = False
+        self.held: tuple[int, ...] = ()
         self.is_async = node.is_async
         self.is_generator = node.is_generator
         kind = type(node)
@@ -148,6 +187,7 @@ class NodePlan:
             self.inner_out = tuple(
                 (inner, next(iter(gn.map_outputs_from_original({inner: None}))))
                 for inner in gn.graph.outputs
+                if inner not in gn.graph._structure.emits
             )
             self.inherits = {}
             self.renamed_in = any(k != v for k, v in self.inner_in.items())
@@ -160,6 +200,7 @@ class NodePlan:
 
 
 _NOTHING: frozenset[str] = frozenset()
+_NO_SOURCES: dict[str, tuple[int, ...]] = {}  # shared by every node not reading them, never written
 _NO_PORTS: dict[str, str] = {}  # shared by every leaf, never written
 _NO_CAPABILITIES: dict[Any, bool] = {}  # likewise
 
@@ -199,9 +240,11 @@ class Plan:
         at = index.__getitem__
         producer = {v: index[ps[0]] for v, ps in structure.producers.items()}  # the first
         cyclic = structure.cyclic
+        # With the agent-loop options, what feeds a node is its edges, not its names.
+        fed = fed_names(graph) if structure.wired else None
         nodes = self.nodes = tuple(
             [
-                NodePlan(i, n, producer, n.name in cyclic)
+                NodePlan(i, n, producer if fed is None else fed[n.name], n.name in cyclic)
                 for i, n in enumerate(structure.nodes.values())
             ]
         )
@@ -246,6 +289,12 @@ class Plan:
         # Every name ``values`` may hold: the graph's inputs (bindings never change which
         # names are inputs) and its internal values (which bypass their producers).
         self.known = frozenset(order) | self.internal
+        # Agent-loop wiring (issue 23): filled in by ``wire_plan`` for graphs that use it.
+        self.wired = structure.wired
+        self.waiters: dict[str, tuple[int, ...]] = {}  # wait key -> indices of its waiters
+        self.unchecked: frozenset[str] = frozenset()  # several writers, no ConflictError
+        if structure.wired:
+            wire_plan(self, graph)
 
     def _mark_once(self) -> None:
         """``once`` for every node no cycle, gate or gate target can reach (iteratively)."""

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from hypergraph_types import InfiniteLoopError
 
 from ._chain import Chained
+from ._ordering import ordered_ready
 
 if TYPE_CHECKING:
     from ._core import Execution
@@ -200,6 +201,8 @@ class Supersteps:
                 and name not in skip
             ):
                 return False
+        if p.ordered:
+            return ordered_ready(ex, p)  # waits, shared names, sources, entrypoints
         last = self.last[p.index]
         if last is None:
             return True
@@ -253,12 +256,14 @@ class Supersteps:
         happen to be ready, so unrelated nodes never change which nodes run.
         """
         decisions = self.decisions
+        last = self.last
 
         def survivors_of(clearing: frozenset[int]) -> list[NodePlan]:
             return [
                 p
                 for p in ready
                 if not p.controllers
+                or (p.entry and last[p.index] is None)  # an entrypoint starts the run
                 or any(g not in clearing and p.index in decisions.get(g, ()) for g in p.controllers)
             ]
 

@@ -123,7 +123,7 @@
     const width = finite(g.graph().width) + 40, height = finite(g.graph().height);  // + loops
     const svg = el("svg", { width: width, height: height, viewBox: `0 0 ${width} ${height}` });
     const defs = el("defs", {}, svg);
-    for (const kind of ["data", "control"]) {
+    for (const kind of ["data", "control", "ordering"]) {
       const m = el("marker", { id: "hg-arrow-" + kind, viewBox: "0 0 10 10", refX: 9, refY: 5,
         markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, defs);
       el("path", { d: "M0,0 L10,5 L0,10 z", class: "hg-arrow-" + kind }, m);
