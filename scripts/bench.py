@@ -990,6 +990,83 @@ def scenario_cache(s: Sizes) -> Scenario:
     return Scenario("cache", cases, rows, once)
 
 
+def _cycle_db_bytes(iterations: int, folder: str) -> int:
+    """Bytes of a fresh database after one run of a 3-node cycle carrying a 1 KB state."""
+    import os
+
+    from hypergraph import END, route
+    from hypergraph.checkpointers import SqliteCheckpointer
+
+    def grow(state: bytes, i: int) -> bytes:
+        return (i.to_bytes(4, "big") * 256)[:1024]  # a new 1 KB value each iteration
+
+    def count(i: int) -> int:
+        return i + 1
+
+    def check(i: int, limit: int) -> Any:
+        return "count" if i < limit else END
+
+    graph = Graph(
+        [
+            node(grow, output_name="state"),
+            node(count, output_name="i"),
+            route(targets=["count", END])(check),
+        ]
+    )
+    path = os.path.join(folder, f"cycle-{iterations}.db")
+    cp = SqliteCheckpointer(path)
+    values = {"state": b"", "i": 0, "limit": iterations}
+    result = SyncRunner(checkpointer=cp).run(graph, values, max_iterations=10 * iterations)
+    assert result.completed, result.error
+    cp.close()  # checkpoints the WAL into the file
+    return os.path.getsize(path)
+
+
+def scenario_checkpoint(s: Sizes) -> Scenario:
+    """Checkpointing (issue 17): per-superstep cost on a chain, storage growth of a cycle."""
+    import os
+    import tempfile
+
+    from hypergraph.checkpointers import SqliteCheckpointer
+
+    n = s.chain
+    folder = tempfile.TemporaryDirectory(prefix="hypergraph-bench-")
+    graph = _graph(_chain_steps(n))
+    cp = SqliteCheckpointer(os.path.join(folder.name, "chain.db"))
+    plain, durable = SyncRunner(), SyncRunner(checkpointer=cp)
+    aplain, adurable = AsyncRunner(), AsyncRunner(checkpointer=cp)
+    arg = {"v0": 0}
+    check = _expect(f"v{n}", n)
+    cases = [
+        Case("plain", lambda: plain.run(graph, arg), check),
+        Case("durable", lambda: durable.run(graph, arg), check),
+        Case("aplain", lambda: aplain.run(graph, arg), check, is_async=True),
+        Case("adurable", lambda: adurable.run(graph, arg), check, is_async=True),
+    ]
+    small, large = (20, 200) if s is SMOKE else (100, 1_000)
+
+    def once(loop: asyncio.AbstractEventLoop) -> dict[str, float]:
+        return {
+            "bytes-small": _cycle_db_bytes(small, folder.name),
+            "bytes-large": _cycle_db_bytes(large, folder.name),
+        }
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        per_sync = _us((m["durable"] - m["plain"]) / (n + 2))
+        per_async = _us((m["adurable"] - m["aplain"]) / (n + 2))
+        growth = (m["bytes-large"] - m["bytes-small"]) / (large - small)
+        return [
+            Row("checkpoint", f"SqliteCheckpointer on a {n}-node chain: added per superstep",
+                "us", NA, NA, per_sync, per_async,
+                "goal <= 100 us (durability='sync', WAL, synchronous=NORMAL)"),
+            Row("checkpoint", f"DB bytes, 3-node cycle, 1 KB state: {small} / {large} iterations",
+                "B", NA, NA, f"{m['bytes-small']:,.0f} / {m['bytes-large']:,.0f} B", "-",
+                f"{growth:,.0f} B per iteration: linear, not quadratic"),
+        ]  # fmt: skip
+
+    return Scenario("checkpoint", cases, rows, once)
+
+
 def scenario_def_nodes(s: Sizes) -> Scenario:
     """Plain ``def`` nodes under AsyncRunner: what one thread trip carries (docs/runners.md).
 
@@ -1262,6 +1339,7 @@ SCENARIOS: dict[str, Callable[[Sizes], Scenario]] = {
     "def-nodes": scenario_def_nodes,
     "dataflow": scenario_dataflow,
     "cache": scenario_cache,
+    "checkpoint": scenario_checkpoint,  # issue 17
     "import": scenario_import,
     # executor (issue 19)
     "executor": scenario_executor,

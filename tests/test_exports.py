@@ -17,6 +17,8 @@ PACKAGES = [
     "hypergraph",
     "hypergraph_runners.cache",
     "hypergraph.cache",
+    "hypergraph_runners.checkpoint",  # issue 17
+    "hypergraph.checkpointers",
 ]
 # The facade re-exports the lower layers (SPEC §1.5).
 LOWER_LAYERS = ["hypergraph_types", "hypergraph_graph", "hypergraph_runners"]
@@ -113,6 +115,14 @@ def test_errors_print_as_the_name_users_import() -> None:
 def test_facade_cache_module_reexports_the_runners_cache() -> None:
     facade = pytest.importorskip("hypergraph.cache")
     lower = pytest.importorskip("hypergraph_runners.cache")
+    assert set(facade.__all__) == set(lower.__all__)
+    for name in facade.__all__:
+        assert getattr(facade, name) is getattr(lower, name), name
+
+
+def test_facade_checkpointers_module_reexports_the_runners_checkpoint() -> None:
+    facade = pytest.importorskip("hypergraph.checkpointers")
+    lower = pytest.importorskip("hypergraph_runners.checkpoint")
     assert set(facade.__all__) == set(lower.__all__)
     for name in facade.__all__:
         assert getattr(facade, name) is getattr(lower, name), name

@@ -50,6 +50,7 @@ RUNTIME_PAGES = [
     "coming-from-hypergraph.md",
     "caching.md",
     "agent-loops.md",
+    "durable-runs.md",  # issue 17
     # executors: map on Dask and process pools
     "scaling-out.md",
 ]

@@ -45,6 +45,28 @@ BASES: dict[type[BaseException], tuple[type[BaseException], ...]] = {
     hypergraph_types.RemoteError: (HypergraphError, RuntimeError),
     hypergraph_types.WorkerLostError: (HypergraphError, RuntimeError),
 }
+# checkpoint and resume (issue 17)
+BASES.update(
+    {
+        hypergraph_types.CheckpointError: (HypergraphError,),
+        hypergraph_types.InputOverrideRequiresForkError: (
+            hypergraph_types.CheckpointError,
+            ValueError,
+        ),
+        hypergraph_types.WorkflowAlreadyCompletedError: (
+            hypergraph_types.CheckpointError,
+            RuntimeError,
+        ),
+        hypergraph_types.WorkflowAlreadyRunningError: (
+            hypergraph_types.CheckpointError,
+            RuntimeError,
+        ),
+        hypergraph_types.GraphChangedError: (hypergraph_types.CheckpointError, ValueError),
+        hypergraph_types.CheckpointValueError: (hypergraph_types.CheckpointError, TypeError),
+        hypergraph_types.CheckpointIntegrityError: (hypergraph_types.CheckpointError, ValueError),
+        hypergraph_types.CheckpointStorageError: (hypergraph_types.CheckpointError, OSError),
+    }
+)
 
 
 def exported_error_classes() -> list[type[BaseException]]:
@@ -141,6 +163,31 @@ SAMPLES: dict[type[BaseException], Callable[[], BaseException]] = {
     InfiniteLoopError: lambda: InfiniteLoopError(7, nodes=["step", "check"]),
     NodeCancelledError: lambda: NodeCancelledError("cancelled", node_name="slow"),
     RunFailedError: lambda: RunFailedError("gone", key="answer", node_name="rag.embed"),
+    # checkpoint and resume (issue 17)
+    hypergraph_types.CheckpointError: lambda: hypergraph_types.CheckpointError(
+        "ckpt", workflow_id="w"
+    ),
+    hypergraph_types.InputOverrideRequiresForkError: lambda: (
+        hypergraph_types.InputOverrideRequiresForkError("differ", workflow_id="w", names=["x"])
+    ),
+    hypergraph_types.WorkflowAlreadyCompletedError: lambda: (
+        hypergraph_types.WorkflowAlreadyCompletedError("done", workflow_id="w")
+    ),
+    hypergraph_types.WorkflowAlreadyRunningError: lambda: (
+        hypergraph_types.WorkflowAlreadyRunningError("busy", workflow_id="w")
+    ),
+    hypergraph_types.GraphChangedError: lambda: hypergraph_types.GraphChangedError(
+        "changed", workflow_id="w", structural=["node 'a' added"], code=["b"]
+    ),
+    hypergraph_types.CheckpointValueError: lambda: hypergraph_types.CheckpointValueError(
+        "unstorable", node_name="f", output="y", path="y['k']", type_name="lock"
+    ),
+    hypergraph_types.CheckpointIntegrityError: lambda: hypergraph_types.CheckpointIntegrityError(
+        "corrupt", workflow_id="w"
+    ),
+    hypergraph_types.CheckpointStorageError: lambda: hypergraph_types.CheckpointStorageError(
+        "readonly"
+    ),
     # executors (issue 19)
     hypergraph_types.RemoteError: lambda: hypergraph_types.RemoteError(
         "holds a lock", type_name="app.LockedError", traceback_text="Traceback...", notes=["n"]
@@ -163,6 +210,15 @@ ATTRIBUTES: dict[type[BaseException], tuple[str, ...]] = {
     InfiniteLoopError: ("max_iterations", "message", "nodes"),
     NodeCancelledError: ("message", "node_name"),
     RunFailedError: ("message", "key", "node_name"),
+    # checkpoint and resume (issue 17)
+    hypergraph_types.CheckpointError: ("message", "workflow_id"),
+    hypergraph_types.InputOverrideRequiresForkError: ("message", "workflow_id", "names"),
+    hypergraph_types.WorkflowAlreadyCompletedError: ("message", "workflow_id"),
+    hypergraph_types.WorkflowAlreadyRunningError: ("message", "workflow_id"),
+    hypergraph_types.GraphChangedError: ("message", "workflow_id", "structural", "code"),
+    hypergraph_types.CheckpointValueError: ("message", "node_name", "output", "path", "type_name"),
+    hypergraph_types.CheckpointIntegrityError: ("message", "workflow_id"),
+    hypergraph_types.CheckpointStorageError: ("message", "workflow_id"),
     # executors (issue 19)
     hypergraph_types.RemoteError: ("message", "type_name", "traceback_text", "notes"),
     hypergraph_types.WorkerLostError: ("message", "first", "last"),

@@ -9,6 +9,18 @@ import types
 import hypergraph_types
 
 SPEC_EXPORTS = {
+    # checkpoint and resume (issue 17)
+    "CheckpointError",
+    "CheckpointIntegrityError",
+    "CheckpointStorageError",
+    "CheckpointValueError",
+    "GraphChangedError",
+    "InputOverrideRequiresForkError",
+    "Run",
+    "StepRecord",
+    "WorkflowAlreadyCompletedError",
+    "WorkflowAlreadyRunningError",
+    "WorkflowStatus",
     # executors (issue 19)
     "RemoteError",
     "WorkerLostError",

@@ -30,7 +30,9 @@ def failed(error: BaseException, failed_node: str | None = "embed", **values: ob
 
 def test_fields_in_spec_order() -> None:
     names = [f.name for f in msgspec.structs.fields(RunResult)]
-    assert names == ["values", "status", "run_id", "workflow_id", "error", "failed_node"]
+    assert names[:6] == ["values", "status", "run_id", "workflow_id", "error", "failed_node"]
+    # checkpoint fields (issue 17): keyword-only, with defaults
+    assert names[6:] == ["restored", "checkpoint_ok", "checkpoint_errors"]
 
 
 def test_defaults() -> None:

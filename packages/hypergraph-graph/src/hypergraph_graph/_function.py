@@ -17,6 +17,8 @@ from ._ordering import check_ordering, ordering_names
 
 __all__ = ["FunctionNode", "node"]
 
+_NO_ORDERING: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+
 
 def _type_label(tp: Any) -> str:
     return tp.__qualname__ if isinstance(tp, type) else short_repr(tp).replace("typing.", "")
@@ -136,8 +138,12 @@ class FunctionNode(HyperNode):
                 "How to fix: pass inline=True or inline=False."
             )
         outputs = _output_names(output_name, name)
-        emits = ordering_names(emit, "emit", name)
-        waits = ordering_names(wait_for, "wait_for", name)
+        # Most nodes have neither: no call at all.
+        emits, waits = (
+            _NO_ORDERING
+            if emit is None and wait_for is None
+            else (ordering_names(emit, "emit", name), ordering_names(wait_for, "wait_for", name))
+        )
         if emits or waits:
             check_ordering(name, emits, waits, outputs, info.names)
             outputs += emits

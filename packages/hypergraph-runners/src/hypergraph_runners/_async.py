@@ -7,6 +7,7 @@ import threading
 from collections.abc import (
     AsyncIterator,
     Awaitable,
+    Callable,
     Coroutine,
     Mapping,
     Sequence,
@@ -25,7 +26,7 @@ from hypergraph_types import (
 )
 from hypergraph_types._internal import HANDED_SITE, CallSite, new_run_id, short_repr
 
-from ._base import BaseRunner
+from ._base import BaseRunner, Call, MapCall
 from ._chain import Chained, run_sync_chain
 from ._context import AsyncContext, Context
 from ._core import Done, Execution, Scope, WarnOnce
@@ -37,7 +38,7 @@ from ._inputs import Prepared
 from ._leaf import NodeFailure, async_value, run_sync_leaf
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
-from ._options import check_limit
+from ._options import check_limit, merge_values
 from ._plan import NodePlan, plan_of, sync_only
 from ._schedule import Dataflow
 from ._tasks import Completions, Started, in_thread, settle, start, wait_all
@@ -48,6 +49,9 @@ if TYPE_CHECKING:
     from ._sync import SyncRunner
     from .cache._backend import CacheBackend
     from .cache._session import Session
+    from .checkpoint._journal import Journal
+    from .checkpoint._session import Session as Checkpoint
+    from .checkpoint._store import SqliteCheckpointer
 
 __all__ = ["AsyncRunner"]
 
@@ -77,6 +81,10 @@ class AsyncRunner(BaseRunner):
     ``cache``: a backend (``hypergraph.cache.InMemoryCache``, ``DiskCache``) for the nodes
     declared with ``cache=True``; a backend doing I/O is only called from worker threads.
 
+    ``checkpointer``: records every superstep (``SqliteCheckpointer``, ``MemoryCheckpointer``)
+    so a failed or killed run resumes with ``run(graph, workflow_id=...)``; a checkpointed
+    run always takes the superstep path (docs/durable-runs.md).
+
     ``executor``: a ``concurrent.futures.Executor``, a Dask ``Client`` (sync or
     ``asynchronous=True``) or a ``MapExecutor`` that runs the items of ``map`` (or of a
     mapped GraphNode) in chunks, as ``SyncRunner`` does (docs/scaling-out.md).
@@ -96,6 +104,7 @@ class AsyncRunner(BaseRunner):
         *,
         cache: CacheBackend | None = None,
         sync_nodes: Literal["thread", "inline"] = "thread",
+        checkpointer: SqliteCheckpointer | None = None,
         executor: object = None,
         chunksize: int | Literal["auto"] = "auto",
         max_in_flight: int | None = None,
@@ -109,6 +118,7 @@ class AsyncRunner(BaseRunner):
             )
         self._inline = sync_nodes == "inline"
         self._set_cache(cache)
+        self._set_checkpointer(checkpointer)
         self._executor = executor_options("AsyncRunner", executor, chunksize, max_in_flight)
 
     @property
@@ -126,22 +136,51 @@ class AsyncRunner(BaseRunner):
         error_handling: Literal["continue", "raise"] = "continue",
         event_processors: Sequence[Processor] | None = None,
         show_progress: bool = False,
+        workflow_id: str | None = None,
+        fork_from: str | None = None,
+        fork_superstep: int | None = None,
+        on_change: Literal["error", "rerun"] = "error",
         **inputs: Any,
     ) -> RunResult:
         """Run ``graph`` once. At most ``max_concurrency`` node bodies run at any moment.
 
         ``event_processors`` (sync or async) receive the run's events; ``show_progress=True``
-        adds a ``RichProgressProcessor``.
+        adds a ``RichProgressProcessor``. ``workflow_id``, ``fork_from``, ``fork_superstep``
+        and ``on_change``: as ``SyncRunner.run`` (with a checkpointer).
         """
+        opening = self._opening("run", workflow_id, fork_from, fork_superstep, on_change)
+        if opening is not None:
+            values = await asyncio.to_thread(opening.fill, values, inputs)
         call = self._check_run(
             graph, values, inputs, select, max_iterations, error_handling,
             event_processors=event_processors, show_progress=show_progress,
-            max_concurrency=max_concurrency,
+            max_concurrency=max_concurrency, workflow_id=workflow_id, fork_from=fork_from,
+            fork_superstep=fork_superstep, on_change=on_change,
         )  # fmt: skip
         limit = check_limit("max_concurrency", max_concurrency, None)
+        checkpoint = None
+        if opening is not None:
+            merged = merge_values(values, inputs)
+            checkpoint = await asyncio.to_thread(opening.start, call.graph, merged)
+        try:
+            return await self._run_call(call, limit, checkpoint, event_processors, show_progress)
+        finally:
+            if checkpoint is not None:
+                checkpoint.close()
+
+    async def _run_call(
+        self,
+        call: Call,
+        limit: int | None,
+        checkpoint: Checkpoint | None,
+        event_processors: Sequence[Processor] | None,
+        show_progress: bool,
+    ) -> RunResult:
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
         run_id = new_run_id()
-        ctx = AsyncContext.new(call.max_iterations, limit, run_id, em, self._cache_session())
+        ctx = AsyncContext.new(
+            call.max_iterations, limit, run_id, em, self._cache_session(), checkpoint
+        )
         try:
             result = await self._run_graph(
                 ctx,
@@ -177,27 +216,56 @@ class AsyncRunner(BaseRunner):
         error_handling: Literal["continue", "raise"] = "continue",
         event_processors: Sequence[Processor] | None = None,
         show_progress: bool = False,
+        workflow_id: str | None = None,
+        on_change: Literal["error", "rerun"] = "error",
         **inputs: Any,
     ) -> MapResult:
         """Run ``graph`` once per item with a bounded pool of workers; results in item order.
 
-        Returns a ``MapResult``, as ``SyncRunner.map`` does.
+        Returns a ``MapResult``, as ``SyncRunner.map`` does (``workflow_id`` too).
         """
+        opening = self._opening("map", workflow_id, on_change=on_change)
+        if opening is not None:
+            values = await asyncio.to_thread(opening.fill, values, inputs)
         call = self._check_map(
             graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling,
             event_processors=event_processors, show_progress=show_progress,
-            max_concurrency=max_concurrency,
+            max_concurrency=max_concurrency, workflow_id=workflow_id, on_change=on_change,
         )  # fmt: skip
         limit = check_limit("max_concurrency", max_concurrency, None)
+        checkpoint = None
+        if opening is not None:
+            merged = merge_values(values, inputs)
+            checkpoint = await asyncio.to_thread(opening.start, call.graph, merged)
+        try:
+            mapped = await self._map(call, limit, checkpoint, event_processors, show_progress)
+            if checkpoint is not None:
+                await asyncio.to_thread(checkpoint.finish_map, mapped)
+            return mapped
+        finally:
+            if checkpoint is not None:
+                checkpoint.close()
+
+    async def _map(
+        self,
+        call: MapCall,
+        limit: int | None,
+        checkpoint: Checkpoint | None,
+        event_processors: Sequence[Processor] | None,
+        show_progress: bool,
+    ) -> MapResult:
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
-        if self._executor is not None and not in_worker():
+        # A checkpointed map runs its items here: the journal records them (executors do not).
+        if self._executor is not None and checkpoint is None and not in_worker():
             from .executors._entry import async_map
 
             return await async_map(self._executor, call, em, limit, self._inline)
         count = count_items(call.lists, call.mode)
         if not count and em is None:
             return MapResult(())
-        ctx = AsyncContext.new(call.max_iterations, limit, new_run_id(), em, self._cache_session())
+        ctx = AsyncContext.new(
+            call.max_iterations, limit, new_run_id(), em, self._cache_session(), checkpoint
+        )
         base = call.prepared
         warn = WarnOnce(call.select)
         fan = FanOut(item_values(call.lists, call.mode), count, call.raise_)
@@ -249,6 +317,10 @@ class AsyncRunner(BaseRunner):
         error_handling: Literal["continue", "raise"] = "continue",
         event_processors: Sequence[Processor] | None = None,
         show_progress: bool = False,
+        workflow_id: str | None = None,
+        fork_from: str | None = None,
+        fork_superstep: int | None = None,
+        on_change: Literal["error", "rerun"] = "error",
         **inputs: Any,
     ) -> AsyncIterator[AnyEvent]:
         """Run ``graph`` once, yielding its events as they happen (same options as ``run``).
@@ -290,6 +362,10 @@ class AsyncRunner(BaseRunner):
             error_handling=error_handling,
             event_processors=processors,
             show_progress=show_progress,
+            workflow_id=workflow_id,
+            fork_from=fork_from,
+            fork_superstep=fork_superstep,
+            on_change=on_change,
             **inputs,
         )
         token = HANDED_SITE.set(CallSite())  # the task's warnings point at the iter call
@@ -319,7 +395,26 @@ class AsyncRunner(BaseRunner):
         run_id: str,
         warn: WarnOnce | None = None,
     ) -> RunResult:
-        ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
+        checkpoint = ctx.checkpoint
+        if checkpoint is None:
+            ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
+            return await self._drive(ctx, ex, select, warn, None)
+
+        def drive(j: Journal) -> Coroutine[Any, Any, RunResult]:
+            return self._drive(ctx, j.ex, select, warn, j)
+
+        start = (graph, prepared, ctx.max_iterations, scope, run_id)
+        return await checkpoint.run_async(start, drive)
+
+    async def _drive(
+        self,
+        ctx: AsyncContext,
+        ex: Execution,
+        select: tuple[str, ...] | None,
+        warn: WarnOnce | None,
+        journal: Journal | None,
+    ) -> RunResult:
+        """The superstep loop (or the dataflow); a checkpointed run goes through ``journal``."""
         em = ctx.emitter
         if em is not None:
             await em.asend(em.run_start(ex))
@@ -328,15 +423,20 @@ class AsyncRunner(BaseRunner):
             await self._dataflow(ctx, ex, flow)
             result = ex.result(select, warn)
             return result if em is None else await observe_run_end(em, ex, result)
+        next_superstep = ex.next_superstep if journal is None else journal.next_superstep
+        sibling = self._sibling if journal is None else journal.recording(self._sibling)
         try:
-            while batch := ex.next_superstep():
+            while batch := next_superstep():
                 if em is not None:
                     await em.asend(em.superstep(ex))
-                done, failures = await self._superstep(ctx, ex, batch)
+                done, failures = await self._superstep(ctx, ex, batch, sibling)
                 if failures:
                     p, failure = failures[0]
                     ex.fail_node(p, failure, [q.name for q, _ in failures[1:]])
-                ex.commit(done, check=ex.error is None)
+                if journal is None:
+                    ex.commit(done, check=ex.error is None)
+                else:
+                    await journal.acommit(done, ex.error is None)
                 if ex.error is not None:
                     break
         except (InfiniteLoopError, ConflictError) as exc:  # raised by the core, never by nodes
@@ -427,8 +527,17 @@ class AsyncRunner(BaseRunner):
         ex.fail_node(p, failure, [q.name for q, _ in failures[1:]])
 
     async def _superstep(
-        self, ctx: AsyncContext, ex: Execution, batch: Sequence[NodePlan]
+        self,
+        ctx: AsyncContext,
+        ex: Execution,
+        batch: Sequence[NodePlan],
+        sibling: Callable[
+            [AsyncContext, Execution, NodePlan, dict[str, Any]],
+            Coroutine[Any, Any, dict[str, Any]],
+        ],
     ) -> tuple[list[Done], list[tuple[NodePlan, NodeFailure]]]:
+        """One superstep; ``sibling`` runs each node of a multi-node one (a checkpointed run
+        records each completion as it happens)."""
         if len(batch) == 1:
             p = batch[0]
             kwargs, versions = ex.inputs_of(p)
@@ -442,9 +551,7 @@ class AsyncRunner(BaseRunner):
             return [(p, outputs, versions)], []
         resolved = [ex.inputs_of(p) for p in batch]
         # No task for a body that finishes in its first step (``start``).
-        tasks = [
-            start(self._sibling(ctx, ex, p, kwargs)) for p, (kwargs, _) in zip(batch, resolved)
-        ]
+        tasks = [start(sibling(ctx, ex, p, kwargs)) for p, (kwargs, _) in zip(batch, resolved)]
         await settle(tasks)
         done: list[Done] = []
         failures: list[tuple[NodePlan, NodeFailure]] = []
@@ -586,7 +693,7 @@ class AsyncRunner(BaseRunner):
 
         def body(stop: threading.Event) -> list[RunResult | None]:
             if isinstance(runner, SyncRunner):
-                sub = Context(ctx.max_iterations, stop, ctx.emitter, ctx.cache)
+                sub = Context(ctx.max_iterations, stop, ctx.emitter, ctx.cache, ctx.checkpoint)
                 return runner._nested(sub, gn, scope, request)
             return run_foreign_sync(runner, gn, request, scope, ctx.max_iterations)
 
@@ -605,7 +712,7 @@ class AsyncRunner(BaseRunner):
             prepared = request.prepare(graph, request.values)
             child = scope.child(gn.name)
             return [await self._run_graph(ctx, graph, prepared, None, child, new_run_id())]
-        if self._executor is not None and not in_worker():
+        if self._executor is not None and ctx.checkpoint is None and not in_worker():
             from .executors._entry import async_nested
 
             return await async_nested(self._executor, ctx, gn, scope, request, self._inline)
@@ -648,14 +755,16 @@ class AsyncRunner(BaseRunner):
         request: NestedRequest,
         emitter: Emitter | None = None,
         cache: Session | None = None,
+        checkpoint: Checkpoint | None = None,
     ) -> list[RunResult | None]:
         """A SyncRunner parent's async nested graph: a new call on a private loop (NEST-06).
 
-        It has its own limiter and pool, but shares the parent call's event emitter and cache.
+        It has its own limiter and pool, but shares the parent call's event emitter, cache
+        and checkpoint session.
         """
         if emitter is not None:
             emitter.allow_threads()  # this loop may hand subtrees to worker threads
-        ctx = AsyncContext.new(max_iterations, None, new_run_id(), emitter, cache)
+        ctx = AsyncContext.new(max_iterations, None, new_run_id(), emitter, cache, checkpoint)
         try:
             return await self._nested(ctx, gn, scope, request)
         finally:

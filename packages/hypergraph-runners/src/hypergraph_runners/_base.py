@@ -47,6 +47,8 @@ from ._plan import plan_of
 if TYPE_CHECKING:
     from .cache._backend import CacheBackend
     from .cache._session import Session
+    from .checkpoint._session import Opening
+    from .checkpoint._store import SqliteCheckpointer
     from .executors import Options
 
 __all__ = ["BaseRunner", "Call", "MapCall"]
@@ -129,6 +131,61 @@ class BaseRunner(abc.ABC):
 
             _Session = Session
         return _Session(self._cache)
+
+    # -- checkpointing (issue 17) ---------------------------------------------------------
+
+    #: The checkpointer recording the runs, or ``None`` (nothing of it is imported).
+    _checkpointer: SqliteCheckpointer | None = None
+
+    def _set_checkpointer(self, checkpointer: SqliteCheckpointer | None) -> None:
+        if checkpointer is not None:
+            from .checkpoint._store import SqliteCheckpointer
+
+            if not isinstance(checkpointer, SqliteCheckpointer):
+                raise TypeError(
+                    message(
+                        f"{type(self).__name__}(checkpointer=...) needs a checkpointer, got "
+                        f"{type(checkpointer).__name__}",
+                        ["checkpointers: SqliteCheckpointer(path), MemoryCheckpointer()"],
+                        "pass SqliteCheckpointer('runs.db') (from hypergraph.checkpointers), "
+                        "or None",
+                    )
+                )
+        self._checkpointer = checkpointer
+
+    @property
+    def checkpointer(self) -> SqliteCheckpointer | None:
+        """The checkpointer given to the constructor, or ``None``."""
+        return self._checkpointer
+
+    def _opening(
+        self,
+        kind: str,
+        workflow_id: Any,
+        fork_from: Any = None,
+        fork_superstep: Any = None,
+        on_change: Any = "error",
+    ) -> Opening | None:
+        """The call's checkpoint set-up, or ``None`` (no checkpointer, no checkpoint option)."""
+        if (
+            self._checkpointer is None
+            and workflow_id is None
+            and fork_from is None
+            and fork_superstep is None
+            and on_change == "error"
+        ):
+            return None
+        from .checkpoint._session import Opening
+
+        return Opening(
+            self._checkpointer,
+            type(self).__name__,
+            kind,
+            workflow_id,
+            fork_from,
+            fork_superstep,
+            on_change,
+        )
 
     @property
     @abc.abstractmethod
@@ -329,6 +386,7 @@ _Session: type[Session] | None = None  # imported at the first call with a cache
 _ALL_OPTIONS = frozenset(
     {"select", "max_iterations", "max_concurrency", "error_handling", "event_processors"}
     | {"show_progress", "map_over", "map_mode"}
+    | {"workflow_id", "fork_from", "fork_superstep", "on_change"}  # checkpointing (issue 17)
 )
 
 

@@ -19,6 +19,7 @@ import msgspec
 if TYPE_CHECKING:
     from ._emitter import Emitter
     from .cache._session import Session
+    from .checkpoint._session import Session as Checkpoint
 
 __all__ = ["DEFAULT_POOL_SIZE", "AsyncContext", "Context", "run_private_loop"]
 
@@ -80,12 +81,15 @@ class Context(msgspec.Struct, frozen=True):
             (then no event is ever built).
         cache: The runner's cache backend for this call, or ``None`` (no cache configured:
             nothing of the cache is imported). Nested runs and map items share it.
+        checkpoint: The call's checkpoint session, or ``None`` (no checkpointer: nothing of
+            ``checkpoint`` is imported). Nested runs and map items journal through it.
     """
 
     max_iterations: int
     stop: threading.Event | None = None
     emitter: Emitter | None = None
     cache: Session | None = None
+    checkpoint: Checkpoint | None = None
 
 
 class Threads:
@@ -139,10 +143,11 @@ class AsyncContext(Context, frozen=True, kw_only=True):
         run_id: str,
         emitter: Emitter | None = None,
         cache: Session | None = None,
+        checkpoint: Checkpoint | None = None,
     ) -> AsyncContext:
         size = limit if limit is not None else DEFAULT_POOL_SIZE
         return cls(
-            max_iterations, None, emitter, cache,
+            max_iterations, None, emitter, cache, checkpoint,
             limit=limit,
             limiter=asyncio.Semaphore(limit) if limit is not None else None,
             pool_size=size,

@@ -157,7 +157,7 @@ async def _in_chunks(
     halt = threading.Event()
 
     def body(chunk: list[tuple[int, dict[str, Any]]], stop: threading.Event) -> Any:
-        sub = Context(ctx.max_iterations, stop, None, ctx.cache)
+        sub = Context(ctx.max_iterations, stop, None, ctx.cache, ctx.checkpoint)
         done: list[tuple[int, RunResult]] = []
         began = time.perf_counter()
         for i, values in chunk:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph_graph import Graph, GraphNode
@@ -15,7 +15,7 @@ from hypergraph_types import (
 )
 from hypergraph_types._internal import new_run_id
 
-from ._base import BaseRunner
+from ._base import BaseRunner, MapCall
 from ._context import Context, run_private_loop
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_sync
@@ -26,12 +26,16 @@ from ._inputs import Prepared
 from ._leaf import NodeFailure, StopRequested, run_sync_leaf
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
+from ._options import merge_values
 from ._plan import NodePlan, plan_of
 from .executors import in_worker
 from .executors import options as executor_options
 
 if TYPE_CHECKING:
     from .cache._backend import CacheBackend
+    from .checkpoint._journal import Journal
+    from .checkpoint._session import Session as Checkpoint
+    from .checkpoint._store import SqliteCheckpointer
 
 __all__ = ["SyncRunner"]
 
@@ -52,6 +56,10 @@ class SyncRunner(BaseRunner):
     ``cache``: a backend (``hypergraph.cache.InMemoryCache``, ``DiskCache``) for the nodes
     declared with ``cache=True``; shared by nested graphs and map items of each call.
 
+    ``checkpointer``: records every superstep (``SqliteCheckpointer``, ``MemoryCheckpointer``)
+    so a failed or killed run resumes with ``run(graph, workflow_id=...)``
+    (docs/durable-runs.md).
+
     ``executor``: a ``concurrent.futures.Executor``, a Dask ``Client`` or a ``MapExecutor``
     that runs the items of ``map`` (or of a mapped GraphNode) in chunks of ``chunksize``
     items (``"auto"``: sized from measured item time), at most ``max_in_flight`` chunks
@@ -70,12 +78,14 @@ class SyncRunner(BaseRunner):
         self,
         *,
         cache: CacheBackend | None = None,
+        checkpointer: SqliteCheckpointer | None = None,
         executor: object = None,
         chunksize: int | Literal["auto"] = "auto",
         max_in_flight: int | None = None,
     ) -> None:
         super().__init__()
         self._set_cache(cache)
+        self._set_checkpointer(checkpointer)
         self._executor = executor_options("SyncRunner", executor, chunksize, max_in_flight)
 
     @property
@@ -92,21 +102,40 @@ class SyncRunner(BaseRunner):
         error_handling: Literal["continue", "raise"] = "continue",
         event_processors: Sequence[Processor] | None = None,
         show_progress: bool = False,
+        workflow_id: str | None = None,
+        fork_from: str | None = None,
+        fork_superstep: int | None = None,
+        on_change: Literal["error", "rerun"] = "error",
         **inputs: Any,
     ) -> RunResult:
         """Run ``graph`` once. Inputs come from ``values`` and/or keyword arguments.
 
         ``event_processors`` receive the run's events (``show_progress=True`` adds a
         ``RichProgressProcessor``); async processors need ``AsyncRunner``.
+
+        With a checkpointer: ``workflow_id`` names the workflow (generated when left out);
+        an existing failed or interrupted one resumes (values may be left out).
+        ``fork_from`` (and ``fork_superstep``) starts a new workflow from a stored one's
+        state; ``on_change="rerun"`` re-runs completed nodes whose code changed.
         """
+        opening = self._opening("run", workflow_id, fork_from, fork_superstep, on_change)
+        if opening is not None:
+            values = opening.fill(values, inputs)
         call = self._check_run(
             graph, values, inputs, select, max_iterations, error_handling,
             event_processors=event_processors, show_progress=show_progress,
+            workflow_id=workflow_id, fork_from=fork_from, fork_superstep=fork_superstep,
+            on_change=on_change,
         )  # fmt: skip
+        checkpoint = None
+        if opening is not None:
+            checkpoint = opening.start(call.graph, merge_values(values, inputs))
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
         run_id = new_run_id()
         scope = Scope("", run_id, None)
-        ctx = Context(call.max_iterations, emitter=em, cache=self._cache_session())
+        ctx = Context(
+            call.max_iterations, emitter=em, cache=self._cache_session(), checkpoint=checkpoint
+        )
         try:
             result = self._run_graph(
                 ctx, call.graph, call.prepared, call.select, scope, run_id, WarnOnce(call.select)
@@ -115,6 +144,9 @@ class SyncRunner(BaseRunner):
             if em is not None:
                 em.finish(exc)  # ends every open span as cancelled, then closes the processors
             raise
+        finally:
+            if checkpoint is not None:
+                checkpoint.close()
         if em is not None:
             em.finish()
         if call.raise_ and result.error is not None:
@@ -133,23 +165,52 @@ class SyncRunner(BaseRunner):
         error_handling: Literal["continue", "raise"] = "continue",
         event_processors: Sequence[Processor] | None = None,
         show_progress: bool = False,
+        workflow_id: str | None = None,
+        on_change: Literal["error", "rerun"] = "error",
         **inputs: Any,
     ) -> MapResult:
         """Run ``graph`` once per item, one item after another; results in item order.
 
         Returns a ``MapResult``: a sequence of the items' ``RunResult``s (``results[i]``)
         with ``status``, ``failures`` and ``results["name"]`` (one value per item).
+
+        With a checkpointer, each item is a workflow ``<workflow_id>/<i>``: a resume restores
+        the completed items (matched by index and a digest of their inputs) and runs the rest.
         """
+        opening = self._opening("map", workflow_id, on_change=on_change)
+        if opening is not None:
+            values = opening.fill(values, inputs)
         call = self._check_map(
             graph, values, inputs, map_over, map_mode, select, max_iterations, error_handling,
             event_processors=event_processors, show_progress=show_progress,
+            workflow_id=workflow_id, on_change=on_change,
         )  # fmt: skip
+        checkpoint = None
+        if opening is not None:
+            checkpoint = opening.start(call.graph, merge_values(values, inputs))
+        try:
+            mapped = self._map(call, checkpoint, event_processors, show_progress)
+        finally:
+            if checkpoint is not None:
+                checkpoint.close()
+        return mapped
+
+    def _map(
+        self,
+        call: MapCall,
+        checkpoint: Checkpoint | None,
+        event_processors: Sequence[Processor] | None,
+        show_progress: bool,
+    ) -> MapResult:
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
-        if self._executor is not None and not in_worker():
+        # A checkpointed map runs its items here: the journal records them (executors do not).
+        if self._executor is not None and checkpoint is None and not in_worker():
             from .executors._entry import sync_map
 
             return sync_map(self._executor, call, em)
-        ctx = Context(call.max_iterations, emitter=em, cache=self._cache_session())
+        ctx = Context(
+            call.max_iterations, emitter=em, cache=self._cache_session(), checkpoint=checkpoint
+        )
         base = call.prepared
         warn = WarnOnce(call.select)
         count = count_items(call.lists, call.mode)
@@ -176,7 +237,10 @@ class SyncRunner(BaseRunner):
         if em is not None:
             em.send(em.map_end(map_id, results))
             em.finish()
-        return MapResult(results)  # type: ignore[arg-type]  # every item ran ("continue")
+        mapped = MapResult(results)  # type: ignore[arg-type]  # every item ran ("continue")
+        if checkpoint is not None:
+            return checkpoint.finish_map(mapped)
+        return mapped
 
     # -- the driver ------------------------------------------------------------------------
 
@@ -190,7 +254,28 @@ class SyncRunner(BaseRunner):
         run_id: str,
         warn: WarnOnce | None = None,
     ) -> RunResult:
-        ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
+        checkpoint = ctx.checkpoint
+        if checkpoint is None:
+            ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
+            return self._drive(ctx, ex, select, warn, ex.next_superstep, ex.commit, list)
+
+        def drive(j: Journal) -> RunResult:
+            return self._drive(ctx, j.ex, select, warn, j.next_superstep, j.commit, j.new_done)
+
+        return checkpoint.run_sync((graph, prepared, ctx.max_iterations, scope, run_id), drive)
+
+    def _drive(
+        self,
+        ctx: Context,
+        ex: Execution,
+        select: tuple[str, ...] | None,
+        warn: WarnOnce | None,
+        next_superstep: Callable[[], Sequence[NodePlan]],
+        commit: Callable[[Sequence[Done], bool], object],
+        new_done: Callable[[], list[Done]],
+    ) -> RunResult:
+        """The superstep loop; a checkpointed run passes its journal's ``next_superstep``,
+        ``commit`` and ``new_done`` (which records the completions of a superstep's nodes)."""
         em = ctx.emitter
         if em is not None:
             em.send(em.run_start(ex))
@@ -198,10 +283,10 @@ class SyncRunner(BaseRunner):
             stop = ctx.stop
             # Nothing between the driver and a leaf's body: no events, no cache to consult.
             bare = em is None and ctx.cache is None
-            while batch := ex.next_superstep():
+            while batch := next_superstep():
                 if em is not None:
                     em.send(em.superstep(ex))
-                done: list[Done] = []
+                done = new_done()
                 for p in batch:
                     if stop is not None and stop.is_set():
                         raise StopRequested  # the AsyncRunner that delegated to us is stopping
@@ -217,7 +302,7 @@ class SyncRunner(BaseRunner):
                         ex.fail_node(p, failure)
                         break
                     done.append((p, outputs, versions))
-                ex.commit(done, check=ex.error is None)
+                commit(done, ex.error is None)
                 if ex.error is not None:
                     break
         except (InfiniteLoopError, ConflictError) as exc:  # raised by the core, never by nodes
@@ -267,7 +352,13 @@ class SyncRunner(BaseRunner):
             if isinstance(runner, AsyncRunner):
                 results = run_private_loop(
                     lambda: runner._nested_on_private_loop(
-                        ctx.max_iterations, gn, ex.scope, request, ctx.emitter, ctx.cache
+                        ctx.max_iterations,
+                        gn,
+                        ex.scope,
+                        request,
+                        ctx.emitter,
+                        ctx.cache,
+                        ctx.checkpoint,
                     )
                 )
             else:
@@ -283,7 +374,7 @@ class SyncRunner(BaseRunner):
             assert request.values is not None
             prepared = request.prepare(graph, request.values)
             return [self._run_graph(ctx, graph, prepared, None, scope.child(gn.name), new_run_id())]
-        if self._executor is not None and not in_worker():
+        if self._executor is not None and ctx.checkpoint is None and not in_worker():
             from .executors._entry import sync_nested
 
             return sync_nested(self._executor, ctx, gn, scope, request)

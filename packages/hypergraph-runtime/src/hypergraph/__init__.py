@@ -31,14 +31,22 @@ from hypergraph_runners import RichProgressProcessor as RichProgressProcessor
 from hypergraph_runners import SyncRunner as SyncRunner
 from hypergraph_types import AnyEvent as AnyEvent
 from hypergraph_types import CacheHitEvent as CacheHitEvent
+
+# -- checkpoint and resume (issue 17); the checkpointers: hypergraph.checkpointers -------------
+from hypergraph_types import CheckpointError as CheckpointError
+from hypergraph_types import CheckpointIntegrityError as CheckpointIntegrityError
+from hypergraph_types import CheckpointStorageError as CheckpointStorageError
+from hypergraph_types import CheckpointValueError as CheckpointValueError
 from hypergraph_types import ConflictError as ConflictError
 from hypergraph_types import Event as Event
 from hypergraph_types import EventStatus as EventStatus
+from hypergraph_types import GraphChangedError as GraphChangedError
 from hypergraph_types import GraphConfigError as GraphConfigError
 from hypergraph_types import GraphState as GraphState
 from hypergraph_types import HypergraphError as HypergraphError
 from hypergraph_types import IncompatibleRunnerError as IncompatibleRunnerError
 from hypergraph_types import InfiniteLoopError as InfiniteLoopError
+from hypergraph_types import InputOverrideRequiresForkError as InputOverrideRequiresForkError
 from hypergraph_types import InputSpec as InputSpec
 from hypergraph_types import InvalidInputError as InvalidInputError
 from hypergraph_types import MapItemEndEvent as MapItemEndEvent
@@ -54,15 +62,20 @@ from hypergraph_types import OutputMismatchError as OutputMismatchError
 from hypergraph_types import RemoteError as RemoteError
 from hypergraph_types import RenameEntry as RenameEntry
 from hypergraph_types import RenameError as RenameError
+from hypergraph_types import Run as Run
 from hypergraph_types import RunEndEvent as RunEndEvent
 from hypergraph_types import RunFailedError as RunFailedError
 from hypergraph_types import RunnerCapabilities as RunnerCapabilities
 from hypergraph_types import RunResult as RunResult
 from hypergraph_types import RunStartEvent as RunStartEvent
 from hypergraph_types import RunStatus as RunStatus
+from hypergraph_types import StepRecord as StepRecord
 from hypergraph_types import SuperstepStartEvent as SuperstepStartEvent
 from hypergraph_types import UnknownInputError as UnknownInputError
 from hypergraph_types import WorkerLostError as WorkerLostError
+from hypergraph_types import WorkflowAlreadyCompletedError as WorkflowAlreadyCompletedError
+from hypergraph_types import WorkflowAlreadyRunningError as WorkflowAlreadyRunningError
+from hypergraph_types import WorkflowStatus as WorkflowStatus
 
 __version__ = "0.1.0"
 
@@ -82,6 +95,11 @@ __all__ = (
     "AsyncRunner",
     "BaseRunner",
     "CacheHitEvent",
+    # checkpoint and resume (issue 17)
+    "CheckpointError",
+    "CheckpointIntegrityError",
+    "CheckpointStorageError",
+    "CheckpointValueError",
     "ConflictError",
     "Event",
     "EventProcessor",
@@ -89,6 +107,7 @@ __all__ = (
     "FunctionNode",
     "GateNode",
     "Graph",
+    "GraphChangedError",
     "GraphConfigError",
     "GraphNode",
     "GraphState",
@@ -98,6 +117,7 @@ __all__ = (
     "IfElseNode",
     "IncompatibleRunnerError",
     "InfiniteLoopError",
+    "InputOverrideRequiresForkError",
     "InputSpec",
     "InvalidInputError",
     # executors (issue 19)
@@ -119,16 +139,21 @@ __all__ = (
     "RenameError",
     "RichProgressProcessor",
     "RouteNode",
+    "Run",
     "RunEndEvent",
     "RunFailedError",
     "RunResult",
     "RunStartEvent",
     "RunStatus",
     "RunnerCapabilities",
+    "StepRecord",
     "SuperstepStartEvent",
     "SyncRunner",
     "UnknownInputError",
     "WorkerLostError",
+    "WorkflowAlreadyCompletedError",
+    "WorkflowAlreadyRunningError",
+    "WorkflowStatus",
     "__version__",
     "ifelse",
     "node",

@@ -6,11 +6,21 @@ imports from it.
 
 from __future__ import annotations
 
+# -- checkpoint and resume (issue 17) ---------------------------------------------------------
+from ._checkpoint import Run as Run
+from ._checkpoint import StepRecord as StepRecord
+from ._checkpoint import WorkflowStatus as WorkflowStatus
+from ._errors import CheckpointError as CheckpointError
+from ._errors import CheckpointIntegrityError as CheckpointIntegrityError
+from ._errors import CheckpointStorageError as CheckpointStorageError
+from ._errors import CheckpointValueError as CheckpointValueError
 from ._errors import ConflictError as ConflictError
+from ._errors import GraphChangedError as GraphChangedError
 from ._errors import GraphConfigError as GraphConfigError
 from ._errors import HypergraphError as HypergraphError
 from ._errors import IncompatibleRunnerError as IncompatibleRunnerError
 from ._errors import InfiniteLoopError as InfiniteLoopError
+from ._errors import InputOverrideRequiresForkError as InputOverrideRequiresForkError
 from ._errors import InvalidInputError as InvalidInputError
 from ._errors import MissingInputError as MissingInputError
 from ._errors import NodeCancelledError as NodeCancelledError
@@ -20,6 +30,8 @@ from ._errors import RenameError as RenameError
 from ._errors import RunFailedError as RunFailedError
 from ._errors import UnknownInputError as UnknownInputError
 from ._errors import WorkerLostError as WorkerLostError
+from ._errors import WorkflowAlreadyCompletedError as WorkflowAlreadyCompletedError
+from ._errors import WorkflowAlreadyRunningError as WorkflowAlreadyRunningError
 from ._events import AnyEvent as AnyEvent
 from ._events import CacheHitEvent as CacheHitEvent
 from ._events import Event as Event
@@ -44,14 +56,21 @@ from ._state import NodeExecution as NodeExecution
 __all__ = (
     "AnyEvent",
     "CacheHitEvent",
+    # checkpoint and resume (issue 17)
+    "CheckpointError",
+    "CheckpointIntegrityError",
+    "CheckpointStorageError",
+    "CheckpointValueError",
     "ConflictError",
     "Event",
     "EventStatus",
+    "GraphChangedError",
     "GraphConfigError",
     "GraphState",
     "HypergraphError",
     "IncompatibleRunnerError",
     "InfiniteLoopError",
+    "InputOverrideRequiresForkError",
     "InputSpec",
     "InvalidInputError",
     "MapItemEndEvent",
@@ -68,13 +87,18 @@ __all__ = (
     "RemoteError",
     "RenameEntry",
     "RenameError",
+    "Run",
     "RunEndEvent",
     "RunFailedError",
     "RunResult",
     "RunStartEvent",
     "RunStatus",
     "RunnerCapabilities",
+    "StepRecord",
     "SuperstepStartEvent",
     "UnknownInputError",
     "WorkerLostError",
+    "WorkflowAlreadyCompletedError",
+    "WorkflowAlreadyRunningError",
+    "WorkflowStatus",
 )

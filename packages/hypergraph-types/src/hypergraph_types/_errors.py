@@ -17,7 +17,15 @@ working::
         ├── NodeCancelledError        (RuntimeError)  a node body raised CancelledError itself
         ├── RunFailedError            (KeyError)      absent key in a FAILED RunResult or a map item
         ├── RemoteError               (RuntimeError)  an item's exception that could not be pickled
-        └── WorkerLostError           (RuntimeError)  an executor's worker died running an item
+        ├── WorkerLostError           (RuntimeError)  an executor's worker died running an item
+        └── CheckpointError                           checkpoint and resume (issue 17)
+            ├── InputOverrideRequiresForkError (ValueError)  values differ from the stored ones
+            ├── WorkflowAlreadyCompletedError  (RuntimeError)  the workflow id already completed
+            ├── WorkflowAlreadyRunningError    (RuntimeError)  another live process runs it
+            ├── GraphChangedError              (ValueError)    structure or completed code changed
+            ├── CheckpointValueError           (TypeError)     a value the codec cannot store
+            ├── CheckpointIntegrityError       (ValueError)    a stored value is corrupt
+            └── CheckpointStorageError         (OSError)       the database cannot be used
 
 Passing an argument of the wrong Python type to a public API raises the builtin ``TypeError``,
 not a ``HypergraphError``.
@@ -31,11 +39,17 @@ from typing import Any
 from ._format import Suggester, fmt_names, message, quote
 
 __all__ = [
+    "CheckpointError",
+    "CheckpointIntegrityError",
+    "CheckpointStorageError",
+    "CheckpointValueError",
     "ConflictError",
+    "GraphChangedError",
     "GraphConfigError",
     "HypergraphError",
     "IncompatibleRunnerError",
     "InfiniteLoopError",
+    "InputOverrideRequiresForkError",
     "InvalidInputError",
     "MissingInputError",
     "NodeCancelledError",
@@ -45,6 +59,8 @@ __all__ = [
     "RunFailedError",
     "UnknownInputError",
     "WorkerLostError",
+    "WorkflowAlreadyCompletedError",
+    "WorkflowAlreadyRunningError",
 ]
 
 
@@ -336,6 +352,100 @@ class OutputNotFoundError(KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+# -- checkpoint and resume (issue 17) -------------------------------------------------------
+
+
+class CheckpointError(HypergraphError):
+    """Base of the errors of checkpointed runs (``SqliteCheckpointer``, ``MemoryCheckpointer``).
+
+    Attributes:
+        workflow_id: The workflow concerned, when there is one.
+    """
+
+    def __init__(self, message: str, *, workflow_id: str | None = None) -> None:
+        self.message = message
+        self.workflow_id = workflow_id
+        super().__init__(message)
+
+
+class InputOverrideRequiresForkError(CheckpointError, ValueError):
+    """``run(..., workflow_id=...)`` got values that differ from the workflow's stored inputs.
+
+    Attributes:
+        names: The input names whose values differ (or that were added or left out).
+    """
+
+    def __init__(
+        self, message: str, *, workflow_id: str | None = None, names: Sequence[str] = ()
+    ) -> None:
+        super().__init__(message, workflow_id=workflow_id)
+        self.names = list(names)
+
+
+class WorkflowAlreadyCompletedError(CheckpointError, RuntimeError):
+    """The workflow id names a completed workflow: read it with ``checkpointer.result(id)``."""
+
+
+class WorkflowAlreadyRunningError(CheckpointError, RuntimeError):
+    """Another live process (or another call in this one) is running this workflow id."""
+
+
+class GraphChangedError(CheckpointError, ValueError):
+    """The graph differs from the one the workflow was started with, in a way resume refuses.
+
+    Attributes:
+        structural: What changed in the structure (nodes, names, wiring, map configuration).
+        code: The nodes that had completed and whose code changed since.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        workflow_id: str | None = None,
+        structural: Sequence[str] = (),
+        code: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message, workflow_id=workflow_id)
+        self.structural = list(structural)
+        self.code = list(code)
+
+
+class CheckpointValueError(CheckpointError, TypeError):
+    """A value the checkpoint codec cannot store (an input, or a node's output).
+
+    Attributes:
+        node_name: The node that produced it (``None`` for a run input).
+        output: The output (or input) name.
+        path: Where inside the value the unstorable part sits (``""``: the value itself).
+        type_name: The type of that part.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        workflow_id: str | None = None,
+        node_name: str | None = None,
+        output: str = "",
+        path: str = "",
+        type_name: str = "",
+    ) -> None:
+        super().__init__(message, workflow_id=workflow_id)
+        self.node_name = node_name
+        self.output = output
+        self.path = path
+        self.type_name = type_name
+
+
+class CheckpointIntegrityError(CheckpointError, ValueError):
+    """A stored value does not match its digest or signature (corrupt or tampered)."""
+
+
+class CheckpointStorageError(CheckpointError, OSError):
+    """The checkpoint database cannot be opened, read or written (read-only, full, corrupt)."""
 
 
 def _rebuild(ref: str | type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:

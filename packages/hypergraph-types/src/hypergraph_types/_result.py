@@ -44,7 +44,19 @@ def new_run_id() -> str:
     return "run-" + _bits(48).to_bytes(6, "big").hex()  # cheaper than "%012x" formatting
 
 
-class RunResult(msgspec.Struct):
+class _Outcome(msgspec.Struct):
+    """``RunResult``'s positional fields (SPEC TYPE-01); the later ones are keyword-only."""
+
+    # gc stays enabled: a traceback in `error` can reach the frame holding this result.
+    values: dict[str, Any]
+    status: RunStatus
+    run_id: str = msgspec.field(default_factory=new_run_id)
+    workflow_id: str | None = None
+    error: BaseException | None = None
+    failed_node: str | None = None
+
+
+class RunResult(_Outcome, kw_only=True):
     """The result of one ``run()`` (or of one ``map()`` item).
 
     Read outputs with ``result["name"]``, ``"name" in result`` or ``result.get("name")``.
@@ -56,19 +68,21 @@ class RunResult(msgspec.Struct):
         status: ``RunStatus.COMPLETED`` or ``RunStatus.FAILED`` (see also the ``completed``,
             ``failed`` and ``paused`` properties).
         run_id: ``"run-"`` plus 12 random hex characters, different for every result.
-        workflow_id: Reserved for checkpointing; runners never set it.
+        workflow_id: With a checkpointer: the workflow this run was recorded as (given or
+            generated); ``None`` without one.
         error: On a FAILED result, the very exception object that failed the run.
         failed_node: On a FAILED result, the node path of the failure (``None`` for a
             top-level ``InfiniteLoopError``/``ConflictError``); always ``None`` when COMPLETED.
+        restored: With a checkpointer: the node paths whose executions were restored from the
+            checkpoint instead of run (committed before a resume, or replayed).
+        checkpoint_ok: ``False`` when ``durability="async"`` lost a write (see
+            ``checkpoint_errors``); always ``True`` otherwise.
+        checkpoint_errors: The persistence failures of a ``durability="async"`` run.
     """
 
-    # gc stays enabled: a traceback in `error` can reach the frame holding this result.
-    values: dict[str, Any]
-    status: RunStatus
-    run_id: str = msgspec.field(default_factory=new_run_id)
-    workflow_id: str | None = None
-    error: BaseException | None = None
-    failed_node: str | None = None
+    restored: tuple[str, ...] = ()
+    checkpoint_ok: bool = True
+    checkpoint_errors: tuple[str, ...] = ()
 
     def __getitem__(self, key: str) -> Any:
         try:
