@@ -254,3 +254,13 @@ def test_raise_mode_submits_nothing_after_a_failure(thread_pool: Any, runner_kin
             asyncio.run(out)
     # Item 3 failed: the chunks in flight then, and none of the 96 after them.
     assert len(counting.sizes) <= 3 + 2 + 1
+
+
+def test_a_checkpointed_map_runs_its_items_here(thread_pool: Any) -> None:
+    from hypergraph_runners.checkpoint import MemoryCheckpointer
+
+    counting = Counting(thread_pool)
+    runner = SyncRunner(executor=counting, checkpointer=MemoryCheckpointer())
+    results = runner.map(pipeline(), x=[1, 2, 3], k=1, map_over="x", workflow_id="w")
+    assert results["c"] == ["v2", "v3", "v4"]
+    assert counting.sizes == []  # the journal records items run in this process
