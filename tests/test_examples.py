@@ -17,6 +17,15 @@ SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
 
 # A line each script must print (exactly, after stripping), proving it did its job.
 KEY_LINES = {
+    "approval_loop.py": [
+        "answer: 'approve' (as 'verdict')",
+        "published after 3 rounds: 'We are happy to announce the new office opening. "
+        "It opens on Monday. Coffee is on us.'",
+        "AsyncRunner: same trace and values: True",
+        "durable: completed after 3 rounds, same: True",
+        "answered up front: completed, published 'We are happy to announce the new office "
+        "opening.'",
+    ],
     "quickstart.py": [
         "sync:    completed {'cleaned': 'hello world', 'words': ['hello', 'world'], 'count': 2}",
         "select:  {'count': 3}",

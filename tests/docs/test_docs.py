@@ -51,6 +51,7 @@ RUNTIME_PAGES = [
     "caching.md",
     "agent-loops.md",
     "durable-runs.md",  # issue 17
+    "human-in-the-loop.md",
     # executors: map on Dask and process pools
     "scaling-out.md",
 ]

@@ -11,11 +11,13 @@ import asyncio
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
 
 __all__ = [
     "DEADLINE",
     "MESSAGE_LIMIT",
+    "Approval",
     "Calls",
     "HugeRepr",
     "Tally",
@@ -125,3 +127,13 @@ def assert_short_message(error: BaseException) -> None:
     text = str(error)
     assert len(text) < MESSAGE_LIMIT, f"message of {len(text):,} characters"
     assert "repr exploded" not in text
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A question for interrupts (issue 18) whose answer is a ``bool``."""
+
+    prompt: str
+    options: tuple[str, ...] | None = None
+    evidence: tuple[Any, ...] = ()
+    answer_type: ClassVar[type] = bool

@@ -59,6 +59,9 @@ SPEC_EXPORTS = {
     "MapItemEndEvent",
     # result caching (issue 16)
     "CacheHitEvent",
+    # interrupts (issue 18)
+    "InterruptEvent",
+    "PauseInfo",
 }
 
 

@@ -109,7 +109,9 @@ def test_pickles() -> None:
         ([bad(), bad()], RunStatus.FAILED),
         ([ok(), bad()], RunStatus.PARTIAL),
         ([bad(), ok()], RunStatus.PARTIAL),
-        ([ok(), RunResult({}, RunStatus.PAUSED)], RunStatus.PARTIAL),
+        # issue 18: any paused item makes the map PAUSED (it needs answers to complete)
+        ([ok(), RunResult({}, RunStatus.PAUSED)], RunStatus.PAUSED),
+        ([bad(), RunResult({}, RunStatus.PAUSED)], RunStatus.PAUSED),
         ([RunResult({}, RunStatus.STOPPED)], RunStatus.PARTIAL),
     ],
 )

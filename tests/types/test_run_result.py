@@ -31,8 +31,8 @@ def failed(error: BaseException, failed_node: str | None = "embed", **values: ob
 def test_fields_in_spec_order() -> None:
     names = [f.name for f in msgspec.structs.fields(RunResult)]
     assert names[:6] == ["values", "status", "run_id", "workflow_id", "error", "failed_node"]
-    # checkpoint fields (issue 17): keyword-only, with defaults
-    assert names[6:] == ["restored", "checkpoint_ok", "checkpoint_errors"]
+    # checkpoint fields (issue 17) and interrupts' pauses: keyword-only, with defaults
+    assert names[6:] == ["restored", "checkpoint_ok", "checkpoint_errors", "pauses"]
 
 
 def test_defaults() -> None:
@@ -342,3 +342,36 @@ def test_status_helpers_are_not_values() -> None:
     assert result["completed"] == 5
     assert result.failure is None
     assert result["failure"] == "f"
+
+
+# --- interrupts (issue 18) ---------------------------------------------------------------
+
+
+def test_pause_info_is_a_frozen_record() -> None:
+    from hypergraph_types import PauseInfo
+
+    info = PauseInfo("outer/review", {"prompt": "?"}, "approved")
+    assert (info.node_name, info.value, info.response_key) == (
+        "outer/review",
+        {"prompt": "?"},
+        "approved",
+    )
+    assert info == PauseInfo(
+        node_name="outer/review", value={"prompt": "?"}, response_key="approved"
+    )
+    with pytest.raises(AttributeError):
+        info.node_name = "x"  # type: ignore[misc]
+
+
+def test_a_paused_result_names_what_it_waits_for() -> None:
+    from hypergraph_types import PauseInfo
+    from hypergraph_types._errors import OutputNotFoundError
+
+    first, second = PauseInfo("a", 1, "x"), PauseInfo("b", 2, "y")
+    paused = RunResult({"done": 1}, RunStatus.PAUSED, pauses=(first, second))
+    assert paused.paused and paused.pause is first and paused.pauses == (first, second)
+    assert RunResult({}, RunStatus.COMPLETED).pause is None
+    with pytest.raises(OutputNotFoundError) as info:
+        paused["missing"]
+    text = str(info.value)
+    assert "paused" in text and "'x'" in text and "'y'" in text and "How to fix:" in text

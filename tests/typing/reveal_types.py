@@ -215,7 +215,7 @@ def check_events() -> None:
     base: list[Event] = [end, error]
     assert_type(events[0].timestamp, float)
     assert_type(base[0].span_id, str)
-    assert_type(error.status, Literal["completed", "failed", "cancelled"])
+    assert_type(error.status, Literal["completed", "failed", "cancelled", "paused"])
     assert_type(error.duration_ms, float)
     assert_type(error.graph_name, str | None)
     assert_type(error.superstep, int | None)

@@ -17,6 +17,8 @@ from ._gate import route as route
 from ._graph import Graph as Graph
 from ._graph_node import GraphNode as GraphNode
 from ._html import GraphView as GraphView
+from ._interrupt import InterruptNode as InterruptNode
+from ._interrupt import interrupt as interrupt
 from ._mermaid import MermaidDiagram as MermaidDiagram
 from ._node import HyperNode as HyperNode
 
@@ -29,9 +31,11 @@ __all__ = (
     "GraphView",
     "HyperNode",
     "IfElseNode",
+    "InterruptNode",
     "MermaidDiagram",
     "RouteNode",
     "ifelse",
+    "interrupt",
     "node",
     "route",
 )

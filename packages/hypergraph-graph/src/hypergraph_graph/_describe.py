@@ -44,6 +44,8 @@ def describe(graph: Graph) -> str:
             flags.append(f"map_over={','.join(params)} ({mode})")
         if isinstance(n, GateNode) and n.multi_target:
             flags.append("multi_target")
+        if type(n)._is_interrupt:
+            flags.append(f"interrupt: asks for {n.outputs[0]}")
         if name in s.cyclic:
             flags.append("cyclic")
         if n.emit:

@@ -31,7 +31,16 @@ from hypergraph_types._internal import did_you_mean, message, quote, short_repr
 from ._function import FunctionNode
 from ._introspect import target_function
 
-__all__ = ["END", "GateNode", "IfElseNode", "RouteNode", "decide", "ifelse", "route"]
+__all__ = [
+    "END",
+    "GateNode",
+    "IfElseNode",
+    "RouteNode",
+    "check_plain_sync",
+    "decide",
+    "ifelse",
+    "route",
+]
 
 
 class _EndType(type):
@@ -92,16 +101,7 @@ class GateNode(FunctionNode):
         emit: str | tuple[str, ...] | None = None,
         wait_for: str | tuple[str, ...] | None = None,
     ) -> None:
-        kind = _forbidden_kind(func) if callable(func) else None  # FunctionNode checks callable
-        if kind is not None:
-            raise TypeError(
-                message(
-                    f"Gate function {quote(getattr(func, '__name__', type(func).__name__))} "
-                    f"cannot be {kind}",
-                    ["a gate must be a plain sync function: a def that returns its decision"],
-                    "make it a def; do async or streaming work in a node that feeds the gate",
-                )
-            )
+        check_plain_sync(func, "gate", "decision")
         FunctionNode.__init__(
             self,
             func,
@@ -140,6 +140,20 @@ class GateNode(FunctionNode):
         clone.targets = list(self.targets)  # a list: copies must not share it
         clone.descriptions = dict(self.descriptions)
         return clone
+
+
+def check_plain_sync(func: Any, role: str, returns: str) -> None:
+    """A ``TypeError`` unless ``func`` is a plain sync function (gates and interrupts)."""
+    kind = _forbidden_kind(func) if callable(func) else None  # FunctionNode checks callable
+    if kind is not None:
+        name = quote(getattr(func, "__name__", type(func).__name__))
+        raise TypeError(
+            message(
+                f"{role.capitalize()} function {name} cannot be {kind}",
+                [f"a {role} must be a plain sync function: a def that returns its {returns}"],
+                f"make it a def; do async or streaming work in a node that feeds the {role}",
+            )
+        )
 
 
 def _forbidden_kind(func: Callable[..., Any]) -> str | None:

@@ -43,6 +43,7 @@ class HyperNode(abc.ABC):
     # Class-level kind flags: cheaper than isinstance() on an ABC in the graph's hot loops.
     _is_graph_node = False
     _is_gate = False
+    _is_interrupt = False
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         if cls is HyperNode:

@@ -142,6 +142,8 @@ class Picture:
         kind, note = "function", ""
         if type(n)._is_gate:
             kind = "gate"
+        elif type(n)._is_interrupt:
+            note = "interrupt: waits for an answer"
         elif isinstance(n, GraphNode):
             kind = "graph"
             if n.map_config is not None:

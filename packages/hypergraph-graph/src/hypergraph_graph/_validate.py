@@ -78,6 +78,18 @@ def construction_problems(
     problems += _port_names(s)
     problems += _graph_node_collisions(s)
     problems += _inconsistent_defaults(s)
+    problems += _interrupt_questions(s)
+    return problems
+
+
+def _interrupt_questions(s: Structure) -> list[str]:
+    """Every interrupt's question class names its ``answer_type`` (the answer's port type)."""
+    problems = []
+    for n in s.nodes.values():
+        if type(n)._is_interrupt:
+            problem = n.question_problem()  # type: ignore[attr-defined]
+            if problem is not None:
+                problems.append(problem)
     return problems
 
 

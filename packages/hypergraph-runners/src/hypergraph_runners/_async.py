@@ -35,6 +35,7 @@ from ._emitter import Emitter, observe_node, observe_run_end
 from ._events import Processor, QueueFeed, make_emitter
 from ._fanout import FanOut, fan_out_async, first_failure
 from ._inputs import Prepared
+from ._interrupt import ask, item_answers, with_answers
 from ._leaf import NodeFailure, async_value, run_sync_leaf
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
@@ -218,11 +219,13 @@ class AsyncRunner(BaseRunner):
         show_progress: bool = False,
         workflow_id: str | None = None,
         on_change: Literal["error", "rerun"] = "error",
+        answers: Mapping[int, Mapping[str, Any]] | None = None,
         **inputs: Any,
     ) -> MapResult:
         """Run ``graph`` once per item with a bounded pool of workers; results in item order.
 
-        Returns a ``MapResult``, as ``SyncRunner.map`` does (``workflow_id`` too).
+        Returns a ``MapResult``, as ``SyncRunner.map`` does (``answers`` and ``workflow_id``
+        too).
         """
         opening = self._opening("map", workflow_id, on_change=on_change)
         if opening is not None:
@@ -238,7 +241,9 @@ class AsyncRunner(BaseRunner):
             merged = merge_values(values, inputs)
             checkpoint = await asyncio.to_thread(opening.start, call.graph, merged)
         try:
-            mapped = await self._map(call, limit, checkpoint, event_processors, show_progress)
+            mapped = await self._map(
+                call, limit, checkpoint, event_processors, show_progress, answers
+            )
             if checkpoint is not None:
                 await asyncio.to_thread(checkpoint.finish_map, mapped)
             return mapped
@@ -253,6 +258,7 @@ class AsyncRunner(BaseRunner):
         checkpoint: Checkpoint | None,
         event_processors: Sequence[Processor] | None,
         show_progress: bool,
+        answers: Mapping[int, Mapping[str, Any]] | None,
     ) -> MapResult:
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
         # A checkpointed map runs its items here: the journal records them (executors do not).
@@ -268,7 +274,10 @@ class AsyncRunner(BaseRunner):
         )
         base = call.prepared
         warn = WarnOnce(call.select)
-        fan = FanOut(item_values(call.lists, call.mode), count, call.raise_)
+        items = item_values(call.lists, call.mode)
+        if answers is not None:  # resuming paused items
+            items = with_answers(items, item_answers(call.graph, answers, count))
+        fan = FanOut(items, count, call.raise_)
 
         def run(scope: Scope, i: int, values: dict[str, Any]) -> Awaitable[RunResult]:
             prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
@@ -394,27 +403,25 @@ class AsyncRunner(BaseRunner):
         scope: Scope,
         run_id: str,
         warn: WarnOnce | None = None,
+        journal: Journal | None = None,
     ) -> RunResult:
-        checkpoint = ctx.checkpoint
-        if checkpoint is None:
+        """Run one graph (a call, a map item or a nested run) and return its result.
+
+        With a checkpointer the call's checkpoint session builds the execution (new, or from
+        the stored journal) and calls back here with its ``journal``: every superstep, and
+        each node's completion as it happens, goes through it.
+        """
+        if journal is None:
+            checkpoint = ctx.checkpoint
+            if checkpoint is not None:
+                start = (graph, prepared, ctx.max_iterations, scope, run_id)
+                return await checkpoint.run_async(
+                    start,
+                    lambda j: self._run_graph(ctx, graph, prepared, select, scope, run_id, warn, j),
+                )
             ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
-            return await self._drive(ctx, ex, select, warn, None)
-
-        def drive(j: Journal) -> Coroutine[Any, Any, RunResult]:
-            return self._drive(ctx, j.ex, select, warn, j)
-
-        start = (graph, prepared, ctx.max_iterations, scope, run_id)
-        return await checkpoint.run_async(start, drive)
-
-    async def _drive(
-        self,
-        ctx: AsyncContext,
-        ex: Execution,
-        select: tuple[str, ...] | None,
-        warn: WarnOnce | None,
-        journal: Journal | None,
-    ) -> RunResult:
-        """The superstep loop (or the dataflow); a checkpointed run goes through ``journal``."""
+        else:
+            ex = journal.ex
         em = ctx.emitter
         if em is not None:
             await em.asend(em.run_start(ex))
@@ -666,6 +673,8 @@ class AsyncRunner(BaseRunner):
     async def _execute_graph_node(
         self, ctx: AsyncContext, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
+        if p.interrupt is not None:  # not a leaf: the core's ``ask`` executes it
+            return ask(ex, p, kwargs)  # its answer, or Paused (``_interrupt``)
         gn = p.graph_node
         assert gn is not None
         request = request_for(ex, p, kwargs)

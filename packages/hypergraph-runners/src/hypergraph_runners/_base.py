@@ -32,6 +32,7 @@ from hypergraph_types._internal import (
 from ._cache_warnings import CacheWarnings
 from ._capabilities import check_capabilities
 from ._inputs import Prepared, prepare
+from ._interrupt import check_given
 from ._mapping import mapped_lists
 from ._options import (
     DEFAULT_MAX_ITERATIONS,
@@ -252,6 +253,8 @@ class BaseRunner(abc.ABC):
         raise_ = check_error_handling(error_handling)
         check_capabilities(self, graph)
         prepared = prepare(graph, merged)
+        if plan_of(graph).answer_keys:
+            check_given(plan_of(graph), prepared.values)  # interrupts' answers
         assert budget is not None
         if self._cache is None:
             self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
@@ -373,6 +376,8 @@ class BaseRunner(abc.ABC):
         _check_map_names(names, map_mode, merged, graph.inputs.all)
         lists = mapped_lists(merged, names, map_mode, "in map()")
         prepared = prepare(graph, merged)
+        if plan_of(graph).answer_keys:
+            check_given(plan_of(graph), prepared.values, skip=names)  # interrupts' answers
         assert budget is not None
         if self._cache is None:
             self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)

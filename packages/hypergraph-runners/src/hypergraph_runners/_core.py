@@ -30,12 +30,14 @@ from hypergraph_types import (
     ConflictError,
     GraphState,
     NodeExecution,
+    PauseInfo,
     RunResult,
     RunStatus,
 )
 from hypergraph_types._internal import CallSite, Suggester, fmt_names, is_same, message
 
 from ._inputs import Prepared, addressed_ports
+from ._interrupt import NO_ANSWERS, record_pauses, take_answers
 from ._leaf import DECISION, NodeFailure
 from ._ordering import ordered_inputs, signal, signalled
 from ._plan import NodePlan, Plan
@@ -48,6 +50,8 @@ __all__ = ["Delta", "Done", "Execution", "Resume", "Scope", "WarnOnce", "fold"]
 _ALL_FIRST: dict[str, int] = {}
 #: ``ports`` of a run without addressed values. Never written.
 _NO_PORTS: dict[int, frozenset[str]] = {}
+#: ``routed`` of a run without answers for its GraphNodes. Never written.
+_NO_ROUTED: dict[str, dict[str, Any]] = {}
 
 Done = tuple[NodePlan, dict[str, Any], tuple[int, ...]]
 """A finished node of a superstep: its plan, its outputs and the input versions it consumed."""
@@ -190,6 +194,7 @@ class Execution:
 
     __slots__ = (
         "addressed",
+        "answers",
         "bound",
         "bypassed",
         "error",
@@ -200,9 +205,11 @@ class Execution:
         "max_iterations",
         "nested",
         "outputs_of",
+        "pauses",
         "plan",
         "ports",
         "record",
+        "routed",
         "run_id",
         "schedule",
         "scope",
@@ -241,6 +248,12 @@ class Execution:
         self.holes = False
         self.record = record
         self.step = 0
+        # Interrupts (``_interrupt``): the answers this run holds (each consumed once), those
+        # for interrupts inside its GraphNodes, and the pauses of its last superstep.
+        self.pauses: tuple[PauseInfo, ...] = ()
+        self.answers, self.routed = (
+            take_answers(plan, self.values) if plan.answer_keys else (NO_ANSWERS, _NO_ROUTED)
+        )
         if plan.all_once and not prepared.bypassed and not prepared.addressed and not general:
             self.fixed = True
             self.schedule: Fixed | Dataflow | Supersteps = FIXED
@@ -338,6 +351,8 @@ class Execution:
         if self.fixed and not self.holes:  # the common nested run: no call into the schedule
             levels = self.plan.levels
             return levels[step - 1] if step <= len(levels) else ()
+        if self.pauses:  # (a graph that can pause never has a fixed schedule)
+            return ()  # the superstep that reached an interrupt was the last one
         return self.schedule.next(self)  # type: ignore[union-attr]
 
     def dataflow(self) -> Dataflow | None:
@@ -411,6 +426,8 @@ class Execution:
             return self._delta(done) if self.record else None
         sched = self.schedule
         assert isinstance(sched, Supersteps)
+        # A graph that can pause always runs here: a paused node applies nothing.
+        done = record_pauses(self, done) if self.plan.pausable else done
         versions = self.versions
         consumers = self.plan.consumers
         pending = sched.pending
@@ -530,8 +547,11 @@ class Execution:
     # -- result ----------------------------------------------------------------------------
 
     def result(self, select: tuple[str, ...] | None, warn: WarnOnce | None) -> RunResult:
-        values = self._selected(select, warn if self.error is None else None)
+        # A failed or paused run holds partial values: a select never warns about those.
+        values = self._selected(select, warn if self.error is None and not self.pauses else None)
         if self.error is None:
+            if self.pauses:
+                return RunResult(values, RunStatus.PAUSED, self.run_id, pauses=self.pauses)
             return RunResult(values, RunStatus.COMPLETED, self.run_id)
         return RunResult(
             values, RunStatus.FAILED, self.run_id, error=self.error, failed_node=self.failed_path

@@ -25,6 +25,7 @@ from hypergraph_types import (
     AnyEvent,
     CacheHitEvent,
     EventStatus,
+    InterruptEvent,
     MapItemEndEvent,
     MapItemStartEvent,
     NodeEndEvent,
@@ -39,6 +40,7 @@ from hypergraph_types import (
 from hypergraph_types._internal import exception_text
 
 from ._delivery import Delivery
+from ._interrupt import Paused
 from ._leaf import Hit, NodeFailure
 
 if TYPE_CHECKING:
@@ -80,6 +82,7 @@ class Span(msgspec.Struct, frozen=True, gc=False):
 _STATUS: dict[RunStatus, EventStatus] = {
     RunStatus.COMPLETED: "completed",
     RunStatus.FAILED: "failed",
+    RunStatus.PAUSED: "paused",
 }
 
 
@@ -175,11 +178,12 @@ class Emitter(Delivery):
         s = self._end((run_id, ""))
         now = time.monotonic()
         failed = any(r is not None and r.status is RunStatus.FAILED for r in results)
+        paused = any(r is not None and r.status is RunStatus.PAUSED for r in results)
         duration = now - s.start
         return RunEndEvent(
             run_id=run_id, span_id=s.id, parent_span_id=None, timestamp=now,
             graph_name=s.name, path="", duration=duration, duration_ms=duration * 1000.0,
-            status="failed" if failed else "completed",
+            status="failed" if failed else "paused" if paused else "completed",
         )  # fmt: skip
 
     # -- nodes -----------------------------------------------------------------------------
@@ -200,14 +204,16 @@ class Emitter(Delivery):
             graph_name=graph, superstep=step, node_name=p.name, path=path,
         )  # fmt: skip
 
-    def node_end(self, ex: Execution, p: NodePlan, cached: bool = False) -> NodeEndEvent:
+    def node_end(
+        self, ex: Execution, p: NodePlan, cached: bool = False, status: EventStatus = "completed"
+    ) -> NodeEndEvent:
         s = self._end((ex.scope.run_id, ex.scope.prefix + p.name))
         now = time.monotonic()
         duration = now - s.start
         return NodeEndEvent(
             run_id=ex.run_id, span_id=s.id, parent_span_id=s.parent, timestamp=now,
             graph_name=s.graph, superstep=s.extra, node_name=p.name, path=s.path,
-            duration=duration, duration_ms=duration * 1000.0, status="completed",
+            duration=duration, duration_ms=duration * 1000.0, status=status,
             cached=cached,
         )  # fmt: skip
 
@@ -216,8 +222,34 @@ class Emitter(Delivery):
         if type(outputs) is Hit:
             self.send(self.cache_hit(ex, p, outputs.key))
             self.send(self.node_end(ex, p, True))
+        elif type(outputs) is Paused:
+            for event in self.paused(ex, p, outputs):
+                self.send(event)
         else:
             self.send(self.node_end(ex, p))
+
+    def paused(self, ex: Execution, p: NodePlan, outputs: Paused) -> list[AnyEvent]:
+        """A node that paused: an interrupt's ``InterruptEvent``, then its paused end."""
+        events: list[AnyEvent] = []
+        if p.interrupt is not None:
+            scope = ex.scope
+            s = self._open[(scope.run_id, scope.prefix + p.name)]
+            pause = outputs.pauses[0]
+            events.append(
+                InterruptEvent(
+                    run_id=ex.run_id,
+                    span_id=s.id,
+                    parent_span_id=s.parent,
+                    timestamp=time.monotonic(),
+                    node_name=s.path.replace(".", "/"),
+                    graph_name=s.graph,
+                    value=pause.value,
+                    response_key=pause.response_key,
+                    superstep=s.extra,
+                )
+            )
+        events.append(self.node_end(ex, p, status="paused"))
+        return events
 
     def cache_hit(self, ex: Execution, p: NodePlan, key: str) -> CacheHitEvent:
         """Node ``p``'s outputs came from the cache (sent just before its ``NodeEndEvent``)."""
@@ -366,6 +398,9 @@ async def observe_node(
     if type(outputs) is Hit:
         await em.asend(em.cache_hit(ex, p, outputs.key))
         await em.asend(em.node_end(ex, p, True))
+    elif type(outputs) is Paused:
+        for event in em.paused(ex, p, outputs):
+            await em.asend(event)
     else:
         await em.asend(em.node_end(ex, p))
     return outputs

@@ -148,7 +148,11 @@ def _resolve_address(graph: Graph, address: str, key: str) -> None:
         _resolve_address(inner, rest, key)
         return
     inner_plan = plan_of(inner)
-    if rest not in inner.inputs.all and rest not in inner_plan.internal:
+    if (
+        rest not in inner.inputs.all
+        and rest not in inner_plan.internal
+        and rest not in inner_plan.answer_keys
+    ):
         valid = inner.inputs.all
         raise UnknownInputError(
             [key],

@@ -16,6 +16,7 @@ from hypergraph_types import RunResult, RunStatus
 from ._capabilities import covers
 from ._fanout import first_failure
 from ._inputs import NO_BYPASS, Prepared, prepare_nested
+from ._interrupt import nested_pauses, take_routed
 from ._leaf import NodeFailure
 from ._mapping import count_items, item_values, mapped_lists
 
@@ -71,6 +72,8 @@ def request_for(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> NestedReq
     addressed = ex.addressed.get(p.name) if ex.addressed else None
     if addressed:
         inner.update(addressed)
+    if ex.routed:
+        take_routed(ex, p, inner)  # answers for its interrupts (issue 18)
     if not p.mapped:
         return NestedRequest(inner, None, 1, not addressed)
     config = gn.map_config
@@ -137,4 +140,7 @@ def finish(ex: Execution, p: NodePlan, results: Sequence[RunResult | None]) -> d
         assert r.error is not None
         path = r.failed_node or ex.scope.prefix + (f"{p.name}[{i}]" if mapped else p.name)
         raise NodeFailure(r.error, path, nested=True)
+    paused = nested_pauses(p, results)
+    if paused is not None:
+        return paused
     return nested_outputs(p, results)

@@ -12,6 +12,7 @@ from typing import Any
 
 from hypergraph_graph import FunctionNode, GateNode, Graph, GraphNode, HyperNode
 
+from ._interrupt import answer_keys, pausable
 from ._leaf import Caller, is_simple, make_caller
 from ._ordering import fed_names, wire_plan
 
@@ -33,7 +34,7 @@ class NodePlan:
         defaulted: The free inputs this node has a default for.
         cyclic: The node lies on a cycle; its supersteps count against ``max_iterations``.
         consumers: Indices of the nodes that take one of this node's outputs as input.
-        leaf: The node is a FunctionNode (run by calling its body).
+        leaf: The node is a FunctionNode (run by calling its body), not an interrupt.
         inline: A ``def`` FunctionNode declared ``inline=True``: AsyncRunner calls its body
             on the loop thread instead of a worker thread.
         cached: A FunctionNode with ``cache=True``: looked up when the call has a cache.
@@ -54,6 +55,7 @@ class NodePlan:
         targets: For a gate, the indices of the nodes it may choose.
         controllers: The indices of the gates that may choose this node: it runs only while
             one of them has decided for it.
+        interrupt: The node if it is an InterruptNode, else ``None``.
         once: No cycle and no gate lies upstream of (or at) this node, so it runs at most once
             per run and its inputs never change: the core skips its version bookkeeping.
 
@@ -98,6 +100,7 @@ class NodePlan:
         "inner_in",
         "inner_out",
         "inputs",
+        "interrupt",
         "is_async",
         "is_generator",
         "key_part",
@@ -157,11 +160,15 @@ class NodePlan:
         self.func: Any = None
         self.simple = False
         self.caller: Caller | None = None
-        self.leaf = isinstance(node, FunctionNode)
+        # An InterruptNode is not a leaf: the drivers hand it to ``_interrupt.ask`` (the
+        # core's pause decision), never to the leaf policy (so never cached, never threaded).
+        self.interrupt: Any = node if kind._is_interrupt else None
+        function = isinstance(node, FunctionNode)
+        self.leaf = function and self.interrupt is None
         self.cached = self.leaf and node.cache
         self.key_part: Any = None
         self.inline = False
-        if self.leaf:
+        if function:
             assert isinstance(node, FunctionNode)
             self.inline = node.inline
             self.func = node.func
@@ -228,7 +235,9 @@ class Plan:
         has_cycles: The graph has a cycle.
         all_indices: ``range(len(nodes))`` as a tuple (a general run's first pending set).
         outputs: The graph's output names (what ``select=None`` returns).
-        internal: Values produced inside the graph that are not seeds.
+        internal: Values produced inside the graph that are not seeds (nor answers).
+        answer_keys: The answers a run of this graph may be given (``_interrupt``).
+        pausable: An interrupt lies at some depth: the graph always runs in supersteps.
         known: Every name a run's values may hold: the inputs and the internal values.
     """
 
@@ -273,14 +282,14 @@ class Plan:
             nodes[i].controllers = tuple(gates)
         self.has_gates = bool(structure.control_edges) or any(p.gate is not None for p in nodes)
         self._mark_once()
-        self.all_once = all(p.once for p in nodes)
-        self.levels = self._levels() if self.all_once else ()
         self.capable: set[Any] = set()  # runner capabilities already checked (RUN-09)
         self.sync_only: bool | None = None  # computed on demand by ``sync_only``
         self.async_leaves = tuple([p.name for p in nodes if p.leaf and p.is_async])
         self.graph_nodes = tuple([p.graph_node for p in nodes if p.graph_node is not None])
         self.graph_node_names = tuple([gn.name for gn in self.graph_nodes])
-        self.foreign = tuple([p.node for p in nodes if not p.leaf and p.graph_node is None])
+        self.foreign = tuple(
+            [p.node for p in nodes if not p.leaf and p.graph_node is None and p.interrupt is None]
+        )
         self.has_cycles = structure.has_cycles
         self.all_indices = tuple(range(len(nodes)))
         self.outputs = structure.outputs
@@ -289,6 +298,14 @@ class Plan:
         # Every name ``values`` may hold: the graph's inputs (bindings never change which
         # names are inputs) and its internal values (which bypass their producers).
         self.known = frozenset(order) | self.internal
+        # Interrupts (issue 18): answers are not internal values (giving one does not bypass
+        # its producer), and a graph that can pause always runs in supersteps.
+        self.answer_keys = answer_keys(self)
+        self.pausable = pausable(self)
+        if self.answer_keys:
+            self.internal = self.internal - self.answer_keys.keys()
+        self.all_once = not self.pausable and all(p.once for p in nodes)
+        self.levels = self._levels() if self.all_once else ()
         # Agent-loop wiring (issue 23): filled in by ``wire_plan`` for graphs that use it.
         self.wired = structure.wired
         self.waiters: dict[str, tuple[int, ...]] = {}  # wait key -> indices of its waiters

@@ -23,6 +23,7 @@ from ._emitter import observe_node_sync
 from ._events import Processor, make_emitter
 from ._fanout import FanOut, fan_out_sync, first_failure
 from ._inputs import Prepared
+from ._interrupt import ask, item_answers, with_answers
 from ._leaf import NodeFailure, StopRequested, run_sync_leaf
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
@@ -167,12 +168,15 @@ class SyncRunner(BaseRunner):
         show_progress: bool = False,
         workflow_id: str | None = None,
         on_change: Literal["error", "rerun"] = "error",
+        answers: Mapping[int, Mapping[str, Any]] | None = None,
         **inputs: Any,
     ) -> MapResult:
         """Run ``graph`` once per item, one item after another; results in item order.
 
         Returns a ``MapResult``: a sequence of the items' ``RunResult``s (``results[i]``)
         with ``status``, ``failures`` and ``results["name"]`` (one value per item).
+        ``answers={i: {response_key: answer}}`` answers the interrupts of item ``i``
+        (resuming the items that paused).
 
         With a checkpointer, each item is a workflow ``<workflow_id>/<i>``: a resume restores
         the completed items (matched by index and a digest of their inputs) and runs the rest.
@@ -189,7 +193,7 @@ class SyncRunner(BaseRunner):
         if opening is not None:
             checkpoint = opening.start(call.graph, merge_values(values, inputs))
         try:
-            mapped = self._map(call, checkpoint, event_processors, show_progress)
+            mapped = self._map(call, checkpoint, event_processors, show_progress, answers)
         finally:
             if checkpoint is not None:
                 checkpoint.close()
@@ -201,6 +205,7 @@ class SyncRunner(BaseRunner):
         checkpoint: Checkpoint | None,
         event_processors: Sequence[Processor] | None,
         show_progress: bool,
+        answers: Mapping[int, Mapping[str, Any]] | None,
     ) -> MapResult:
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
         # A checkpointed map runs its items here: the journal records them (executors do not).
@@ -214,7 +219,10 @@ class SyncRunner(BaseRunner):
         base = call.prepared
         warn = WarnOnce(call.select)
         count = count_items(call.lists, call.mode)
-        fan = FanOut(item_values(call.lists, call.mode), count, call.raise_)
+        items = item_values(call.lists, call.mode)
+        if answers is not None:  # resuming paused items
+            items = with_answers(items, item_answers(call.graph, answers, count))
+        fan = FanOut(items, count, call.raise_)
 
         def run(ctx: Context, scope: Scope, i: int, values: dict[str, Any]) -> RunResult:
             prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
@@ -253,29 +261,34 @@ class SyncRunner(BaseRunner):
         scope: Scope,
         run_id: str,
         warn: WarnOnce | None = None,
+        journal: Journal | None = None,
     ) -> RunResult:
-        checkpoint = ctx.checkpoint
-        if checkpoint is None:
+        """Run one graph (a call, a map item or a nested run) and return its result.
+
+        With a checkpointer the call's checkpoint session builds the execution (new, or from
+        the stored journal) and calls back here with its ``journal``, whose
+        ``next_superstep``, ``commit`` and ``new_done`` (which records each node's completion
+        as it happens) replace the execution's own.
+        """
+        if journal is None:
+            checkpoint = ctx.checkpoint
+            if checkpoint is not None:
+                args = (graph, prepared, ctx.max_iterations, scope, run_id)
+                return checkpoint.run_sync(
+                    args,
+                    lambda j: self._run_graph(ctx, graph, prepared, select, scope, run_id, warn, j),
+                )
             ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
-            return self._drive(ctx, ex, select, warn, ex.next_superstep, ex.commit, list)
-
-        def drive(j: Journal) -> RunResult:
-            return self._drive(ctx, j.ex, select, warn, j.next_superstep, j.commit, j.new_done)
-
-        return checkpoint.run_sync((graph, prepared, ctx.max_iterations, scope, run_id), drive)
-
-    def _drive(
-        self,
-        ctx: Context,
-        ex: Execution,
-        select: tuple[str, ...] | None,
-        warn: WarnOnce | None,
-        next_superstep: Callable[[], Sequence[NodePlan]],
-        commit: Callable[[Sequence[Done], bool], object],
-        new_done: Callable[[], list[Done]],
-    ) -> RunResult:
-        """The superstep loop; a checkpointed run passes its journal's ``next_superstep``,
-        ``commit`` and ``new_done`` (which records the completions of a superstep's nodes)."""
+            next_superstep: Callable[[], Sequence[NodePlan]] = ex.next_superstep
+            commit: Callable[[Sequence[Done], bool], object] = ex.commit
+            new_done: Callable[[], list[Done]] = list
+        else:
+            ex = journal.ex
+            next_superstep, commit, new_done = (
+                journal.next_superstep,
+                journal.commit,
+                journal.new_done,
+            )
         em = ctx.emitter
         if em is not None:
             em.send(em.run_start(ex))
@@ -340,6 +353,8 @@ class SyncRunner(BaseRunner):
     def _execute_graph_node(
         self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
+        if p.interrupt is not None:  # not a leaf: the core's ``ask`` executes it
+            return ask(ex, p, kwargs)  # its answer, or Paused (``_interrupt``)
         gn = p.graph_node
         assert gn is not None
         request = request_for(ex, p, kwargs)

@@ -14,9 +14,13 @@ from hypergraph_graph import GraphNode as GraphNode
 from hypergraph_graph import GraphView as GraphView
 from hypergraph_graph import HyperNode as HyperNode
 from hypergraph_graph import IfElseNode as IfElseNode
+
+# issue 18: interrupts
+from hypergraph_graph import InterruptNode as InterruptNode
 from hypergraph_graph import MermaidDiagram as MermaidDiagram
 from hypergraph_graph import RouteNode as RouteNode
 from hypergraph_graph import ifelse as ifelse
+from hypergraph_graph import interrupt as interrupt
 from hypergraph_graph import node as node
 from hypergraph_graph import route as route
 from hypergraph_runners import AsyncEventProcessor as AsyncEventProcessor
@@ -48,6 +52,7 @@ from hypergraph_types import IncompatibleRunnerError as IncompatibleRunnerError
 from hypergraph_types import InfiniteLoopError as InfiniteLoopError
 from hypergraph_types import InputOverrideRequiresForkError as InputOverrideRequiresForkError
 from hypergraph_types import InputSpec as InputSpec
+from hypergraph_types import InterruptEvent as InterruptEvent
 from hypergraph_types import InvalidInputError as InvalidInputError
 from hypergraph_types import MapItemEndEvent as MapItemEndEvent
 from hypergraph_types import MapItemStartEvent as MapItemStartEvent
@@ -59,6 +64,7 @@ from hypergraph_types import NodeErrorEvent as NodeErrorEvent
 from hypergraph_types import NodeExecution as NodeExecution
 from hypergraph_types import NodeStartEvent as NodeStartEvent
 from hypergraph_types import OutputMismatchError as OutputMismatchError
+from hypergraph_types import PauseInfo as PauseInfo
 from hypergraph_types import RemoteError as RemoteError
 from hypergraph_types import RenameEntry as RenameEntry
 from hypergraph_types import RenameError as RenameError
@@ -119,6 +125,8 @@ __all__ = (
     "InfiniteLoopError",
     "InputOverrideRequiresForkError",
     "InputSpec",
+    "InterruptEvent",
+    "InterruptNode",
     "InvalidInputError",
     # executors (issue 19)
     "MapExecutor",
@@ -134,6 +142,7 @@ __all__ = (
     "NodeStartEvent",
     "OpenTelemetryProcessor",
     "OutputMismatchError",
+    "PauseInfo",
     "RemoteError",
     "RenameEntry",
     "RenameError",
@@ -156,6 +165,7 @@ __all__ = (
     "WorkflowStatus",
     "__version__",
     "ifelse",
+    "interrupt",
     "node",
     "route",
 )

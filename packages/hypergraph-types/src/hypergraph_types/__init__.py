@@ -36,6 +36,9 @@ from ._events import AnyEvent as AnyEvent
 from ._events import CacheHitEvent as CacheHitEvent
 from ._events import Event as Event
 from ._events import EventStatus as EventStatus
+
+# issue 18: interrupts
+from ._events import InterruptEvent as InterruptEvent
 from ._events import MapItemEndEvent as MapItemEndEvent
 from ._events import MapItemStartEvent as MapItemStartEvent
 from ._events import NodeEndEvent as NodeEndEvent
@@ -48,6 +51,7 @@ from ._map_result import MapResult as MapResult
 from ._records import InputSpec as InputSpec
 from ._records import RenameEntry as RenameEntry
 from ._records import RunnerCapabilities as RunnerCapabilities
+from ._result import PauseInfo as PauseInfo
 from ._result import RunResult as RunResult
 from ._result import RunStatus as RunStatus
 from ._state import GraphState as GraphState
@@ -72,6 +76,7 @@ __all__ = (
     "InfiniteLoopError",
     "InputOverrideRequiresForkError",
     "InputSpec",
+    "InterruptEvent",
     "InvalidInputError",
     "MapItemEndEvent",
     "MapItemStartEvent",
@@ -83,6 +88,7 @@ __all__ = (
     "NodeExecution",
     "NodeStartEvent",
     "OutputMismatchError",
+    "PauseInfo",
     # executors (issue 19)
     "RemoteError",
     "RenameEntry",

@@ -17,6 +17,7 @@ Events form a tree through ``span_id`` / ``parent_span_id``::
         MapItemEndEvent (span I)
       CacheHitEvent (span N)                     the outputs came from the cache ...
       NodeEndEvent | NodeErrorEvent (span N)     ... then NodeEndEvent(cached=True)
+      InterruptEvent (span N)                    an interrupt asked; NodeEndEvent(paused) follows
     RunEndEvent (span R)
 
 Events carry names, paths, ids, times and statuses, never the values flowing through the
@@ -25,7 +26,7 @@ graph. The one exception is ``RunEndEvent.result``, the run's ``RunResult``.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -36,6 +37,7 @@ __all__ = [
     "CacheHitEvent",
     "Event",
     "EventStatus",
+    "InterruptEvent",
     "MapItemEndEvent",
     "MapItemStartEvent",
     "NodeEndEvent",
@@ -46,9 +48,11 @@ __all__ = [
     "SuperstepStartEvent",
 ]
 
-EventStatus = Literal["completed", "failed", "cancelled"]
+EventStatus = Literal["completed", "failed", "cancelled", "paused"]
 """How a span ended: ``"cancelled"`` when it was stopped from outside (a failing sibling, a
-map in ``"raise"`` mode handing out no more items, the caller's cancellation or Ctrl-C)."""
+map in ``"raise"`` mode handing out no more items, the caller's cancellation or Ctrl-C);
+``"paused"`` for a run or map item that paused at an interrupt, and for the interrupt node
+(or GraphNode) that paused it."""
 
 
 class Event(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
@@ -189,6 +193,30 @@ class CacheHitEvent(Event, frozen=True, kw_only=True):
     superstep: int | None
 
 
+class InterruptEvent(Event, frozen=True, kw_only=True, gc=True):
+    """An interrupt asked its question and the run will pause (its node's span).
+
+    Sent right before the interrupt's ``NodeEndEvent(status="paused")``; the run then ends
+    with ``RunEndEvent(status="paused")``. Like ``RunEndEvent.result``, ``value`` holds a user
+    object: the question.
+
+    Attributes:
+        node_name: The interrupt's node path, segments joined with ``/`` (as
+            ``PauseInfo.node_name``).
+        graph_name: The name of the graph the interrupt belongs to, or ``None``.
+        value: The question object.
+        response_key: The name the answer is expected under, as the top-level caller sees
+            it (as ``PauseInfo.response_key``).
+        superstep: The index of the superstep the interrupt ran in.
+    """
+
+    node_name: str
+    graph_name: str | None
+    value: Any
+    response_key: str
+    superstep: int | None
+
+
 class NodeErrorEvent(Event, frozen=True, kw_only=True):
     """A node failed (closes its ``NodeStartEvent``'s span instead of a ``NodeEndEvent``).
 
@@ -256,6 +284,7 @@ AnyEvent = (
     | NodeStartEvent
     | NodeEndEvent
     | CacheHitEvent
+    | InterruptEvent
     | NodeErrorEvent
     | MapItemStartEvent
     | MapItemEndEvent

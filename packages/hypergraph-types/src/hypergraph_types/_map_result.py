@@ -20,6 +20,7 @@ __all__ = ["MapResult"]
 
 _COMPLETED = RunStatus.COMPLETED
 _FAILED = RunStatus.FAILED
+_PAUSED = RunStatus.PAUSED
 
 
 class MapResult(Sequence[RunResult]):
@@ -66,10 +67,13 @@ class MapResult(Sequence[RunResult]):
 
     @property
     def status(self) -> RunStatus:
-        """``COMPLETED`` when every item completed (or there are none), ``FAILED`` when every
-        item failed, ``PARTIAL`` otherwise."""
+        """``PAUSED`` when any item paused at an interrupt; else ``COMPLETED`` when every item
+        completed (or there are none), ``FAILED`` when every item failed, ``PARTIAL``
+        otherwise."""
         total = len(self._results)
         completed, failed = self._count()
+        if completed + failed != total and any(r.status is _PAUSED for r in self._results):
+            return _PAUSED
         if completed == total:
             return _COMPLETED
         if failed == total:
@@ -80,6 +84,11 @@ class MapResult(Sequence[RunResult]):
     def failures(self) -> tuple[RunResult, ...]:
         """The results of the items that failed, in item order."""
         return tuple(r for r in self._results if r.status is _FAILED)
+
+    @property
+    def paused(self) -> tuple[int, ...]:
+        """The indices of the items that paused at an interrupt, in item order."""
+        return tuple(i for i, r in enumerate(self._results) if r.status is _PAUSED)
 
     @property
     def completed(self) -> int:

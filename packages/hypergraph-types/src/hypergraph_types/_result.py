@@ -12,7 +12,7 @@ import msgspec
 from ._errors import OutputNotFoundError, RunFailedError
 from ._format import _unprintable, describe_exception, did_you_mean, fmt_names, message
 
-__all__ = ["RunResult", "RunStatus"]
+__all__ = ["PauseInfo", "RunResult", "RunStatus"]
 
 
 class RunStatus(enum.Enum):
@@ -42,6 +42,24 @@ _bits = _ids.getrandbits
 def new_run_id() -> str:
     """``"run-"`` and 12 random lowercase hex characters (48 random bits)."""
     return "run-" + _bits(48).to_bytes(6, "big").hex()  # cheaper than "%012x" formatting
+
+
+class PauseInfo(msgspec.Struct, frozen=True):
+    """Why a run paused: one interrupt waiting for its answer.
+
+    Attributes:
+        node_name: The interrupt's node path, segments joined with ``/`` across nesting
+            (``"review"``, ``"outer/inner/review"``, ``"batch[2]/review"`` for a mapped
+            GraphNode's item).
+        value: The question object the interrupt's function returned.
+        response_key: The name to give the answer under when resuming, as the caller sees
+            it: the answer name, renamed by the GraphNodes it passes through, or a dotted
+            address (``"batch.approved"``) for an interrupt inside a mapped GraphNode.
+    """
+
+    node_name: str
+    value: Any
+    response_key: str
 
 
 class _Outcome(msgspec.Struct):
@@ -78,11 +96,19 @@ class RunResult(_Outcome, kw_only=True):
         checkpoint_ok: ``False`` when ``durability="async"`` lost a write (see
             ``checkpoint_errors``); always ``True`` otherwise.
         checkpoint_errors: The persistence failures of a ``durability="async"`` run.
+        pauses: On a PAUSED result, every interrupt that paused in the last superstep, in
+            node order (``()`` otherwise); ``pause`` is the first.
     """
 
     restored: tuple[str, ...] = ()
     checkpoint_ok: bool = True
     checkpoint_errors: tuple[str, ...] = ()
+    pauses: tuple[PauseInfo, ...] = ()
+
+    @property
+    def pause(self) -> PauseInfo | None:
+        """The first of ``pauses`` (``None`` unless the run paused)."""
+        return self.pauses[0] if self.pauses else None
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -149,6 +175,19 @@ class RunResult(_Outcome, kw_only=True):
             failed = RunFailedError(text, key=key, node_name=self.failed_node)
             failed.__cause__ = err
             return failed
+        if self.status is RunStatus.PAUSED and self.pauses:
+            waiting = [f"{p.node_name} (answer as {p.response_key!r})" for p in self.pauses]
+            return OutputNotFoundError(
+                message(
+                    f"{fmt_names([key])} is not available: the run paused at an interrupt",
+                    [
+                        f"waiting for: {', '.join(waiting)}",
+                        f"Outputs so far: {fmt_names(available)}",
+                    ],
+                    "resume the run with the answers under their response_key, or check "
+                    "result.paused first",
+                )
+            )
         text = message(
             f"No output named {fmt_names([key])} in this result",
             [did_you_mean(key, available), f"Available outputs: {fmt_names(available)}"],

@@ -30,6 +30,7 @@ from .._leaf import DECISION, NodeFailure
 from .._plan import Plan, plan_of
 from .._schedule import Supersteps
 from ._blobs import blob_digest, encode_value, unstorable
+from ._interrupts import is_paused, pause_records
 from ._store import NodeRec, Snapshot, commit_step, encode_json, record_pending, update
 
 if TYPE_CHECKING:
@@ -156,6 +157,8 @@ class Journal:
             self._write(record_pending, job)
 
     def _pending_job(self, p: NodePlan, outputs: dict[str, Any]) -> Job | None:
+        if is_paused(outputs):
+            return None  # an interrupt that paused completed nothing
         try:
             row, blobs, _ = self._node_row(p, outputs, self._consumed(p), {})
         except Exception:
@@ -199,6 +202,8 @@ class Journal:
         if self.replayed:
             done = sorted([*done, *self.replayed], key=lambda d: d[0].index)
             self.replayed = []
+        done, paused = pause_records(ex, done)  # interrupts that paused: records, no rows
+        self.records.extend(paused)
         blobs: list[tuple[str, bytes]] = []
         digests: dict[str, str] = {}
         memo: dict[int, tuple[Any, str]] = {}
@@ -291,7 +296,7 @@ class Journal:
         error = None if result.error is None else describe_exception(result.error)[:2000]
         names = [n for n in result.values if n in self.ex.values]
         fields = {
-            "status": "completed" if result.error is None else "failed",
+            "status": result.status.value,  # completed, failed or paused
             "error": error,
             "result": encode_json(names),
             "run_id": result.run_id,

@@ -39,6 +39,7 @@ from hypergraph_types._internal import fmt_names, message, quote, short_repr
 
 from ._blobs import blob_digest, encode_value, unstorable
 from ._identity import manifest_of, structure_diff, structure_of, value_digest
+from ._interrupts import answer_names, without_answers
 from ._journal import Journal
 from ._lock import WorkflowLock
 from ._schema import storage_error
@@ -144,7 +145,9 @@ class Opening:
         """Apply the resume rules (module docstring) and take the workflow's lock."""
         wf = self.workflow_id
         structure, manifest = structure_of(graph), manifest_of(graph)
-        inputs, blobs = _encode_inputs(merged, wf)
+        # Answers to interrupts are not inputs: a resume gives new ones (durable interrupts).
+        self.given -= answer_names(graph)
+        inputs, blobs = _encode_inputs(without_answers(graph, merged), wf)
         if self.head is not None and self.fork_from is None:
             self._check_stored(self.head, inputs)
         lock = WorkflowLock(self.store.lock_base, wf, self.store)
@@ -361,7 +364,8 @@ class Session:
     def _child_row(self, start: Start) -> dict[str, Any]:
         graph, prepared, _, scope, run_id = start
         wf, kind, parent = self.workflow_of(scope)
-        digest = value_digest([sorted(prepared.values.items()), sorted(prepared.addressed.items())])
+        given = without_answers(graph, prepared.values)  # a paused child resumes with them
+        digest = value_digest([sorted(given.items()), sorted(prepared.addressed.items())])
         parent_journal = self.journals.get(parent) if parent is not None else None
         step = None if kind == "item" or parent_journal is None else parent_journal.ex.step
         return {
@@ -455,6 +459,8 @@ class Session:
     def finish_map(self, results: MapResult) -> MapResult:
         """Record how a map workflow ended (completed when every item completed)."""
         status = "completed" if all(r.completed for r in results) else "failed"
+        if status == "failed" and not results.failed:
+            status = "paused"  # some items wait for answers, none failed
         self.store.call(update, self.root, {"status": status, "result": b"[]"})
         return results
 
@@ -470,7 +476,8 @@ def _open_child(
     if (
         head is not None
         and head["item_digest"] == row["item_digest"]
-        and head["parent_step"] == row["parent_step"]
+        # A paused child resumes whenever its parent runs it again (with the answers).
+        and (head["parent_step"] == row["parent_step"] or head["status"] == "paused")
         and head["structure"] == row["structure"]
     ):
         snap = snapshot(conn, row["id"])

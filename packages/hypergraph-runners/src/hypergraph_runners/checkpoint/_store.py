@@ -26,6 +26,7 @@ from hypergraph_types import (
     GraphState,
     InvalidInputError,
     NodeExecution,
+    PauseInfo,
     Run,
     RunResult,
     RunStatus,
@@ -35,6 +36,7 @@ from hypergraph_types import (
 from hypergraph_types._internal import message, quote, short_repr
 
 from ._blobs import decode_blob
+from ._interrupts import stored_pauses
 from ._schema import connect, storage_error
 
 __all__ = ["MemoryCheckpointer", "NodeRec", "Snapshot", "SqliteCheckpointer"]
@@ -237,11 +239,15 @@ class SqliteCheckpointer:
         values = self.state(workflow_id).values
         names = _unjson(row["result"])
         status = RunStatus.COMPLETED if row["status"] == "completed" else RunStatus.FAILED
+        pauses: tuple[PauseInfo, ...] = ()
+        if row["status"] == "paused":  # waiting for answers (durable interrupts)
+            status, pauses = RunStatus.PAUSED, self.call(stored_pauses, workflow_id)
         return RunResult(
             {n: values[n] for n in names if n in values},
             status,
             row["run_id"] or "",
             workflow_id=workflow_id,
+            pauses=pauses,
         )
 
     def lineage(self, workflow_id: str) -> list[Run]:

@@ -8,8 +8,10 @@ from hypergraph_graph import GateNode as GateNode
 from hypergraph_graph import GraphNode as GraphNode
 from hypergraph_graph import HyperNode as HyperNode
 from hypergraph_graph import IfElseNode as IfElseNode
+from hypergraph_graph import InterruptNode as InterruptNode
 from hypergraph_graph import RouteNode as RouteNode
 from hypergraph_graph import ifelse as ifelse
+from hypergraph_graph import interrupt as interrupt
 from hypergraph_graph import node as node
 from hypergraph_graph import route as route
 from hypergraph_types import RenameEntry as RenameEntry
@@ -22,10 +24,12 @@ __all__ = (
     "GraphNode",
     "HyperNode",
     "IfElseNode",
+    "InterruptNode",
     "RenameEntry",
     "RenameError",
     "RouteNode",
     "ifelse",
+    "interrupt",
     "node",
     "route",
 )

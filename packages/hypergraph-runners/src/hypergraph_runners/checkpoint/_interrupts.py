@@ -1,0 +1,94 @@
+"""Durable interrupts: what a checkpointed run does when it pauses, and how it resumes.
+
+- The superstep that pauses commits like any other, in one transaction, with one ``pause``
+  record per paused interrupt (the ``PauseInfo``, through the value codec) in the
+  ``records`` table; the interrupt itself is no node execution (it runs again on resume). The
+  workflow's status then becomes ``paused``.
+- A resume under the same ``workflow_id`` needs only the answers: they are never stored as
+  the workflow's inputs (so they do not count as "other values", and an old answer is never
+  replayed), and a child workflow is matched without them (a paused nested run or map item
+  resumes from its own state, whatever superstep its parent resumes in).
+- The stored result of a paused workflow is PAUSED with its pauses
+  (``checkpointer.result(workflow_id)``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from hypergraph_types import PauseInfo
+
+from .._codec import decode, encode
+from .._interrupt import Paused, record_pauses
+from .._plan import plan_of
+
+if TYPE_CHECKING:
+    from hypergraph_graph import Graph
+
+    from .._core import Done, Execution
+
+__all__ = [
+    "PAUSE",
+    "answer_names",
+    "is_paused",
+    "pause_records",
+    "stored_pauses",
+    "without_answers",
+]
+
+#: The ``records.kind`` of a pause.
+PAUSE = "pause"
+
+
+def pause_records(
+    ex: Execution, done: Sequence[Done]
+) -> tuple[Sequence[Done], list[tuple[str, str, bytes | None]]]:
+    """A superstep's completions without its paused nodes, and the record of its pauses.
+
+    One record holds the superstep's ``PauseInfo``s in node order. A question the codec
+    cannot store is left out (``value=None``): a resume asks again anyway, the question is
+    never restored.
+    """
+    if not ex.plan.pausable:
+        return done, []
+    before = len(ex.pauses)
+    done = record_pauses(ex, done)
+    pauses = ex.pauses[before:]
+    if not pauses:
+        return done, []
+    try:
+        data = encode(pauses)
+    except Exception:
+        data = encode(tuple(PauseInfo(p.node_name, None, p.response_key) for p in pauses))
+    return done, [(PAUSE, "", data)]
+
+
+def is_paused(outputs: Mapping[str, Any]) -> bool:
+    """The outputs of a node that paused (never recorded as a completion)."""
+    return type(outputs) is Paused
+
+
+def answer_names(graph: Graph) -> frozenset[str]:
+    """The keys of ``values`` that answer the graph's interrupts."""
+    return frozenset(plan_of(graph).answer_keys)
+
+
+def without_answers(graph: Graph, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` without the answers: what a workflow stores, and what identifies a child."""
+    names = plan_of(graph).answer_keys
+    return {k: v for k, v in values.items() if k not in names}
+
+
+def stored_pauses(conn: sqlite3.Connection, workflow_id: str) -> tuple[PauseInfo, ...]:
+    """Writer thread: the pauses recorded with the workflow's last committed superstep."""
+    row = conn.execute(
+        "SELECT data FROM records WHERE workflow_id = ? AND kind = ? AND superstep = "
+        "(SELECT MAX(superstep) FROM steps WHERE workflow_id = ?)",
+        (workflow_id, PAUSE, workflow_id),
+    ).fetchone()
+    if row is None:
+        return ()
+    pauses = decode(row[0])
+    return tuple(pauses) if isinstance(pauses, (tuple, list)) else ()
