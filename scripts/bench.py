@@ -76,6 +76,10 @@ class Sizes:
     def_map: int = 10_000  # AsyncRunner.map over a graph of def nodes
     mixed: int = 20  # async I/O nodes, each followed by a def node
     hops: int = 200  # def nodes each after an async node: thread hops per run
+    # executor (issue 19): map on a 2-process Dask cluster
+    executor_items: int = 100_000
+    executor_cpu_items: int = 4_000
+    executor_cpu: float = 0.001
 
 
 FULL = Sizes()
@@ -100,6 +104,9 @@ SMOKE = Sizes(
     def_map=200,
     mixed=5,
     hops=10,
+    executor_items=1_000,
+    executor_cpu_items=40,
+    executor_cpu=0.0001,
 )
 
 
@@ -1188,6 +1195,138 @@ def scenario_def_nodes(s: Sizes) -> Scenario:
     return Scenario("def-nodes", cases, rows)
 
 
+# -- executor (issue 19): map on a 2-process Dask cluster ----------------------------------------
+
+
+def _burn(seconds: float) -> None:
+    """Busy CPU for ``seconds`` (holds the GIL: threads cannot overlap it, processes can)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def scenario_executor(s: Sizes) -> Scenario:
+    """A trivial 3-node graph over many items, and CPU-bound items, on 2 worker processes.
+
+    The cluster (and a ``ProcessPoolExecutor(2)`` for comparison) starts when the scenario is
+    built and stops after its one-off probe (or at exit). Functions are defined in this
+    script (``__main__``): they travel to the workers by value.
+    """
+    import atexit
+    from concurrent.futures import ProcessPoolExecutor
+
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    )
+    client = Client(cluster)
+    pool = ProcessPoolExecutor(2)
+
+    def close() -> None:
+        pool.shutdown()
+        client.close()
+        cluster.close()
+
+    atexit.register(close)
+    graph = _graph(_map_steps())
+    n, xs = s.executor_items, list(range(s.executor_items))
+    last = 2 * n - 1
+    local, on_dask, on_pool = (
+        SyncRunner(),
+        SyncRunner(executor=client),
+        SyncRunner(executor=pool),
+    )
+    aon_dask = AsyncRunner(executor=client)
+    cpu = s.executor_cpu
+
+    @node(output_name="y")
+    def work(x: int) -> int:
+        _burn(cpu)
+        return x
+
+    cpu_graph = Graph([work])
+    k, ks = s.executor_cpu_items, list(range(s.executor_cpu_items))
+    cases = [
+        Case("local", lambda: local.map(graph, {"x": xs}, map_over="x"), _expect("c", last)),
+        Case(
+            "dask",
+            lambda: on_dask.map(graph, {"x": xs}, map_over="x"),
+            _expect("c", last),
+            max_rounds=3,
+        ),
+        Case(
+            "dask-async",
+            lambda: aon_dask.map(graph, {"x": xs}, map_over="x"),
+            _expect("c", last),
+            is_async=True,
+            max_rounds=3,
+        ),
+        Case(
+            "pool",
+            lambda: on_pool.map(graph, {"x": xs}, map_over="x"),
+            _expect("c", last),
+            max_rounds=3,
+        ),
+        Case("cpu-local", lambda: local.map(cpu_graph, {"x": ks}, map_over="x"), max_rounds=3),
+        Case("cpu-dask", lambda: on_dask.map(cpu_graph, {"x": ks}, map_over="x"), max_rounds=3),
+        Case("cpu-pool", lambda: on_pool.map(cpu_graph, {"x": ks}, map_over="x"), max_rounds=3),
+    ]
+
+    def once(loop: asyncio.AbstractEventLoop) -> dict[str, float]:
+        out = {}
+        try:
+            for who, runner in (("local", local), ("dask", on_dask)):
+                fn = lambda runner=runner: runner.map(graph, {"x": xs}, map_over="x")  # noqa: E731
+                out[f"peak-{who}"], out[f"held-{who}"] = _traced_mib(fn, loop, False)
+        finally:
+            atexit.unregister(close)
+            close()
+        return out
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        beyond = {w: m[f"peak-{w}"] - m[f"held-{w}"] for w in ("local", "dask")}
+        speedup = m["cpu-local"] / m["cpu-dask"]
+        return [
+            Row(
+                "executor",
+                f"map of a 3-node graph over {n:,} items on 2 Dask worker processes, "
+                'chunksize="auto": time per item',
+                "us",
+                _us(m["local"]) / n,
+                NA,
+                _us(m["dask"]) / n,
+                _us(m["dask-async"]) / n,
+                f"plain column: SyncRunner without executor; ProcessPoolExecutor(2): "
+                f"{_us(m['pool']) / n:.1f} us (goal: Dask <= 15 us)",
+            ),
+            Row(
+                "executor",
+                f"map over {n:,} items on Dask: client peak beyond the results held",
+                "MiB",
+                beyond["local"],
+                NA,
+                beyond["dask"],
+                NA,
+                "tracemalloc in the client (the scheduler shares its process); plain column: "
+                "SyncRunner without executor",
+            ),
+            Row(
+                "executor",
+                f"map over {k:,} items of {cpu * 1e3:g} ms CPU: wall time",
+                "ms",
+                _ms(m["cpu-local"]),
+                NA,
+                _ms(m["cpu-dask"]),
+                NA,
+                f"plain column: SyncRunner without executor; speed-up on Dask {speedup:.2f}x; "
+                f"ProcessPoolExecutor(2): {_ms(m['cpu-pool']):.0f} ms",
+            ),
+        ]
+
+    return Scenario("executor", cases, rows, once)
+
+
 SCENARIOS: dict[str, Callable[[Sizes], Scenario]] = {
     "chain": scenario_chain,
     "wide": scenario_wide,
@@ -1202,6 +1341,8 @@ SCENARIOS: dict[str, Callable[[Sizes], Scenario]] = {
     "cache": scenario_cache,
     "checkpoint": scenario_checkpoint,  # issue 17
     "import": scenario_import,
+    # executor (issue 19)
+    "executor": scenario_executor,
 }
 
 

@@ -31,6 +31,7 @@ SCENARIOS = [
     "dataflow",
     "cache",
     "import",
+    "executor",
 ]
 
 
@@ -41,7 +42,7 @@ def test_smoke_mode_runs_every_scenario(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=50,  # the executor scenario starts a 2-process Dask cluster
     )
     assert proc.returncode == 0, proc.stderr
     for name in SCENARIOS:

@@ -43,6 +43,13 @@ KEY_LINES = {
         "assistant: You're welcome!",
         "AsyncRunner gives the same messages: True",
     ],
+    # executors: a Dask LocalCluster of 2 processes, then a ProcessPoolExecutor
+    "scale_out.py": [
+        "dask: partial, 1 failed",
+        "item 17: ValueError: empty document",
+        "total score: 2498",
+        "process pool: total score 2498",
+    ],
 }
 
 
@@ -52,7 +59,7 @@ def run_script(name: str) -> subprocess.CompletedProcess[str]:
         cwd=EXAMPLES.parent,
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=60,  # scale_out.py starts a 2-process Dask cluster
     )
 
 

@@ -20,3 +20,29 @@ def test_import_hypergraph_imports_no_optional_extra() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == []
+
+
+# executors (issue 19): the core imports no engine and no serialiser, not even for a map on a
+# thread executor; a Dask Client is recognised by its class's module name.
+ENGINES = ("dask", "distributed", "cloudpickle", "tblib", "loky")
+
+
+def test_import_and_a_plain_map_import_no_engine() -> None:
+    probe = (
+        "import asyncio, sys, concurrent.futures as cf, hypergraph\n"
+        "from hypergraph import Graph, node, SyncRunner, AsyncRunner\n"
+        "@node(output_name='y')\n"
+        "def double(x: int) -> int:\n"
+        "    return 2 * x\n"
+        "g = Graph([double])\n"
+        "assert SyncRunner().map(g, x=[1, 2], map_over='x')['y'] == [2, 4]\n"
+        "assert asyncio.run(AsyncRunner().map(g, x=[1], map_over='x'))['y'] == [2]\n"
+        "with cf.ThreadPoolExecutor(2) as pool:\n"
+        "    assert SyncRunner(executor=pool).map(g, x=[1, 2], map_over='x')['y'] == [2, 4]\n"
+        f"print(*sorted(m for m in sys.modules if m.split('.')[0] in {ENGINES!r}))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == []

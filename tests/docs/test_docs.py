@@ -52,11 +52,13 @@ RUNTIME_PAGES = [
     "agent-loops.md",
     "durable-runs.md",  # issue 17
     "human-in-the-loop.md",
+    # executors: map on Dask and process pools
+    "scaling-out.md",
 ]
 PAGES = GRAPH_PAGES + RUNTIME_PAGES
 # Pages that also show optional extras: skipped where those are not installed (the facade's
 # isolation run has neither rich nor the OpenTelemetry SDK).
-NEEDS = {"observe.md": ("rich", "opentelemetry.sdk")}
+NEEDS = {"observe.md": ("rich", "opentelemetry.sdk"), "scaling-out.md": ("distributed",)}
 
 FENCE = re.compile(r"^```(?P<lang>\w*)[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 PRINT = re.compile(r"^(?P<indent>\s*)print\((?P<args>.*?)\)\s*(?:#\s?(?P<inline>.*))?$")

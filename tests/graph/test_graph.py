@@ -638,3 +638,23 @@ def test_as_node_returns_a_graph_node_over_this_graph() -> None:
     assert gn.name == "inner"
     assert gn.inputs == ("x",)
     assert gn.outputs == ("y", "z")
+
+
+# executors (map on other processes): a graph pickles without its compiled plans and lock
+def _pickled_double(x: int) -> int:
+    return 2 * x
+
+
+def test_a_graph_pickles_without_its_scratch_state() -> None:
+    import pickle
+
+    from hypergraph_graph import Graph, node
+
+    g = Graph([node(output_name="y")(_pickled_double)])
+    digest = g.definition_hash
+    g._structure.cache["plan"] = object()  # a compiled plan (unpicklable stand-in)
+    clone = pickle.loads(pickle.dumps(g))
+    assert list(clone.nodes) == list(g.nodes)
+    assert clone._structure.cache == {}
+    assert clone.definition_hash == digest
+    assert clone._structure._hash_lock is not g._structure._hash_lock

@@ -41,6 +41,9 @@ BASES: dict[type[BaseException], tuple[type[BaseException], ...]] = {
     InfiniteLoopError: (HypergraphError, RuntimeError),
     NodeCancelledError: (HypergraphError, RuntimeError),
     RunFailedError: (HypergraphError, KeyError),
+    # executors (issue 19)
+    hypergraph_types.RemoteError: (HypergraphError, RuntimeError),
+    hypergraph_types.WorkerLostError: (HypergraphError, RuntimeError),
 }
 # checkpoint and resume (issue 17)
 BASES.update(
@@ -185,6 +188,13 @@ SAMPLES: dict[type[BaseException], Callable[[], BaseException]] = {
     hypergraph_types.CheckpointStorageError: lambda: hypergraph_types.CheckpointStorageError(
         "readonly"
     ),
+    # executors (issue 19)
+    hypergraph_types.RemoteError: lambda: hypergraph_types.RemoteError(
+        "holds a lock", type_name="app.LockedError", traceback_text="Traceback...", notes=["n"]
+    ),
+    hypergraph_types.WorkerLostError: lambda: hypergraph_types.WorkerLostError(
+        "lost", first=0, last=9
+    ),
 }
 
 ATTRIBUTES: dict[type[BaseException], tuple[str, ...]] = {
@@ -209,6 +219,9 @@ ATTRIBUTES: dict[type[BaseException], tuple[str, ...]] = {
     hypergraph_types.CheckpointValueError: ("message", "node_name", "output", "path", "type_name"),
     hypergraph_types.CheckpointIntegrityError: ("message", "workflow_id"),
     hypergraph_types.CheckpointStorageError: ("message", "workflow_id"),
+    # executors (issue 19)
+    hypergraph_types.RemoteError: ("message", "type_name", "traceback_text", "notes"),
+    hypergraph_types.WorkerLostError: ("message", "first", "last"),
 }
 
 

@@ -21,6 +21,9 @@ SPEC_EXPORTS = {
     "WorkflowAlreadyCompletedError",
     "WorkflowAlreadyRunningError",
     "WorkflowStatus",
+    # executors (issue 19)
+    "RemoteError",
+    "WorkerLostError",
     "RunStatus",
     "RunResult",
     "RunnerCapabilities",

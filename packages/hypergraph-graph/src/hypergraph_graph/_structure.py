@@ -94,6 +94,18 @@ class Structure:
         self._hash_lock = threading.Lock()
         self.cache: dict[str, Any] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A graph pickles (a runner's executor ships it to worker processes) without its
+        # compiled plans and its lock: both are rebuilt where it is loaded.
+        state = dict(self.__dict__)
+        del state["_hash_lock"]
+        state["cache"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._hash_lock = threading.Lock()
+
     def _inferred_edges(self, position: dict[str, int]) -> tuple[list[tuple[str, str, str]], bool]:
         """Edges by name, and whether one points backward in node order (or is a self edge)."""
         producers = self.producers

@@ -11,12 +11,17 @@ from ._progress import RichProgressProcessor as RichProgressProcessor
 from ._sync import SyncRunner as SyncRunner
 from ._tasks import DEFAULT_MAP_WORKERS as DEFAULT_MAP_WORKERS
 
+# executors: map on Dask and concurrent.futures executors (issue 19)
+from .executors import MapExecutor as MapExecutor
+
 __all__ = (
     "DEFAULT_MAP_WORKERS",
     "AsyncEventProcessor",
     "AsyncRunner",
     "BaseRunner",
     "EventProcessor",
+    # executors (issue 19)
+    "MapExecutor",
     "OpenTelemetryProcessor",
     "RichProgressProcessor",
     "SyncRunner",

@@ -43,6 +43,8 @@ from ._options import check_limit, merge_values
 from ._plan import NodePlan, plan_of, sync_only
 from ._schedule import Dataflow
 from ._tasks import Completions, Started, in_thread, settle, start, wait_all
+from .executors import in_worker
+from .executors import options as executor_options
 
 if TYPE_CHECKING:
     from ._sync import SyncRunner
@@ -84,6 +86,10 @@ class AsyncRunner(BaseRunner):
     so a failed or killed run resumes with ``run(graph, workflow_id=...)``; a checkpointed
     run always takes the superstep path (docs/durable-runs.md).
 
+    ``executor``: a ``concurrent.futures.Executor``, a Dask ``Client`` (sync or
+    ``asynchronous=True``) or a ``MapExecutor`` that runs the items of ``map`` (or of a
+    mapped GraphNode) in chunks, as ``SyncRunner`` does (docs/scaling-out.md).
+
     Example:
         >>> import asyncio
         >>> from hypergraph_graph import Graph, node
@@ -100,6 +106,9 @@ class AsyncRunner(BaseRunner):
         cache: CacheBackend | None = None,
         sync_nodes: Literal["thread", "inline"] = "thread",
         checkpointer: SqliteCheckpointer | None = None,
+        executor: object = None,
+        chunksize: int | Literal["auto"] = "auto",
+        max_in_flight: int | None = None,
     ) -> None:
         super().__init__()
         if sync_nodes not in ("thread", "inline"):
@@ -111,6 +120,7 @@ class AsyncRunner(BaseRunner):
         self._inline = sync_nodes == "inline"
         self._set_cache(cache)
         self._set_checkpointer(checkpointer)
+        self._executor = executor_options("AsyncRunner", executor, chunksize, max_in_flight)
 
     @property
     def capabilities(self) -> RunnerCapabilities:
@@ -251,6 +261,11 @@ class AsyncRunner(BaseRunner):
         answers: Mapping[int, Mapping[str, Any]] | None,
     ) -> MapResult:
         em = make_emitter(event_processors, show_progress, runner="AsyncRunner", allow_async=True)
+        # A checkpointed map runs its items here: the journal records them (executors do not).
+        if self._executor is not None and checkpoint is None and not in_worker():
+            from .executors._entry import async_map
+
+            return await async_map(self._executor, call, em, limit, self._inline)
         count = count_items(call.lists, call.mode)
         if not count and em is None:
             return MapResult(())
@@ -706,6 +721,10 @@ class AsyncRunner(BaseRunner):
             prepared = request.prepare(graph, request.values)
             child = scope.child(gn.name)
             return [await self._run_graph(ctx, graph, prepared, None, child, new_run_id())]
+        if self._executor is not None and ctx.checkpoint is None and not in_worker():
+            from .executors._entry import async_nested
+
+            return await async_nested(self._executor, ctx, gn, scope, request, self._inline)
         fan = FanOut(request.items, request.count, True, scope, gn.name)
 
         def run(child: Scope, i: int, values: dict[str, Any]) -> Awaitable[RunResult]:

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from .cache._session import Session
     from .checkpoint._session import Opening
     from .checkpoint._store import SqliteCheckpointer
+    from .executors import Options
 
 __all__ = ["BaseRunner", "Call", "MapCall"]
 
@@ -91,6 +92,21 @@ class BaseRunner(abc.ABC):
 
     #: The cache backend nodes with ``cache=True`` use, or ``None`` (no caching).
     _cache: CacheBackend | None = None
+    #: ``executor=`` and its options (``executors``), or ``None``: every item runs here.
+    _executor: Options | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A runner travels inside a graph shipped to an executor's workers without its
+        # executor (there everything runs locally; a pool or a Client cannot be pickled)
+        # and without its warning bookkeeping (a lock), made anew where it lands.
+        state = dict(self.__dict__)
+        state.pop("_executor", None)
+        state.pop("_cache_warnings", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._cache_warnings = CacheWarnings()
 
     def _set_cache(self, cache: CacheBackend | None) -> None:
         if cache is not None and not (

@@ -39,12 +39,17 @@ class NestedRequest(msgspec.Struct, frozen=True):
         count: How many nested runs (1 when not mapped).
         plain: No addressed value was merged in, so the values hold only inner graph inputs:
             nothing to split or bypass (``prepare``).
+        broadcast, lists, mode: For a mapped node, what ``items`` is made of (an executor
+            ships the broadcast values once and the lists by chunks).
     """
 
     values: dict[str, Any] | None
     items: Iterator[dict[str, Any]] | None
     count: int
     plain: bool
+    broadcast: dict[str, Any] | None = None
+    lists: dict[str, list[Any]] | None = None
+    mode: str | None = None
 
     def prepare(self, graph: Graph, values: dict[str, Any]) -> Prepared:
         """One nested run's ``Prepared`` values (the parent validated them already)."""
@@ -86,7 +91,9 @@ def request_for(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> NestedReq
         raise NodeFailure(exc) from None
     broadcast = {k: v for k, v in inner.items() if k not in lists}
     items = ({**broadcast, **item} for item in item_values(lists, mode))
-    return NestedRequest(None, items, count_items(lists, mode), not addressed)
+    return NestedRequest(
+        None, items, count_items(lists, mode), not addressed, broadcast, lists, mode
+    )
 
 
 def choose_runner(parent: BaseRunner, p: NodePlan) -> BaseRunner:

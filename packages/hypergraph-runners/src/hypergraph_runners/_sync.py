@@ -29,6 +29,8 @@ from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
 from ._options import merge_values
 from ._plan import NodePlan, plan_of
+from .executors import in_worker
+from .executors import options as executor_options
 
 if TYPE_CHECKING:
     from .cache._backend import CacheBackend
@@ -59,6 +61,11 @@ class SyncRunner(BaseRunner):
     so a failed or killed run resumes with ``run(graph, workflow_id=...)``
     (docs/durable-runs.md).
 
+    ``executor``: a ``concurrent.futures.Executor``, a Dask ``Client`` or a ``MapExecutor``
+    that runs the items of ``map`` (or of a mapped GraphNode) in chunks of ``chunksize``
+    items (``"auto"``: sized from measured item time), at most ``max_in_flight`` chunks
+    outstanding, while this thread waits (docs/scaling-out.md).
+
     Example:
         >>> from hypergraph_graph import Graph, node
         >>> @node(output_name="y")
@@ -73,10 +80,14 @@ class SyncRunner(BaseRunner):
         *,
         cache: CacheBackend | None = None,
         checkpointer: SqliteCheckpointer | None = None,
+        executor: object = None,
+        chunksize: int | Literal["auto"] = "auto",
+        max_in_flight: int | None = None,
     ) -> None:
         super().__init__()
         self._set_cache(cache)
         self._set_checkpointer(checkpointer)
+        self._executor = executor_options("SyncRunner", executor, chunksize, max_in_flight)
 
     @property
     def capabilities(self) -> RunnerCapabilities:
@@ -197,6 +208,11 @@ class SyncRunner(BaseRunner):
         answers: Mapping[int, Mapping[str, Any]] | None,
     ) -> MapResult:
         em = make_emitter(event_processors, show_progress, runner="SyncRunner", allow_async=False)
+        # A checkpointed map runs its items here: the journal records them (executors do not).
+        if self._executor is not None and checkpoint is None and not in_worker():
+            from .executors._entry import sync_map
+
+            return sync_map(self._executor, call, em)
         ctx = Context(
             call.max_iterations, emitter=em, cache=self._cache_session(), checkpoint=checkpoint
         )
@@ -373,6 +389,10 @@ class SyncRunner(BaseRunner):
             assert request.values is not None
             prepared = request.prepare(graph, request.values)
             return [self._run_graph(ctx, graph, prepared, None, scope.child(gn.name), new_run_id())]
+        if self._executor is not None and ctx.checkpoint is None and not in_worker():
+            from .executors._entry import sync_nested
+
+            return sync_nested(self._executor, ctx, gn, scope, request)
         fan = FanOut(request.items, request.count, True, scope, gn.name)
 
         def run(ctx: Context, child: Scope, i: int, values: dict[str, Any]) -> RunResult:

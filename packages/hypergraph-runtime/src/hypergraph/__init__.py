@@ -27,6 +27,9 @@ from hypergraph_runners import AsyncEventProcessor as AsyncEventProcessor
 from hypergraph_runners import AsyncRunner as AsyncRunner
 from hypergraph_runners import BaseRunner as BaseRunner
 from hypergraph_runners import EventProcessor as EventProcessor
+
+# executors: map on Dask and concurrent.futures executors (issue 19)
+from hypergraph_runners import MapExecutor as MapExecutor
 from hypergraph_runners import OpenTelemetryProcessor as OpenTelemetryProcessor
 from hypergraph_runners import RichProgressProcessor as RichProgressProcessor
 from hypergraph_runners import SyncRunner as SyncRunner
@@ -62,6 +65,7 @@ from hypergraph_types import NodeExecution as NodeExecution
 from hypergraph_types import NodeStartEvent as NodeStartEvent
 from hypergraph_types import OutputMismatchError as OutputMismatchError
 from hypergraph_types import PauseInfo as PauseInfo
+from hypergraph_types import RemoteError as RemoteError
 from hypergraph_types import RenameEntry as RenameEntry
 from hypergraph_types import RenameError as RenameError
 from hypergraph_types import Run as Run
@@ -74,6 +78,7 @@ from hypergraph_types import RunStatus as RunStatus
 from hypergraph_types import StepRecord as StepRecord
 from hypergraph_types import SuperstepStartEvent as SuperstepStartEvent
 from hypergraph_types import UnknownInputError as UnknownInputError
+from hypergraph_types import WorkerLostError as WorkerLostError
 from hypergraph_types import WorkflowAlreadyCompletedError as WorkflowAlreadyCompletedError
 from hypergraph_types import WorkflowAlreadyRunningError as WorkflowAlreadyRunningError
 from hypergraph_types import WorkflowStatus as WorkflowStatus
@@ -123,6 +128,8 @@ __all__ = (
     "InterruptEvent",
     "InterruptNode",
     "InvalidInputError",
+    # executors (issue 19)
+    "MapExecutor",
     "MapItemEndEvent",
     "MapItemStartEvent",
     "MapResult",
@@ -136,6 +143,7 @@ __all__ = (
     "OpenTelemetryProcessor",
     "OutputMismatchError",
     "PauseInfo",
+    "RemoteError",
     "RenameEntry",
     "RenameError",
     "RichProgressProcessor",
@@ -151,6 +159,7 @@ __all__ = (
     "SuperstepStartEvent",
     "SyncRunner",
     "UnknownInputError",
+    "WorkerLostError",
     "WorkflowAlreadyCompletedError",
     "WorkflowAlreadyRunningError",
     "WorkflowStatus",

@@ -11,9 +11,13 @@ from hypergraph_types import InvalidInputError as InvalidInputError
 from hypergraph_types import MissingInputError as MissingInputError
 from hypergraph_types import NodeCancelledError as NodeCancelledError
 from hypergraph_types import OutputMismatchError as OutputMismatchError
+
+# executors (issue 19)
+from hypergraph_types import RemoteError as RemoteError
 from hypergraph_types import RenameError as RenameError
 from hypergraph_types import RunFailedError as RunFailedError
 from hypergraph_types import UnknownInputError as UnknownInputError
+from hypergraph_types import WorkerLostError as WorkerLostError
 
 __all__ = (
     "ConflictError",
@@ -25,7 +29,10 @@ __all__ = (
     "MissingInputError",
     "NodeCancelledError",
     "OutputMismatchError",
+    # executors (issue 19)
+    "RemoteError",
     "RenameError",
     "RunFailedError",
     "UnknownInputError",
+    "WorkerLostError",
 )

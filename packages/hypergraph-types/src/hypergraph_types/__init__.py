@@ -25,9 +25,11 @@ from ._errors import InvalidInputError as InvalidInputError
 from ._errors import MissingInputError as MissingInputError
 from ._errors import NodeCancelledError as NodeCancelledError
 from ._errors import OutputMismatchError as OutputMismatchError
+from ._errors import RemoteError as RemoteError
 from ._errors import RenameError as RenameError
 from ._errors import RunFailedError as RunFailedError
 from ._errors import UnknownInputError as UnknownInputError
+from ._errors import WorkerLostError as WorkerLostError
 from ._errors import WorkflowAlreadyCompletedError as WorkflowAlreadyCompletedError
 from ._errors import WorkflowAlreadyRunningError as WorkflowAlreadyRunningError
 from ._events import AnyEvent as AnyEvent
@@ -87,6 +89,8 @@ __all__ = (
     "NodeStartEvent",
     "OutputMismatchError",
     "PauseInfo",
+    # executors (issue 19)
+    "RemoteError",
     "RenameEntry",
     "RenameError",
     "Run",
@@ -99,6 +103,7 @@ __all__ = (
     "StepRecord",
     "SuperstepStartEvent",
     "UnknownInputError",
+    "WorkerLostError",
     "WorkflowAlreadyCompletedError",
     "WorkflowAlreadyRunningError",
     "WorkflowStatus",

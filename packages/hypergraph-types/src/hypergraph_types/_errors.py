@@ -16,6 +16,8 @@ working::
         ├── InfiniteLoopError         (RuntimeError)  cycle budget exhausted
         ├── NodeCancelledError        (RuntimeError)  a node body raised CancelledError itself
         ├── RunFailedError            (KeyError)      absent key in a FAILED RunResult or a map item
+        ├── RemoteError               (RuntimeError)  an item's exception that could not be pickled
+        ├── WorkerLostError           (RuntimeError)  an executor's worker died running an item
         └── CheckpointError                           checkpoint and resume (issue 17)
             ├── InputOverrideRequiresForkError (ValueError)  values differ from the stored ones
             ├── WorkflowAlreadyCompletedError  (RuntimeError)  the workflow id already completed
@@ -52,9 +54,11 @@ __all__ = [
     "MissingInputError",
     "NodeCancelledError",
     "OutputMismatchError",
+    "RemoteError",
     "RenameError",
     "RunFailedError",
     "UnknownInputError",
+    "WorkerLostError",
     "WorkflowAlreadyCompletedError",
     "WorkflowAlreadyRunningError",
 ]
@@ -298,6 +302,49 @@ class RunFailedError(HypergraphError, KeyError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class RemoteError(HypergraphError, RuntimeError):
+    """Stands in for a map item's exception raised in another process that could not be
+    pickled back (it holds a lock, a socket...): what the caller can still know of it.
+
+    Attributes:
+        type_name: The original exception's qualified class name (``module.Class``).
+        message: Its ``str()`` (this error's ``str()`` too).
+        traceback_text: Its formatted traceback, as the worker printed it.
+        notes: Its ``__notes__`` (the node-path note included); the runner also adds them to
+            this error's own notes.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        type_name: str,
+        traceback_text: str = "",
+        notes: Sequence[str] = (),
+    ) -> None:
+        self.message = message
+        self.type_name = type_name
+        self.traceback_text = traceback_text
+        self.notes = list(notes)
+        super().__init__(message)
+
+
+class WorkerLostError(HypergraphError, RuntimeError):
+    """The executor's worker died (or kept dying) while running these map items; Dask's own
+    error (``KilledWorker``) is the ``__cause__`` when there is one.
+
+    Attributes:
+        first: The first item index of the lost chunk.
+        last: Its last item index.
+    """
+
+    def __init__(self, message: str, *, first: int, last: int) -> None:
+        self.message = message
+        self.first = first
+        self.last = last
+        super().__init__(message)
 
 
 class OutputNotFoundError(KeyError):

@@ -1,0 +1,266 @@
+"""The executor options and the window: validation, ``max_in_flight``, chunk sizes, the
+``MapExecutor`` protocol, ``executor=`` used once (never again inside a worker), loky, an
+asynchronous Dask Client, and stopping: Ctrl-C and asyncio cancel leave the cluster idle."""
+
+from __future__ import annotations
+
+import _thread
+import asyncio
+import concurrent.futures as cf
+import pickle
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import loky
+import pytest
+from distributed import Client, LocalCluster
+
+from executor_graphs import pipeline
+from hypergraph_graph import Graph, node
+from hypergraph_runners import AsyncRunner, MapExecutor, SyncRunner
+from hypergraph_runners.executors._protocol import Options
+from hypergraph_runners.executors._window import Window
+from hypergraph_types import InvalidInputError, MapItemEndEvent, RunStatus
+
+
+class Counting:
+    """A ``MapExecutor`` over a thread pool that records what the runner asks of it."""
+
+    crosses_processes = False
+    slots = 2
+
+    def __init__(self, pool: cf.ThreadPoolExecutor) -> None:
+        self.pool = pool
+        self.lock = threading.Lock()
+        self.outstanding = 0
+        self.peak = 0
+        self.sizes: list[int] = []
+        self.released: list[Any] = []
+
+    def share(self, blob: bytes) -> Any:
+        raise AssertionError("nothing is shared for an in-process executor")
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> cf.Future[Any]:
+        with self.lock:
+            self.outstanding += 1
+            self.peak = max(self.peak, self.outstanding)
+            self.sizes.append(len(args[2]))
+        future = self.pool.submit(fn, *args)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: Any) -> None:
+        with self.lock:
+            self.outstanding -= 1
+
+    def cancel(self, futures: Sequence[cf.Future[Any]]) -> None:
+        for f in futures:
+            f.cancel()
+
+    def release(self, handle: Any) -> None:
+        self.released.append(handle)
+
+    def lost(self, error: BaseException) -> bool:
+        return False
+
+
+def test_counting_executor_is_a_map_executor(thread_pool: Any) -> None:
+    assert isinstance(Counting(thread_pool), MapExecutor)
+
+
+@pytest.mark.parametrize("runner_kind", ["sync", "async"])
+def test_window_and_fixed_chunks(thread_pool: Any, runner_kind: str) -> None:
+    counting = Counting(thread_pool)
+    options = {"executor": counting, "chunksize": 3, "max_in_flight": 2}
+    values = {"x": list(range(20)), "k": 1}
+    if runner_kind == "sync":
+        results = SyncRunner(**options).map(pipeline(), values, map_over="x")
+    else:
+        results = asyncio.run(AsyncRunner(**options).map(pipeline(), values, map_over="x"))
+    assert results["c"] == [f"v{x + 1}" for x in range(20)]
+    assert counting.sizes == [3] * 6 + [2]
+    assert counting.peak <= 2
+
+
+def test_auto_chunks_probe_then_follow_the_measured_item_time() -> None:
+    opts = Options(Counting.__new__(Counting), None, None)  # type: ignore[arg-type]
+    fan = Window({"x": list(range(100_000))}, "zip", 100_000, opts, 2, False, [None] * 100_000,
+                 False)  # fmt: skip
+    first = fan.take(0)
+    assert fan.window == 8
+    assert [len(c.indices) for c in first] == [8] * 8
+    fan.finished([], 0.0)
+    fan._measured = (64, 64 * 0.001)  # 1 ms items: 50 per chunk (~50 ms of work)
+    assert len(fan.take(0)[0].indices) == 50
+    fan._measured = (64, 64 * 4e-6)  # 4 us items: capped at 1000
+    assert len(fan.take(0)[0].indices) == 1000
+    few = Window({"x": list(range(20))}, "zip", 20, opts, 2, False, [None] * 20, False)
+    sizes: list[int] = []  # every worker gets shares, smaller towards the end
+    while chunks := few.take(0):
+        sizes += [len(c.indices) for c in chunks]
+    assert sum(sizes) == 20
+    assert sizes[0] == 3
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_an_executor_is_used_once_never_inside_a_worker(thread_pool: Any) -> None:
+    counting = Counting(thread_pool)
+    inner = pipeline().as_node(name="inner", runner=SyncRunner(executor=counting))
+    graph = Graph([inner.map_over("x")])
+    runner = SyncRunner(executor=counting, chunksize=5)
+    results = runner.map(graph, {"x": [[1, 2], [3]] * 5, "k": 1}, map_over="x")
+    assert results["c"] == [["v2", "v3"], ["v4"]] * 5
+    assert counting.sizes == [5, 5]  # the outer items only; the nested maps ran locally
+
+
+def test_a_runner_pickles_without_its_executor(thread_pool: Any) -> None:
+    runner = SyncRunner(executor=thread_pool, chunksize=10)
+    clone = pickle.loads(pickle.dumps(runner))
+    assert clone._executor is None
+    assert clone.map(pipeline(), x=[1], k=1, map_over="x")["c"] == ["v2"]
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "text"),
+    [
+        ({"executor": 42}, TypeError, "which is not an executor"),
+        ({"executor": None, "chunksize": 0}, InvalidInputError, "chunksize must be >= 1"),
+        ({"executor": None, "chunksize": "big"}, TypeError, "chunksize must be 'auto' or an int"),
+        ({"executor": None, "max_in_flight": 0}, InvalidInputError, "max_in_flight must be >= 1"),
+    ],
+)
+@pytest.mark.parametrize("runner", [SyncRunner, AsyncRunner])
+def test_options_are_checked(runner: Any, options: Any, error: Any, text: str) -> None:
+    with pytest.raises(error, match=text) as info:
+        runner(**options)
+    assert "How to fix:" in str(info.value)
+
+
+def test_loky_executor(runner_kind: str) -> None:
+    pool = loky.get_reusable_executor(max_workers=2)
+    runner: Any = SyncRunner(executor=pool) if runner_kind == "sync" else AsyncRunner(executor=pool)
+    out = runner.map(pipeline(fail_on=6), x=list(range(10)), k=2, map_over="x")
+    results = asyncio.run(out) if runner_kind == "async" else out
+    assert [r.status for r in results].count(RunStatus.FAILED) == 1
+    assert isinstance(results[2].error, ValueError)
+    assert [results[0]["c"], results[1]["c"]] == ["v2", "v4"]
+
+
+async def test_asynchronous_dask_client(dask_process_cluster: LocalCluster) -> None:
+    async with Client(dask_process_cluster.scheduler_address, asynchronous=True) as client:
+        with pytest.raises(InvalidInputError, match="asynchronous Dask Client"):
+            SyncRunner(executor=client)
+        runner = AsyncRunner(executor=client, chunksize=4)
+        results = await runner.map(pipeline(fail_on=6), x=list(range(10)), k=2, map_over="x")
+        assert [results[0]["c"], results[1]["c"]] == ["v2", "v4"]
+        assert isinstance(results[2].error, ValueError)
+
+
+# -- stopping ------------------------------------------------------------------------------
+
+
+def slow_graph(started: list[int]) -> Graph:
+    @node(output_name="y")
+    def slow(x: int) -> int:
+        started.append(x)
+        time.sleep(0.02)
+        return x
+
+    return Graph([slow])
+
+
+def wait_idle(cluster: LocalCluster) -> None:
+    """The scheduler forgets every task (polled: the cancel reaches it asynchronously)."""
+    deadline = time.monotonic() + 10
+    while cluster.scheduler.tasks and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not cluster.scheduler.tasks
+
+
+class Interrupt:
+    """Ctrl-C, delivered to the main thread as the first item comes back."""
+
+    def on_event(self, event: Any) -> None:
+        if isinstance(event, MapItemEndEvent):
+            _thread.interrupt_main()
+
+
+def test_ctrl_c_cancels_the_outstanding_chunks(
+    dask_cluster: LocalCluster, dask_client: Client
+) -> None:
+    started: list[int] = []
+    runner = SyncRunner(executor=dask_client, chunksize=1, max_in_flight=4)
+    with pytest.raises(KeyboardInterrupt):
+        runner.map(slow_graph(started), x=list(range(300)), map_over="x",
+                   event_processors=[Interrupt()])  # fmt: skip
+    wait_idle(dask_cluster)
+    assert len(started) < 50  # what was in flight at the interrupt, not the 300 items
+
+
+def test_asyncio_cancel_cancels_the_outstanding_chunks(
+    dask_cluster: LocalCluster, dask_client: Client
+) -> None:
+    started: list[int] = []
+
+    async def main() -> None:
+        first = asyncio.Event()
+
+        class Signal:
+            def on_event(self, event: Any) -> None:
+                if isinstance(event, MapItemEndEvent):
+                    first.set()
+
+        runner = AsyncRunner(executor=dask_client, chunksize=1, max_in_flight=4)
+        task = asyncio.create_task(
+            runner.map(
+                slow_graph(started), x=list(range(300)), map_over="x", event_processors=[Signal()]
+            )
+        )
+        await asyncio.wait_for(first.wait(), 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    wait_idle(dask_cluster)
+    assert len(started) < 50
+
+
+def test_a_worker_with_another_version_refuses_the_job() -> None:
+    from hypergraph_runners.executors._job import Job, Ticket, job_bytes, run_chunk
+
+    blob = job_bytes(Job(pipeline(), {"k": 1}, max_iterations=10,
+                         stop_on_failure=False))  # fmt: skip
+    other = b"hypergraph-runners 0.0.1\n" + blob[blob.index(b"\n") + 1 :]
+    ticket = Ticket("not-cached-here")
+    ticket.pid = -1  # as if the caller were another process
+    with pytest.raises(RuntimeError, match=r"the caller runs 0\.0\.1") as info:
+        run_chunk(ticket, other, [0], b"")
+    assert "How to fix:" in str(info.value)
+
+
+@pytest.mark.parametrize("runner_kind", ["sync", "async"])
+def test_raise_mode_submits_nothing_after_a_failure(thread_pool: Any, runner_kind: str) -> None:
+    counting = Counting(thread_pool)
+    runner: Any = (SyncRunner if runner_kind == "sync" else AsyncRunner)(
+        executor=counting, chunksize=1, max_in_flight=2
+    )
+    with pytest.raises(ValueError, match="cannot label 4"):
+        out = runner.map(pipeline(fail_on=4), x=list(range(100)), k=1, map_over="x",
+                         error_handling="raise")  # fmt: skip
+        if runner_kind == "async":
+            asyncio.run(out)
+    # Item 3 failed: the chunks in flight then, and none of the 96 after them.
+    assert len(counting.sizes) <= 3 + 2 + 1
+
+
+def test_a_checkpointed_map_runs_its_items_here(thread_pool: Any) -> None:
+    from hypergraph_runners.checkpoint import MemoryCheckpointer
+
+    counting = Counting(thread_pool)
+    runner = SyncRunner(executor=counting, checkpointer=MemoryCheckpointer())
+    results = runner.map(pipeline(), x=[1, 2, 3], k=1, map_over="x", workflow_id="w")
+    assert results["c"] == ["v2", "v3", "v4"]
+    assert counting.sizes == []  # the journal records items run in this process

@@ -1,0 +1,88 @@
+"""Graph factories for the executor tests (tests/runners/executors), as ``executor_graphs``.
+
+Every node function is defined inside a factory, so cloudpickle ships it by value to worker
+processes that cannot import the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from hypergraph_graph import Graph, node
+
+
+def pipeline(fail_on: int | None = None) -> Graph:
+    """x -> a -> b -> c; ``label`` raises ``ValueError`` for ``b == fail_on``."""
+
+    @node(output_name="a")
+    def parse(x: int) -> int:
+        return x + 1
+
+    @node(output_name="b")
+    def scale(a: int, k: int) -> int:
+        return a * k
+
+    @node(output_name="c")
+    def label(b: int) -> str:
+        if b == fail_on:
+            raise ValueError(f"cannot label {b}")
+        return f"v{b}"
+
+    return Graph([parse, scale, label], name="pipeline")
+
+
+def raising(make: Any) -> Graph:
+    """One node ``boom(x)`` raising ``make(x)`` (an exception instance) when it is not None."""
+
+    @node(output_name="y")
+    def boom(x: int) -> int:
+        exc = make(x)
+        if exc is not None:
+            raise exc
+        return x
+
+    return Graph([boom], name="raising")
+
+
+def pid_graph() -> Graph:
+    @node(output_name="pid")
+    def where(x: int) -> int:
+        return os.getpid()
+
+    return Graph([where])
+
+
+def returns_lock(bad: int) -> Graph:
+    @node(output_name="y")
+    def out(x: int) -> Any:
+        return threading.Lock() if x == bad else x
+
+    return Graph([out])
+
+
+def poison(bad: int) -> Graph:
+    """Item ``bad`` kills the worker process running it."""
+
+    @node(output_name="y")
+    def crash(x: int) -> int:
+        if x == bad:
+            os._exit(1)
+        return x * 2
+
+    return Graph([crash])
+
+
+def dies_once(flag: str, bad: int) -> Graph:
+    """Item ``bad`` kills its worker the first time only (``flag``: a file path marks it)."""
+
+    @node(output_name="y")
+    def crash_once(x: int) -> int:
+        if x == bad and not os.path.exists(flag):
+            with open(flag, "w"):
+                pass
+            os._exit(1)
+        return x * 2
+
+    return Graph([crash_once])
