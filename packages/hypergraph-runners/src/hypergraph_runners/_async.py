@@ -414,10 +414,8 @@ class AsyncRunner(BaseRunner):
         if journal is None:
             checkpoint = ctx.checkpoint
             if checkpoint is not None:
-                start = (graph, prepared, ctx.max_iterations, scope, run_id)
-                return await checkpoint.run_async(
-                    start,
-                    lambda j: self._run_graph(ctx, graph, prepared, select, scope, run_id, warn, j),
+                return await self._checkpointed(
+                    ctx, checkpoint, graph, prepared, select, scope, run_id, warn
                 )
             ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
         else:
@@ -450,6 +448,25 @@ class AsyncRunner(BaseRunner):
             ex.fail_graph(exc)
         result = ex.result(select, warn)
         return result if em is None else await observe_run_end(em, ex, result)
+
+    def _checkpointed(
+        self,
+        ctx: AsyncContext,
+        checkpoint: Checkpoint,
+        graph: Graph,
+        prepared: Prepared,
+        select: tuple[str, ...] | None,
+        scope: Scope,
+        run_id: str,
+        warn: WarnOnce | None,
+    ) -> Awaitable[RunResult]:
+        """``_run_graph`` through the call's checkpoint session, which builds the execution
+        and calls back with its journal. (Its own method: a closure inside ``_run_graph``
+        would turn every local there into a cell, slowing every run down.)"""
+        start = (graph, prepared, ctx.max_iterations, scope, run_id)
+        return checkpoint.run_async(
+            start, lambda j: self._run_graph(ctx, graph, prepared, select, scope, run_id, warn, j)
+        )
 
     async def _dataflow(self, ctx: AsyncContext, ex: Execution, flow: Dataflow) -> None:
         """Acyclic graphs: start each node as soon as its inputs are final (no barrier).

@@ -188,7 +188,8 @@ class Execution:
         fixed: Every node runs at most once, in the plan's levels (``Fixed`` or
             ``Dataflow``): commit skips version bookkeeping.
         schedule: ``Fixed``, ``Dataflow`` or ``Supersteps``.
-        step: Supersteps handed out so far.
+        levels: For a fixed schedule, the plan's levels still to run (an iterator).
+        step: Supersteps handed out so far (a fixed schedule counts only recorded commits).
         record: ``commit`` returns a ``Delta`` (a checkpointer persists it); else ``None``.
     """
 
@@ -202,6 +203,7 @@ class Execution:
         "fixed",
         "graph",
         "holes",
+        "levels",
         "max_iterations",
         "nested",
         "outputs_of",
@@ -259,6 +261,7 @@ class Execution:
         if plan.all_once and not prepared.bypassed and not prepared.addressed and not general:
             self.fixed = True
             self.schedule: Fixed | Dataflow | Supersteps = FIXED
+            self.levels = iter(plan.levels)
             self.versions = _ALL_FIRST
             self.ports = _NO_PORTS
             return
@@ -349,10 +352,9 @@ class Execution:
 
     def next_superstep(self) -> Sequence[NodePlan]:
         """The ready nodes in node order; raises ``InfiniteLoopError`` when the budget is spent."""
-        step = self.step = self.step + 1
-        if self.fixed and not self.holes:  # the common nested run: no call into the schedule
-            levels = self.plan.levels
-            return levels[step - 1] if step <= len(levels) else ()
+        if self.fixed:  # the common nested run: no call into the schedule, no step count
+            return next(self.levels, ()) if not self.holes else FIXED.next(self)
+        self.step += 1
         if self.pauses:  # (a graph that can pause never has a fixed schedule)
             return ()  # the superstep that reached an interrupt was the last one
         return self.schedule.next(self)  # type: ignore[union-attr]
@@ -498,6 +500,8 @@ class Execution:
             if not consumed:  # a node that runs once: its inputs are at version 1 (or absent)
                 consumed = tuple([1 if n in self.values else 0 for n in p.inputs])
             executions.append(NodeExecution(p.name, dict(zip(p.watch, consumed)), dict(outputs)))
+        if fixed:
+            self.step += 1  # a fixed schedule counts its supersteps only when recording
         return Delta(self.step, written, tuple(executions), decided or {})
 
     def _check_conflicts(self, done: Sequence[Done]) -> None:
@@ -549,12 +553,13 @@ class Execution:
     # -- result ----------------------------------------------------------------------------
 
     def result(self, select: tuple[str, ...] | None, warn: WarnOnce | None) -> RunResult:
+        error = self.error
+        if error is None and not self.pauses:
+            return RunResult(self._selected(select, warn), RunStatus.COMPLETED, self.run_id)
         # A failed or paused run holds partial values: a select never warns about those.
-        values = self._selected(select, warn if self.error is None and not self.pauses else None)
-        if self.error is None:
-            if self.pauses:
-                return RunResult(values, RunStatus.PAUSED, self.run_id, pauses=self.pauses)
-            return RunResult(values, RunStatus.COMPLETED, self.run_id)
+        values = self._selected(select, None)
+        if error is None:
+            return RunResult(values, RunStatus.PAUSED, self.run_id, pauses=self.pauses)
         return RunResult(
             values, RunStatus.FAILED, self.run_id, error=self.error, failed_node=self.failed_path
         )

@@ -40,25 +40,21 @@ _NO_PORTS: dict[int, frozenset[str]] = {}
 class Fixed:
     """The plan's levels, in order; a level loses the nodes a missing value keeps out.
 
-    Stateless (the position is the execution's ``step``), so one instance, ``FIXED``, serves
-    every run: a fixed-schedule run allocates nothing for its schedule. A nested run may
-    leave an output of its GraphNode unwritten (a gate chose END): the execution then has
-    ``holes``, and the consumers of what is missing never run, as under the general rules.
+    Stateless (the position is the execution's ``levels`` iterator), so one instance,
+    ``FIXED``, serves every run. ``Execution.next_superstep`` takes the next level itself
+    while nothing is missing; a nested run may leave an output of its GraphNode unwritten (a
+    gate chose END): the execution then has ``holes``, and here the consumers of what is
+    missing are dropped, as under the general rules (a level left empty is skipped).
     """
 
     __slots__ = ()
 
     def next(self, ex: Execution) -> Sequence[NodePlan]:
-        levels = ex.plan.levels
         values = ex.values
-        while ex.step <= len(levels):
-            level = levels[ex.step - 1]
-            if not ex.holes:
-                return level
+        for level in ex.levels:
             runnable = [p for p in level if all(n in values for n in p.edge_fed)]
             if runnable:
                 return runnable
-            ex.step += 1  # a level left empty is skipped
         return ()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph_graph import Graph, GraphNode
@@ -273,22 +273,14 @@ class SyncRunner(BaseRunner):
         if journal is None:
             checkpoint = ctx.checkpoint
             if checkpoint is not None:
-                args = (graph, prepared, ctx.max_iterations, scope, run_id)
-                return checkpoint.run_sync(
-                    args,
-                    lambda j: self._run_graph(ctx, graph, prepared, select, scope, run_id, warn, j),
+                return self._checkpointed(
+                    ctx, checkpoint, graph, prepared, select, scope, run_id, warn
                 )
             ex = Execution(graph, plan_of(graph), prepared, ctx.max_iterations, scope, run_id)
-            next_superstep: Callable[[], Sequence[NodePlan]] = ex.next_superstep
-            commit: Callable[[Sequence[Done], bool], object] = ex.commit
-            new_done: Callable[[], list[Done]] | None = None  # a plain list per superstep
+            steps: Execution | Journal = ex
         else:
             ex = journal.ex
-            next_superstep, commit, new_done = (
-                journal.next_superstep,
-                journal.commit,
-                journal.new_done,
-            )
+            steps = journal  # the same next_superstep / commit, recorded
         em = ctx.emitter
         if em is not None:
             em.send(em.run_start(ex))
@@ -296,10 +288,10 @@ class SyncRunner(BaseRunner):
             stop = ctx.stop
             # Nothing between the driver and a leaf's body: no events, no cache to consult.
             bare = em is None and ctx.cache is None
-            while batch := next_superstep():
+            while batch := steps.next_superstep():
                 if em is not None:
                     em.send(em.superstep(ex))
-                done: list[Done] = [] if new_done is None else new_done()
+                done: list[Done] = [] if journal is None else journal.new_done()
                 for p in batch:
                     if stop is not None and stop.is_set():
                         raise StopRequested  # the AsyncRunner that delegated to us is stopping
@@ -315,7 +307,7 @@ class SyncRunner(BaseRunner):
                         ex.fail_node(p, failure)
                         break
                     done.append((p, outputs, versions))
-                commit(done, ex.error is None)
+                steps.commit(done, ex.error is None)
                 if ex.error is not None:
                     break
         except (InfiniteLoopError, ConflictError) as exc:  # raised by the core, never by nodes
@@ -324,6 +316,25 @@ class SyncRunner(BaseRunner):
         if em is not None:
             em.send(em.run_end(ex, result))
         return result
+
+    def _checkpointed(
+        self,
+        ctx: Context,
+        checkpoint: Checkpoint,
+        graph: Graph,
+        prepared: Prepared,
+        select: tuple[str, ...] | None,
+        scope: Scope,
+        run_id: str,
+        warn: WarnOnce | None,
+    ) -> RunResult:
+        """``_run_graph`` through the call's checkpoint session, which builds the execution
+        and calls back with its journal. (Its own method: a closure inside ``_run_graph``
+        would turn every local there into a cell, slowing every run down.)"""
+        args = (graph, prepared, ctx.max_iterations, scope, run_id)
+        return checkpoint.run_sync(
+            args, lambda j: self._run_graph(ctx, graph, prepared, select, scope, run_id, warn, j)
+        )
 
     def _execute(
         self, ctx: Context, ex: Execution, p: NodePlan, kwargs: dict[str, Any]
