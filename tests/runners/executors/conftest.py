@@ -1,4 +1,4 @@
-"""Executors shared by the executor tests: clusters are started once per session.
+"""Executors shared by the executor tests: clusters are started once per test module.
 
 Most tests use an in-process Dask cluster (threads, ~35 ms to start); the process-crossing
 ones a 2-worker process cluster and a ``ProcessPoolExecutor``. ``dashboard_address=":0"``: two
@@ -32,39 +32,39 @@ def _cluster(processes: bool) -> LocalCluster:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_cluster() -> Iterator[LocalCluster]:
     with _cluster(processes=False) as cluster:
         yield cluster
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_client(dask_cluster: LocalCluster) -> Iterator[Client]:
     """A synchronous Client of the in-process cluster (2 worker threads, no pickling)."""
     with Client(dask_cluster) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_process_cluster() -> Iterator[LocalCluster]:
     with _cluster(processes=True) as cluster:
         yield cluster
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_process_client(dask_process_cluster: LocalCluster) -> Iterator[Client]:
     """A synchronous Client of the 2-process cluster (everything crosses processes)."""
     with Client(dask_process_cluster) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def process_pool() -> Iterator[cf.ProcessPoolExecutor]:
     with cf.ProcessPoolExecutor(2) as pool:
         yield pool
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def thread_pool() -> Iterator[cf.ThreadPoolExecutor]:
     with cf.ThreadPoolExecutor(2, thread_name_prefix="executor-test") as pool:
         yield pool
