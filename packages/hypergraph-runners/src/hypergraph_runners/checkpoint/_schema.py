@@ -11,7 +11,9 @@ few B-tree inserts, and a restore folds one workflow's rows (a primary-key range
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import time
 from typing import NoReturn
 
 from hypergraph_types import CheckpointStorageError
@@ -59,40 +61,62 @@ def connect(path: str) -> sqlite3.Connection:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
     except sqlite3.Error as exc:
         storage_error(exc, path, "open")
-    try:
-        conn.execute("PRAGMA busy_timeout = 30000")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
+    # Processes opening a new file together race on the first-use set-up (switching to WAL,
+    # creating the tables): SQLite may refuse one with "database is locked" at once instead
+    # of waiting (it will not wait where waiting could deadlock). The set-up is idempotent,
+    # so a refused one is retried for as long as the busy timeout would have waited.
+    deadline = time.monotonic() + 30.0
+    pause = 0.01
+    while True:
+        try:
+            _set_up(conn, path)
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if ("locked" in text or "busy" in text) and time.monotonic() < deadline:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.rollback()
+                time.sleep(pause)
+                pause = min(pause * 2, 0.25)
+                continue
             conn.close()
-            raise CheckpointStorageError(
-                message(
-                    f"Checkpoint database {quote(path)} has schema version {version}; this "
-                    f"Hypergraph reads version {SCHEMA_VERSION}",
-                    ["it was written by a newer Hypergraph"],
-                    "upgrade Hypergraph, or use another database file",
-                )
-            )
-        if path != ":memory:":
-            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            if mode != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        # Fold the WAL into the file every ~40 MB (10,000 pages) rather than every 4 MB: a
-        # superstep rewrites the same few B-tree pages, so a rarer checkpoint copies each of
-        # them once for many commits (commits measured ~40% cheaper); close() truncates it.
-        conn.execute("PRAGMA wal_autocheckpoint = 10000")
-        if version < SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")
-            if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                for statement in _TABLES.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("COMMIT")
-    except sqlite3.Error as exc:
+            storage_error(exc, path, "open")
+        except sqlite3.Error as exc:
+            conn.close()
+            storage_error(exc, path, "open")
+        return conn
+
+
+def _set_up(conn: sqlite3.Connection, path: str) -> None:
+    """Check the schema version, switch to WAL, create the tables on first use."""
+    conn.execute("PRAGMA busy_timeout = 30000")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
         conn.close()
-        storage_error(exc, path, "open")
-    return conn
+        raise CheckpointStorageError(
+            message(
+                f"Checkpoint database {quote(path)} has schema version {version}; this "
+                f"Hypergraph reads version {SCHEMA_VERSION}",
+                ["it was written by a newer Hypergraph"],
+                "upgrade Hypergraph, or use another database file",
+            )
+        )
+    if path != ":memory:":
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    # Fold the WAL into the file every ~40 MB (10,000 pages) rather than every 4 MB: a
+    # superstep rewrites the same few B-tree pages, so a rarer checkpoint copies each of
+    # them once for many commits (commits measured ~40% cheaper); close() truncates it.
+    conn.execute("PRAGMA wal_autocheckpoint = 10000")
+    if version < SCHEMA_VERSION:
+        conn.execute("BEGIN IMMEDIATE")
+        if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            for statement in _TABLES.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
 
 
 def storage_error(exc: sqlite3.Error, path: str, action: str) -> NoReturn:
