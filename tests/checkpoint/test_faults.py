@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,7 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = 30) -> Non
 
 
 def pending_rows(tmp: Path, wf: str) -> list[str]:
-    with sqlite3.connect(tmp / "runs.db", timeout=30) as conn:
+    with closing(sqlite3.connect(tmp / "runs.db", timeout=30)) as conn:
         try:
             rows = conn.execute(
                 "SELECT node FROM nodes WHERE workflow_id = ? AND committed = 0", (wf,)
@@ -261,7 +262,8 @@ def test_disk_full_fails_the_run_with_durability_sync(
     cp = SqliteCheckpointer(tmp_path / "runs.db")
     SyncRunner(checkpointer=cp).run(chain(), {"x": "a"})  # tables created, file sized
     cp.close()
-    pages = sqlite3.connect(tmp_path / "runs.db").execute("PRAGMA page_count").fetchone()[0]
+    with closing(sqlite3.connect(tmp_path / "runs.db")) as conn:
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
     tweak_connections(monkeypatch, f"PRAGMA max_page_count = {pages + 2}")
     cp = SqliteCheckpointer(tmp_path / "runs.db")
     big = "x" * 200_000  # needs far more pages than are left
@@ -279,7 +281,8 @@ def test_disk_full_mid_run_fails_the_run_or_reports_with_durability_async(
         cp = SqliteCheckpointer(db)
         SyncRunner(checkpointer=cp).run(chain(), {"x": "a"})
         cp.close()
-        pages = sqlite3.connect(db).execute("PRAGMA page_count").fetchone()[0]
+        with closing(sqlite3.connect(db)) as conn:
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
         tweak_connections(monkeypatch, f"PRAGMA max_page_count = {pages + 8}")
         cp = SqliteCheckpointer(db, durability=durability)  # type: ignore[arg-type]
 

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def test_the_pause_is_recorded_with_its_superstep(tmp_path: Path) -> None:
     db = tmp_path / "runs.db"
     graph = approval_graph([])
     SyncRunner(checkpointer=SqliteCheckpointer(db)).run(graph, {"draft": "x"}, workflow_id="wf")
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         steps = conn.execute("SELECT superstep FROM steps WHERE workflow_id = 'wf'").fetchall()
         pauses = conn.execute(
             "SELECT superstep, kind FROM records WHERE workflow_id = 'wf'"
