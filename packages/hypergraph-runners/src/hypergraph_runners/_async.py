@@ -33,7 +33,7 @@ from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_async
 from ._emitter import Emitter, observe_node, observe_run_end
 from ._events import Processor, QueueFeed, make_emitter
-from ._fanout import FanOut, fan_out_async, first_failure
+from ._fanout import FanOut, fan_out_async, raise_first_failure
 from ._inputs import Prepared
 from ._interrupt import ask, item_answers, with_answers
 from ._leaf import NodeFailure, async_value, run_sync_leaf
@@ -308,11 +308,7 @@ class AsyncRunner(BaseRunner):
             if em is not None:
                 await em.afinish()
         if call.raise_:
-            failure = first_failure(results)
-            if failure is not None:
-                error = failure[1].error
-                assert error is not None
-                raise error
+            raise_first_failure(results)
         return MapResult(results)  # type: ignore[arg-type]  # every item ran ("continue" mode)
 
     async def iter(

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ._context import AsyncContext, Context
     from ._emitter import Emitter
 
-__all__ = ["FanOut", "fan_out_async", "fan_out_sync", "first_failure"]
+__all__ = ["FanOut", "fan_out_async", "fan_out_sync", "first_failure", "raise_first_failure"]
 
 #: One item's run under the sync driver: ``(context, item scope, index, values) -> result``.
 SyncItem = Callable[["Context", Scope, int, dict[str, Any]], RunResult]
@@ -81,6 +81,15 @@ def first_failure(results: Sequence[RunResult | None]) -> tuple[int, RunResult] 
         if r is not None and r.status is RunStatus.FAILED:
             return i, r
     return None
+
+
+def raise_first_failure(results: Sequence[RunResult | None]) -> None:
+    """``error_handling="raise"``: raise the error of the lowest-index failed item, if any."""
+    failure = first_failure(results)
+    if failure is not None:
+        error = failure[1].error
+        assert error is not None
+        raise error
 
 
 def fan_out_sync(

@@ -21,7 +21,7 @@ from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_sync
 from ._emitter import observe_node_sync
 from ._events import Processor, make_emitter
-from ._fanout import FanOut, fan_out_sync, first_failure
+from ._fanout import FanOut, fan_out_sync, raise_first_failure
 from ._inputs import Prepared
 from ._interrupt import ask, item_answers, with_answers
 from ._leaf import NodeFailure, StopRequested, run_sync_leaf
@@ -235,9 +235,8 @@ class SyncRunner(BaseRunner):
             em.send(em.map_start(map_id, call.graph.name, count))
         try:
             results = fan_out_sync(ctx, fan, run, em)
-            failure = first_failure(results) if call.raise_ else None
-            if failure is not None:
-                raise failure[1].error  # type: ignore[misc]
+            if call.raise_:
+                raise_first_failure(results)
         except BaseException as exc:
             if em is not None:
                 em.finish(exc)

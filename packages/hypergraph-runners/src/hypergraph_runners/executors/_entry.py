@@ -14,7 +14,7 @@ from hypergraph_types import MapResult, RunResult
 from hypergraph_types._internal import new_run_id
 
 from .._core import Scope, WarnOnce
-from .._fanout import first_failure
+from .._fanout import raise_first_failure
 from .._mapping import count_items
 from ._job import Job
 from ._window import Pairs, Window, drive_async, drive_sync
@@ -78,14 +78,6 @@ def _fan(
     return Window(lists, mode, count, opts, ex.slots, stop, results, ex.crosses_processes)
 
 
-def _raise_first(results: list[RunResult | None]) -> None:
-    failure = first_failure(results)
-    if failure is not None:
-        error = failure[1].error
-        assert error is not None
-        raise error
-
-
 def _warn(call: MapCall, warn: WarnOnce, fan: Window) -> None:
     """The ``select`` warning an item raised on its worker, at the caller's line, once."""
     if fan.warned is not None and warn.armed and warn.site is not None:
@@ -115,7 +107,7 @@ def sync_map(opts: Options, call: MapCall, em: Emitter | None) -> MapResult:
             drive_sync(opts.executor, _map_job(call, None), fan, emit if em is not None else None)
         _warn(call, warn, fan)
         if call.raise_:
-            _raise_first(results)
+            raise_first_failure(results)
     except BaseException as exc:
         if em is not None:
             em.finish(exc)
@@ -160,7 +152,7 @@ async def async_map(
         if em is not None:
             await em.afinish()
     if call.raise_:
-        _raise_first(results)
+        raise_first_failure(results)
     return MapResult(results)  # type: ignore[arg-type]  # every item ran ("continue" mode)
 
 
