@@ -8,9 +8,11 @@ time, and Hypothesis never meets pytest-asyncio.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import threading
 from collections import Counter
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -150,6 +152,32 @@ def test_async_runner_equals_the_reference(limit, case, sync_nodes) -> None:
         holder = holder.values[name]
         assert isinstance(holder, RunResult)
         assert holder.status is RunStatus.COMPLETED
+    assert_no_pool_threads()
+
+
+@pytest.mark.parametrize("schedule", ["fixed", "general"])
+@pytest.mark.parametrize("limit", LIMITS)
+@settings(max_examples=FEW)
+@given(case=spec_and_values())
+def test_async_runner_on_supersteps_equals_the_reference(limit, schedule, case) -> None:
+    """The AsyncRunner's superstep loop (taken by cycles, gates and checkpointed runs), whose
+    one-node ``def`` supersteps go on in one thread trip (``_chain.run_sync_steps``), against
+    the reference: the dataflow is switched off, and with "general" the fixed schedule too."""
+    import hypergraph_runners._async as driver
+    from hypergraph_runners._core import Execution
+
+    spec, values = case
+    calls: list[str] = []
+    graph = S.build(spec, calls)
+    make = functools.partial(Execution, general=True) if schedule == "general" else Execution
+    with (
+        mock.patch.object(Execution, "dataflow", lambda self: None),
+        mock.patch.object(driver, "Execution", make),
+    ):
+        result = arun(graph, values, max_concurrency=limit)
+    assert result.status is RunStatus.COMPLETED, result.error
+    assert flat(spec, result) == S.reference(spec, values)
+    assert Counter(calls) == Counter(n.name for n in spec.nodes)
     assert_no_pool_threads()
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from hypergraph_graph import FunctionNode, Graph, node
+from hypergraph_graph import END, FunctionNode, Graph, node, route
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_types import RunStatus
 from support import Calls
@@ -224,3 +224,116 @@ def test_mapped_graph_node_of_def_nodes_runs_whole_items(trips: list[Any], limit
     assert r["total"] == sum(range(1, n + 1))
     assert len(r["inner"]) == n
     assert len(trips) < n
+
+
+# --- supersteps: cycles, gates, checkpointed runs ------------------------------------------------
+
+
+def counter_loop(log: Calls | None = None, fail_at: int | None = None) -> Graph:
+    """A loop of ``def`` nodes closed by a route gate: one node per superstep."""
+
+    @node(output_name="count")
+    def step(count: int) -> int:
+        if log is not None:
+            log.add((count, threading.current_thread().name))
+        if count == fail_at:
+            raise ValueError(f"count {count}")
+        return count + 1
+
+    @route(targets=["step", END])
+    def again(count: int, limit: int) -> str:
+        return "step" if count < limit else END
+
+    return Graph([step, again])
+
+
+@pytest.mark.parametrize("limit", [None, 1, 2])
+def test_a_loop_of_def_supersteps_is_one_trip(trips: list[Any], limit: int | None) -> None:
+    log = Calls()
+    reference = SyncRunner().run(counter_loop(), {"count": 0, "limit": 50})
+    graph = counter_loop(log)
+    r = asyncio.run(AsyncRunner().run(graph, {"count": 0, "limit": 50}, max_concurrency=limit))
+    assert r.status is RunStatus.COMPLETED and r.values == reference.values == {"count": 50}
+    assert len(trips) == 1
+    assert len({name for _, name in log.items}) == 1
+
+
+def test_a_failure_inside_a_loop_is_the_runs_failure(trips: list[Any]) -> None:
+    graph = counter_loop(fail_at=7)
+    values = {"count": 0, "limit": 50}
+    r = asyncio.run(AsyncRunner().run(graph, values))
+    reference = SyncRunner().run(graph, values)
+    assert r.status is reference.status is RunStatus.FAILED
+    assert r.failed_node == reference.failed_node == "step"
+    assert r.values == reference.values == {"count": 7}
+    assert len(trips) == 1
+    with pytest.raises(ValueError, match="count 7"):
+        asyncio.run(AsyncRunner().run(graph, values, error_handling="raise"))
+
+
+def test_an_async_node_in_a_loop_ends_the_trip_before_it(trips: list[Any]) -> None:
+    looks = Calls()
+
+    @node(output_name="count")
+    def step(seen: int) -> int:
+        return seen + 1
+
+    @node(output_name="seen")
+    async def look(count: int) -> int:
+        looks.add(count)
+        return count
+
+    @route(targets=["step", END])
+    def again(seen: int) -> str:
+        return "step" if seen < 5 else END
+
+    graph = Graph([step, look, again], entrypoint="step")
+    r = asyncio.run(AsyncRunner().run(graph, {"seen": 0}))
+    inline = asyncio.run(AsyncRunner(sync_nodes="inline").run(graph, {"seen": 0}))
+    assert r.values == inline.values and r["seen"] == 5
+    assert looks.items == [1, 2, 3, 4, 5] * 2
+    # `step`, then per lap: `look` on the loop, one trip for `again` and the `step` after it
+    assert len(trips) == 1 + 5
+
+
+def test_a_checkpointed_chain_is_one_trip(trips: list[Any], tmp_path: Any) -> None:
+    from hypergraph_runners.checkpoint import SqliteCheckpointer
+
+    cp = SqliteCheckpointer(tmp_path / "runs.db")
+    try:
+        r = asyncio.run(AsyncRunner(checkpointer=cp).run(chain(20), {"x0": 0}, workflow_id="w"))
+        assert r["x20"] == 20
+        assert len(trips) == 1
+        assert len(cp.steps("w")) == 20  # still one committed superstep per node
+    finally:
+        cp.close()
+
+
+def test_a_cancelled_loop_stops_at_the_next_superstep_boundary() -> None:
+    entered = threading.Event()
+    release = threading.Event()
+    log = Calls()
+
+    @node(output_name="count")
+    def step(count: int) -> int:
+        log.add(count)
+        if count == 3:
+            entered.set()
+            release.wait(10)
+        return count + 1
+
+    @route(targets=["step", END])
+    def again(count: int) -> str:
+        return "step" if count < 100 else END
+
+    async def main() -> None:
+        task = asyncio.create_task(AsyncRunner().run(Graph([step, again]), {"count": 0}))
+        await asyncio.to_thread(entered.wait, 10)
+        task.cancel()
+        await asyncio.sleep(0.05)
+        release.set()  # step finishes; the loop must not go on to another superstep
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert log.items == [0, 1, 2, 3]

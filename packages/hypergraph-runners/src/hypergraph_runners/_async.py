@@ -27,7 +27,7 @@ from hypergraph_types import (
 from hypergraph_types._internal import HANDED_SITE, CallSite, new_run_id, short_repr
 
 from ._base import BaseRunner, Call, MapCall
-from ._chain import Chained, run_sync_chain
+from ._chain import Chained, run_sync_chain, run_sync_steps, steps_chain
 from ._context import AsyncContext, Context
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_async
@@ -424,12 +424,18 @@ class AsyncRunner(BaseRunner):
             await self._dataflow(ctx, ex, flow)
             result = ex.result(select, warn)
             return result if em is None else await observe_run_end(em, ex, result)
-        next_superstep = ex.next_superstep if journal is None else journal.next_superstep
+        steps: Execution | Journal = ex if journal is None else journal
         sibling = self._sibling if journal is None else journal.recording(self._sibling)
+        # One thread trip may carry a run of one-node ``def`` supersteps (``_chain``).
+        chain = em is None and not self._inline
         try:
-            while batch := next_superstep():
+            batch = steps.next_superstep()
+            while batch:
                 if em is not None:
                     await em.asend(em.superstep(ex))
+                if chain and len(batch) == 1 and steps_chain(batch[0]) and not batch[0].inline:
+                    batch = await self._steps_in_thread(ctx, ex, steps, batch[0])
+                    continue
                 done, failures = await self._superstep(ctx, ex, batch, sibling)
                 if failures:
                     p, failure = failures[0]
@@ -440,10 +446,26 @@ class AsyncRunner(BaseRunner):
                     await journal.acommit(done, ex.error is None)
                 if ex.error is not None:
                     break
+                batch = steps.next_superstep()
         except (InfiniteLoopError, ConflictError) as exc:  # raised by the core, never by nodes
             ex.fail_graph(exc)
         result = ex.result(select, warn)
         return result if em is None else await observe_run_end(em, ex, result)
+
+    async def _steps_in_thread(
+        self, ctx: AsyncContext, ex: Execution, steps: Execution | Journal, p: NodePlan
+    ) -> Sequence[NodePlan]:
+        """The one-node superstep ``p`` and the one-node ``def`` supersteps after it, in one
+        thread trip (``_chain.run_sync_steps``); the next superstep it did not run.
+
+        Node failures are committed in the thread; one met while the caller cancels us rides
+        on the ``CancelledError`` (``in_thread``), which wins.
+        """
+        kwargs, versions = ex.inputs_of(p)
+        if ctx.limiter is None:
+            return await in_thread(ctx, run_sync_steps, ex, steps, p, kwargs, versions)
+        async with ctx.limiter:  # the thread counts as one body in flight
+            return await in_thread(ctx, run_sync_steps, ex, steps, p, kwargs, versions)
 
     def _checkpointed(
         self,

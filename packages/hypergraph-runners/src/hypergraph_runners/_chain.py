@@ -17,6 +17,13 @@ Where it stops, and why:
 - a chained node failed: its failure travels back with what finished before it.
 Event processors need the loop for each node's events, so a call with processors does not
 chain (each ``def`` node is its own trip, as before).
+
+Supersteps (cycles, gates, checkpointed runs) chain the same way (``run_sync_steps``): when a
+superstep is one ``def`` node, its thread commits it and, while each next superstep is again one
+``def`` node, runs and commits that one too, as the SyncRunner's loop would. The loop awaits that
+thread and nothing else touches the execution meanwhile, so the thread may own it; a
+checkpointed run's journal is then written from that thread (one superstep, one transaction, as
+under the SyncRunner). It hands back the next superstep it computed but did not run.
 """
 
 from __future__ import annotations
@@ -27,11 +34,14 @@ from typing import TYPE_CHECKING, Any, cast
 from ._leaf import NodeFailure, run_sync_leaf
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ._core import Execution
     from ._plan import NodePlan
     from ._schedule import Dataflow
+    from .checkpoint._journal import Journal
 
-__all__ = ["Chained", "run_sync_chain"]
+__all__ = ["Chained", "run_sync_chain", "run_sync_steps", "steps_chain"]
 
 
 class Chained(dict[str, Any]):
@@ -84,3 +94,45 @@ def run_sync_chain(
     if not more:
         return outputs
     return Chained(outputs, more, None)
+
+
+def steps_chain(p: NodePlan) -> bool:
+    """A superstep made of ``p`` alone may go on in ``p``'s worker thread (``run_sync_steps``).
+
+    Any ``def`` FunctionNode, a gate included; not an async body, a GraphNode, an interrupt,
+    or a ``cache=True`` node (its lookup belongs to the loop).
+    """
+    return p.leaf and not p.is_async and not p.cached
+
+
+def run_sync_steps(
+    ex: Execution,
+    steps: Execution | Journal,
+    p: NodePlan,
+    kwargs: dict[str, Any],
+    versions: tuple[int, ...],
+    stop: threading.Event,
+) -> Sequence[NodePlan]:
+    """Run the one-node superstep ``p`` and commit it, then each next superstep while it is one
+    ``def`` node; return the next superstep, not run (``()``: the run is over or failed).
+
+    ``steps`` is the execution, or the checkpoint journal that records its supersteps. A node
+    failure is committed here as the loop would (the run's failure, nothing more runs).
+    """
+    while True:
+        try:
+            outputs = run_sync_leaf(p, kwargs, stop)
+        except NodeFailure as failure:
+            if stop.is_set():
+                raise  # the loop is being cancelled: the failure is late (``in_thread``)
+            ex.fail_node(p, failure)
+            steps.commit([], False)
+            return ()
+        steps.commit([(p, outputs, versions)], ex.error is None)
+        if ex.error is not None:  # a checkpoint write failed (durability "sync")
+            return ()
+        batch = steps.next_superstep()
+        if len(batch) != 1 or stop.is_set() or not steps_chain(batch[0]):
+            return batch
+        p = batch[0]
+        kwargs, versions = ex.inputs_of(p)
