@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -36,7 +35,7 @@ from ._events import Processor, QueueFeed, make_emitter
 from ._fanout import FanOut, fan_out_async, raise_first_failure
 from ._inputs import Prepared
 from ._interrupt import ask, item_answers, with_answers
-from ._leaf import NodeFailure, async_value, run_sync_leaf
+from ._leaf import NodeFailure, Stop, async_value, run_sync_leaf
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
 from ._options import check_limit, merge_values
@@ -735,7 +734,7 @@ class AsyncRunner(BaseRunner):
         if runner.capabilities.returns_coroutine:
             return await run_foreign_async(ctx, runner, gn, request, scope)
 
-        def body(stop: threading.Event) -> list[RunResult | None]:
+        def body(stop: Stop) -> list[RunResult | None]:
             if isinstance(runner, SyncRunner):
                 sub = Context(ctx.max_iterations, stop, ctx.emitter, ctx.cache, ctx.checkpoint)
                 return runner._nested(sub, gn, scope, request)

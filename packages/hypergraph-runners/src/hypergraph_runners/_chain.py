@@ -28,10 +28,9 @@ under the SyncRunner). It hands back the next superstep it computed but did not 
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any, cast
 
-from ._leaf import NodeFailure, run_sync_leaf
+from ._leaf import NodeFailure, Stop, run_sync_leaf
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -66,7 +65,7 @@ class Chained(dict[str, Any]):
 
 
 def run_sync_chain(
-    ex: Execution, p: NodePlan, kwargs: dict[str, Any], stop: threading.Event
+    ex: Execution, p: NodePlan, kwargs: dict[str, Any], stop: Stop
 ) -> dict[str, Any]:
     """Run ``p`` (a failure raises as from ``run_sync_leaf``), then the nodes only it fed."""
     outputs = run_sync_leaf(p, kwargs, stop)
@@ -111,7 +110,7 @@ def run_sync_steps(
     p: NodePlan,
     kwargs: dict[str, Any],
     versions: tuple[int, ...],
-    stop: threading.Event,
+    stop: Stop,
 ) -> Sequence[NodePlan]:
     """Run the one-node superstep ``p`` and commit it, then each next superstep while it is one
     ``def`` node; return the next superstep, not run (``()``: the run is over or failed).

@@ -18,6 +18,7 @@ import msgspec
 
 if TYPE_CHECKING:
     from ._emitter import Emitter
+    from ._leaf import Stop
     from .cache._session import Session
     from .checkpoint._session import Session as Checkpoint
 
@@ -86,7 +87,7 @@ class Context(msgspec.Struct, frozen=True):
     """
 
     max_iterations: int
-    stop: threading.Event | None = None
+    stop: Stop | None = None
     emitter: Emitter | None = None
     cache: Session | None = None
     checkpoint: Checkpoint | None = None

@@ -31,7 +31,7 @@ from hypergraph_types import RunResult, RunStatus
 from hypergraph_types._internal import new_run_id
 
 from ._core import Scope
-from ._leaf import StopRequested
+from ._leaf import Stop, StopRequested
 from ._tasks import Chunks, in_thread, work_pool
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ async def _in_chunks(
     # threads stop before their next item at once, without waiting for the loop's cancel.
     halt = threading.Event()
 
-    def body(chunk: list[tuple[int, dict[str, Any]]], stop: threading.Event) -> Any:
+    def body(chunk: list[tuple[int, dict[str, Any]]], stop: Stop) -> Any:
         sub = Context(ctx.max_iterations, stop, None, ctx.cache, ctx.checkpoint)
         done: list[tuple[int, RunResult]] = []
         began = time.perf_counter()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import threading
 from collections.abc import Callable, Mapping
 from contextlib import aclosing, closing
 from types import CoroutineType
@@ -81,6 +80,26 @@ class StopRequested(BaseException):
     A ``BaseException`` so user ``except Exception`` blocks in the generator cannot swallow it.
     It never leaves the runner.
     """
+
+
+class Stop:
+    """The flag a worker thread polls at its next node, item or generator step: set when the
+    task awaiting its trip is cancelled (``_tasks.in_thread``) or its run is stopping.
+
+    Only polled, never waited on, so a plain attribute does (a ``threading.Event`` per trip,
+    a condition and a lock, cost a few microseconds of each trip).
+    """
+
+    __slots__ = ("_set",)
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
 
 
 def make_caller(node: FunctionNode, params: Parameters) -> Caller:
@@ -157,7 +176,7 @@ def reject_coroutine(node: FunctionNode, coro: CoroutineType[Any, Any, Any]) -> 
     )
 
 
-def drain_sync(gen: Any, stop: threading.Event | None) -> list[Any]:
+def drain_sync(gen: Any, stop: Stop | None) -> list[Any]:
     """Drain a sync generator inside ``closing``; stop at the next item once ``stop`` is set."""
     items: list[Any] = []
     with closing(gen):
@@ -171,9 +190,7 @@ def drain_sync(gen: Any, stop: threading.Event | None) -> list[Any]:
     return items
 
 
-def run_sync_leaf(
-    p: Any, kwargs: Mapping[str, Any], stop: threading.Event | None = None
-) -> dict[str, Any]:
+def run_sync_leaf(p: Any, kwargs: Mapping[str, Any], stop: Stop | None = None) -> dict[str, Any]:
     """Run a sync leaf to its outputs; any failure of user code becomes a ``NodeFailure``.
 
     ``p`` is the node's ``NodePlan``. This is the capture boundary (RELIABILITY §1.3): only
@@ -234,7 +251,7 @@ async def async_value(p: Any, kwargs: dict[str, Any], shaped: bool = False) -> A
         raise failure from None
 
 
-def sync_value(p: Any, kwargs: Mapping[str, Any], stop: threading.Event | None = None) -> Any:
+def sync_value(p: Any, kwargs: Mapping[str, Any], stop: Stop | None = None) -> Any:
     """A sync body's raw result (a generator drained); ``run_sync_leaf`` without the shaping.
 
     Not inside the capture boundary: call it through ``guarded``.

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import contextvars
 import itertools
-import threading
 from collections.abc import (
     Awaitable,
     Callable,
@@ -26,7 +25,7 @@ from concurrent.futures import Future
 from typing import Any, TypeVar, Union
 
 from ._context import AsyncContext
-from ._leaf import NodeFailure
+from ._leaf import NodeFailure, Stop
 
 __all__ = [
     "DEFAULT_MAP_WORKERS",
@@ -269,14 +268,14 @@ async def _settle_thread(future: Future[Any]) -> BaseException | None:
 async def in_thread(ctx: AsyncContext, fn: Callable[..., T], *args: Any) -> T:
     """Run ``fn(*args, stop)`` in the call's pool; on cancellation, stop and settle it.
 
-    ``stop`` is a ``threading.Event`` set when the awaiting task is cancelled, so a sync
+    ``stop`` is a ``_leaf.Stop`` flag set when the awaiting task is cancelled, so a sync
     generator being drained stops at its next item. A submission that had not started is
     cancelled; one that had is waited for. If it then failed on its own, its ``NodeFailure``
     rides on the re-raised ``CancelledError`` as ``late_failure`` so the superstep can name it;
     if it finished normally, its return value rides along as ``settled`` (a one-item tuple),
     so a sibling stopped by another node's failure keeps what it computed (P10).
     """
-    stop = threading.Event()
+    stop = Stop()
     future = ctx.pool().submit(fn, *args, stop)
     try:
         return await asyncio.wrap_future(future)

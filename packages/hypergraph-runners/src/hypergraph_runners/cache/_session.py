@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from hypergraph_graph._internal import FingerprintError
 
-from .._leaf import Hit, guarded, shape, sync_value
+from .._leaf import Hit, Stop, guarded, shape, sync_value
 from .._tasks import in_thread
 from ._backend import CacheWarning
 from ._digest import Memo
@@ -112,7 +112,7 @@ class Session:
 
 
 def run_cached_leaf(
-    session: Session, p: NodePlan, kwargs: dict[str, Any], stop: threading.Event | None = None
+    session: Session, p: NodePlan, kwargs: dict[str, Any], stop: Stop | None = None
 ) -> dict[str, Any]:
     """A sync body with the cache: a ``Hit`` when found, else the computed (and stored) outputs."""
     key = session.key(p, kwargs)
@@ -127,7 +127,7 @@ def run_cached_leaf(
     return outputs
 
 
-def sync_raw(p: NodePlan, kwargs: dict[str, Any], stop: threading.Event | None = None) -> Any:
+def sync_raw(p: NodePlan, kwargs: dict[str, Any], stop: Stop | None = None) -> Any:
     """A sync body's raw value inside the node's capture boundary (for ``off_loop``)."""
     return guarded(p, sync_value, p, kwargs, stop)
 
