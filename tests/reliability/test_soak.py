@@ -86,7 +86,9 @@ class Watch:
     async def run(self, done: asyncio.Event) -> None:
         while not done.is_set():
             self.tasks = max(self.tasks, len(asyncio.all_tasks()))
-            self.threads = max(self.threads, len(pool_threads()))
+            # worker threads only: a pool's helper that starts them (``-grow``) runs no body
+            workers = [t for t in pool_threads() if not t.endswith("-grow")]
+            self.threads = max(self.threads, len(workers))
             self.samples += 1
             await asyncio.sleep(0)
 

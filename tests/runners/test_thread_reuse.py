@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
+
 from hypergraph_graph import Graph, node
 from hypergraph_runners import AsyncRunner
 from hypergraph_types import RunStatus
@@ -52,3 +54,42 @@ def test_independent_def_nodes_still_get_a_thread_each() -> None:
     result = asyncio.run(AsyncRunner().run(graph, {"v0": 0}))
     assert result.status is RunStatus.COMPLETED, result.error
     assert [result[f"y{i}"] for i in range(width)] == [20 + i for i in range(width)]
+
+
+def test_a_burst_of_def_nodes_does_not_make_the_loop_start_their_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twenty blocking ``def`` nodes made ready together get twenty threads, but the event loop
+    starts at most two of them (the first worker and the pool's helper): ``Thread.start()``
+    waits until the new thread runs, and the loop must not stand still for each one."""
+    width = 20
+    barrier = threading.Barrier(width, timeout=30)  # breaks unless all twenty run at once
+    starters: list[str] = []
+    real_start = threading.Thread.start
+
+    def start(self: threading.Thread) -> None:
+        starters.append(threading.current_thread().name)
+        real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+
+    def wait(i: int):  # type: ignore[no-untyped-def]
+        @node(output_name=f"y{i}")
+        def waiter(x: int) -> int:
+            barrier.wait()
+            return x + i
+
+        return waiter.with_name(f"w{i}")
+
+    loop_thread: list[str] = []
+
+    async def main() -> RunStatus:
+        loop_thread.append(threading.current_thread().name)
+        result = await AsyncRunner().run(Graph([wait(i) for i in range(width)]), {"x": 1})
+        assert result.values == {f"y{i}": 1 + i for i in range(width)}
+        return result.status
+
+    assert asyncio.run(main()) is RunStatus.COMPLETED
+    from_loop = [name for name in starters if name == loop_thread[0]]
+    assert len(starters) >= width  # every waiter had a thread of its own
+    assert len(from_loop) <= 2, starters

@@ -32,7 +32,9 @@ DEFAULT_POOL_SIZE = 32
 
 
 class _Pool(ThreadPoolExecutor):
-    """A ``ThreadPoolExecutor`` that starts a thread only when every thread it has is busy.
+    """A ``ThreadPoolExecutor`` that starts a thread only when every thread it has is busy,
+    and never makes the submitting thread (the event loop) wait for a thread to start after
+    its first one.
 
     ``ThreadPoolExecutor`` learns that a worker is idle only after the worker has handed over
     its result and gone back to its queue (CPython 3.12 even polls the queue first). The event
@@ -41,12 +43,23 @@ class _Pool(ThreadPoolExecutor):
     threads for a serial chain). Counting unfinished submissions, with the count dropped before
     the result reaches the loop (a done callback added before the loop's own), keeps a serial
     chain on one thread on every version.
+
+    ``Thread.start()`` waits until the new thread runs: ~0.1 ms, during which the event loop
+    stood still. A burst of ``def`` nodes made ready together (twenty I/O nodes finishing at
+    once, each followed by a ``def`` node) started twenty threads in a row on the loop. So only
+    the first worker is started by the submitter; later ones are started by a helper thread
+    (``_grow``, itself started on the first need), which re-checks before each start, so a
+    burst that the running workers drain quickly starts few threads or none.
     """
 
     def __init__(self, size: int, prefix: str) -> None:
         super().__init__(size, thread_name_prefix=prefix)
         self._unfinished = 0
         self._count_lock = threading.Lock()
+        self._prefix = prefix
+        self._grower: threading.Thread | None = None
+        self._wanted = threading.Condition(threading.Lock())
+        self._stopping = False
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         with self._count_lock:
@@ -63,12 +76,52 @@ class _Pool(ThreadPoolExecutor):
         with self._count_lock:
             self._unfinished -= 1
 
+    def _short(self) -> bool:
+        """More unfinished submissions than threads, and room for another thread."""
+        threads = len(self._threads)
+        return self._unfinished > threads and threads < self._max_workers
+
     def _adjust_thread_count(self) -> None:
-        if self._unfinished <= len(self._threads):
+        # (Called by ``submit`` under the executor's shutdown lock.)
+        if not self._short():
             return  # a thread is idle, or will be as soon as it has handed over its result
         while self._idle_semaphore.acquire(timeout=0):
             pass  # idle credits the workers left behind are stale: every thread is busy
-        super()._adjust_thread_count()
+        if not self._threads:
+            super()._adjust_thread_count()  # the first worker: now, nothing runs yet
+            return
+        with self._wanted:
+            if self._grower is None:
+                self._grower = threading.Thread(
+                    target=self._grow, name=f"{self._prefix}-grow", daemon=True
+                )
+                self._grower.start()  # once per pool: the starts after it wait on the helper
+            self._wanted.notify()
+
+    def _grow(self) -> None:
+        """The helper: start workers while submissions outnumber threads, until shutdown."""
+        while True:
+            with self._wanted:
+                while not self._stopping and not self._short():
+                    self._wanted.wait()
+                if self._stopping:
+                    return
+            with self._shutdown_lock:  # against ``submit``: one caller of the base at a time
+                if self._shutdown or not self._short():
+                    continue
+                while self._idle_semaphore.acquire(timeout=0):
+                    pass
+            # The start itself happens outside the lock, so submissions never wait for it.
+            super()._adjust_thread_count()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._wanted:
+            self._stopping = True
+            self._wanted.notify()
+            grower = self._grower
+        if grower is not None and grower is not threading.current_thread():
+            grower.join()  # every worker it started is known before the base joins them
+        super().shutdown(wait, cancel_futures=cancel_futures)
 
 
 class Context(msgspec.Struct, frozen=True):
