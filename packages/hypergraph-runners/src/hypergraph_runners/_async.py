@@ -682,7 +682,7 @@ class AsyncRunner(BaseRunner):
     ) -> dict[str, Any]:
         if self._inline or p.inline:
             return run_sync_leaf(p, kwargs)
-        if type(ex.schedule) is Dataflow and ctx.emitter is None:
+        if p.chains and type(ex.schedule) is Dataflow and ctx.emitter is None:
             # The def nodes only this one feeds follow it in the same thread (_chain).
             return await in_thread(ctx, run_sync_chain, ex, p, kwargs)
         return await in_thread(ctx, run_sync_leaf, p, kwargs)

@@ -31,6 +31,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from ._leaf import NodeFailure, Stop, run_sync_leaf
+from ._plan import chainable
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -79,7 +80,7 @@ def run_sync_chain(
         if len(ready) != 1:
             break
         c = ready[0]
-        if not c.leaf or c.is_async or c.gate is not None or c.cached:
+        if not chainable(c):
             break
         if local is None:
             local = dict(outputs)

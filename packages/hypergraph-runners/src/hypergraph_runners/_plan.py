@@ -34,6 +34,8 @@ class NodePlan:
         defaulted: The free inputs this node has a default for.
         cyclic: The node lies on a cycle; its supersteps count against ``max_iterations``.
         consumers: Indices of the nodes that take one of this node's outputs as input.
+        chains: Some consumer is a ``def`` FunctionNode (no gate, no ``cache=True``): under
+            AsyncRunner's dataflow, this node's thread may run it next (``_chain``).
         leaf: The node is a FunctionNode (run by calling its body), not an interrupt.
         inline: A ``def`` FunctionNode declared ``inline=True``: AsyncRunner calls its body
             on the loop thread instead of a worker thread.
@@ -83,6 +85,7 @@ class NodePlan:
     __slots__ = (
         "cached",
         "caller",
+        "chains",
         "consumers",
         "controllers",
         "cyclic",
@@ -138,6 +141,7 @@ class NodePlan:
             self.defaulted = frozenset([p for p in free if node.has_default_for(p)])
         self.cyclic = cyclic
         self.consumers: tuple[int, ...] = ()
+        self.chains = False
         self.once = False  # set by Plan: nothing upstream can make it run twice
         self.targets: tuple[int, ...] = ()  # for a gate: indices of the nodes it may choose
         self.controllers: tuple[int, ...] = ()  # indices of the gates that may choose this node
@@ -266,6 +270,8 @@ class Plan:
                 p.consumers = consumers.get(p.outputs[0], ())
             elif p.outputs:
                 p.consumers = tuple(sorted({c for v in p.outputs for c in consumers.get(v, ())}))
+        for p in nodes:
+            p.chains = any(chainable(nodes[c]) for c in p.consumers)
         # Dataflow: per node, how many distinct nodes feed it.
         self.waiting = tuple(
             [
@@ -350,6 +356,13 @@ class Plan:
         for p, k in zip(nodes, level):
             groups[k].append(p)
         return tuple([tuple(g) for g in groups])
+
+
+def chainable(p: NodePlan) -> bool:
+    """A worker thread that ran the node feeding ``p`` may run ``p`` next (``_chain``): a
+    ``def`` FunctionNode, not a gate (the loop applies decisions) nor ``cache=True`` (the
+    loop looks it up)."""
+    return p.leaf and not p.is_async and p.gate is None and not p.cached
 
 
 def sync_only(graph: Graph) -> bool:
