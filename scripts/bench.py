@@ -1097,50 +1097,12 @@ def scenario_def_nodes(s: Sizes) -> Scenario:
 
         return await asyncio.gather(*(one(fn) for fn in waits))
 
-    # Thread hops: k def nodes, each after an async one (so each is a trip of its own), against
-    # k asyncio.to_thread calls on the loop's warm default pool, both minus their inline cost;
-    # k is large so that starting the call's own pool is spread thin (a hop, not a pool).
-    k = s.hops
-    hop = _fn("hop", ["x"], "x + 1")
-    ahop = _fn("ahop", ["x"], "x", is_async=True)
-
-    def hops(inline: bool) -> Graph:
-        nodes: list[Any] = []
-        for i in range(k):
-            nodes.append(
-                FunctionNode(ahop, name=f"a{i}", output_name=f"h{i}").rename_inputs(x=f"g{i}")
-            )
-            nodes.append(
-                FunctionNode(
-                    hop, name=f"d{i}", output_name=f"g{i + 1}", inline=inline
-                ).rename_inputs(x=f"h{i}")
-            )
-        return Graph(nodes)
-
-    threaded, inlined = hops(False), hops(True)
-
-    async def to_thread_hops() -> int:
-        v = 0
-        for _ in range(k):
-            v = await asyncio.to_thread(hop, await ahop(v))
-        return v
-
-    async def direct_hops() -> int:
-        v = 0
-        for _ in range(k):
-            v = hop(await ahop(v))
-        return v
-
     cases = [
         Case("plain-map", lambda: [less(double(add(x))) for x in xs], last),
         Case("sync-map", lambda: sync.map(graph, {"x": xs}, map_over="x"), last),
         Case("async-map", lambda: arun.map(graph, {"x": xs}, map_over="x"), last, is_async=True),
         Case("plain-mixed", plain_mixed, is_async=True),
         Case("async-mixed", lambda: arun.run(mixed, {"x": 0}), _expect("z0", 2), is_async=True),
-        Case("to_thread", to_thread_hops, is_async=True),
-        Case("direct", direct_hops, is_async=True),
-        Case("hops", lambda: arun.run(threaded, {"g0": 0}), _expect(f"g{k}", k), is_async=True),
-        Case("inline", lambda: arun.run(inlined, {"g0": 0}), _expect(f"g{k}", k), is_async=True),
     ]
     if pipefunc is not None:
         pipe = _pipeline(steps, mapspec=True)
@@ -1179,8 +1141,64 @@ def scenario_def_nodes(s: Sizes) -> Scenario:
                 wall,
                 f"AsyncRunner / plain gather: {wall / base:.2f}x (goal <= 1.1x)",
             ),
+        ]
+
+    return Scenario("def-nodes", cases, rows)
+
+
+def scenario_hop(s: Sizes) -> Scenario:
+    """The price of one thread hop inside a run, against ``asyncio.to_thread``.
+
+    A scenario of its own: what ran just before moves a thread's wake-up time on a shared
+    machine by 2x (a busy map left the CPUs awake), so both contenders are timed in the same
+    company, rounds interleaved.
+    """
+    arun = AsyncRunner()
+    # Thread hops: k def nodes, each after an async one (so each is a trip of its own), against
+    # k asyncio.to_thread calls on the loop's warm default pool, both minus their inline cost;
+    # k is large so that starting the call's own pool is spread thin (a hop, not a pool).
+    k = s.hops
+    hop = _fn("hop", ["x"], "x + 1")
+    ahop = _fn("ahop", ["x"], "x", is_async=True)
+
+    def hops(inline: bool) -> Graph:
+        nodes: list[Any] = []
+        for i in range(k):
+            nodes.append(
+                FunctionNode(ahop, name=f"a{i}", output_name=f"h{i}").rename_inputs(x=f"g{i}")
+            )
+            nodes.append(
+                FunctionNode(
+                    hop, name=f"d{i}", output_name=f"g{i + 1}", inline=inline
+                ).rename_inputs(x=f"h{i}")
+            )
+        return Graph(nodes)
+
+    threaded, inlined = hops(False), hops(True)
+
+    async def to_thread_hops() -> int:
+        v = 0
+        for _ in range(k):
+            v = await asyncio.to_thread(hop, await ahop(v))
+        return v
+
+    async def direct_hops() -> int:
+        v = 0
+        for _ in range(k):
+            v = hop(await ahop(v))
+        return v
+
+    cases = [
+        Case("to_thread", to_thread_hops, is_async=True),
+        Case("direct", direct_hops, is_async=True),
+        Case("hops", lambda: arun.run(threaded, {"g0": 0}), _expect(f"g{k}", k), is_async=True),
+        Case("inline", lambda: arun.run(inlined, {"g0": 0}), _expect(f"g{k}", k), is_async=True),
+    ]
+
+    def rows(m: dict[str, float]) -> list[Row]:
+        return [
             Row(
-                "def-nodes",
+                "hop",
                 f"thread hop: {k} def nodes each after an async node, per hop over inline=True",
                 "us",
                 _us(m["to_thread"] - m["direct"]) / k,
@@ -1192,7 +1210,7 @@ def scenario_def_nodes(s: Sizes) -> Scenario:
             ),
         ]
 
-    return Scenario("def-nodes", cases, rows)
+    return Scenario("hop", cases, rows)
 
 
 # -- executor (issue 19): map on a 2-process Dask cluster ----------------------------------------
@@ -1337,6 +1355,7 @@ SCENARIOS: dict[str, Callable[[Sizes], Scenario]] = {
     "nodes": scenario_nodes,
     "async-nodes": scenario_async_nodes,
     "def-nodes": scenario_def_nodes,
+    "hop": scenario_hop,
     "dataflow": scenario_dataflow,
     "cache": scenario_cache,
     "checkpoint": scenario_checkpoint,  # issue 17

@@ -28,6 +28,7 @@ SCENARIOS = [
     "nodes",
     "async-nodes",
     "def-nodes",
+    "hop",
     "dataflow",
     "cache",
     "import",

@@ -39,7 +39,7 @@ from ._leaf import NodeFailure, Stop, async_value, run_sync_leaf
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
 from ._options import check_limit, merge_values
-from ._plan import NodePlan, plan_of, sync_only
+from ._plan import NodePlan, chains, plan_of, sync_only
 from ._schedule import Dataflow
 from ._tasks import Completions, Started, in_thread, settle, start, wait_all
 from .executors import in_worker
@@ -682,7 +682,7 @@ class AsyncRunner(BaseRunner):
     ) -> dict[str, Any]:
         if self._inline or p.inline:
             return run_sync_leaf(p, kwargs)
-        if p.chains and type(ex.schedule) is Dataflow and ctx.emitter is None:
+        if type(ex.schedule) is Dataflow and ctx.emitter is None and chains(ex.plan, p):
             # The def nodes only this one feeds follow it in the same thread (_chain).
             return await in_thread(ctx, run_sync_chain, ex, p, kwargs)
         return await in_thread(ctx, run_sync_leaf, p, kwargs)

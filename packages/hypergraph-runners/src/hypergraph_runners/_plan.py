@@ -35,7 +35,8 @@ class NodePlan:
         cyclic: The node lies on a cycle; its supersteps count against ``max_iterations``.
         consumers: Indices of the nodes that take one of this node's outputs as input.
         chains: Some consumer is a ``def`` FunctionNode (no gate, no ``cache=True``): under
-            AsyncRunner's dataflow, this node's thread may run it next (``_chain``).
+            AsyncRunner's dataflow, this node's thread may run it next (``_chain``). ``None``
+            until ``chains`` first asks (only AsyncRunner does: plans stay cheap to build).
         leaf: The node is a FunctionNode (run by calling its body), not an interrupt.
         inline: A ``def`` FunctionNode declared ``inline=True``: AsyncRunner calls its body
             on the loop thread instead of a worker thread.
@@ -141,7 +142,7 @@ class NodePlan:
             self.defaulted = frozenset([p for p in free if node.has_default_for(p)])
         self.cyclic = cyclic
         self.consumers: tuple[int, ...] = ()
-        self.chains = False
+        self.chains: bool | None = None
         self.once = False  # set by Plan: nothing upstream can make it run twice
         self.targets: tuple[int, ...] = ()  # for a gate: indices of the nodes it may choose
         self.controllers: tuple[int, ...] = ()  # indices of the gates that may choose this node
@@ -270,8 +271,6 @@ class Plan:
                 p.consumers = consumers.get(p.outputs[0], ())
             elif p.outputs:
                 p.consumers = tuple(sorted({c for v in p.outputs for c in consumers.get(v, ())}))
-        for p in nodes:
-            p.chains = any(chainable(nodes[c]) for c in p.consumers)
         # Dataflow: per node, how many distinct nodes feed it.
         self.waiting = tuple(
             [
@@ -363,6 +362,15 @@ def chainable(p: NodePlan) -> bool:
     ``def`` FunctionNode, not a gate (the loop applies decisions) nor ``cache=True`` (the
     loop looks it up)."""
     return p.leaf and not p.is_async and p.gate is None and not p.cached
+
+
+def chains(plan: Plan, p: NodePlan) -> bool:
+    """``p.chains``, worked out at its first use and kept on the plan."""
+    found = p.chains
+    if found is None:
+        nodes = plan.nodes
+        found = p.chains = any(chainable(nodes[c]) for c in p.consumers)
+    return found
 
 
 def sync_only(graph: Graph) -> bool:
