@@ -241,20 +241,22 @@ class BaseRunner(abc.ABC):
         graph = check_graph(graph)
         self._check_keywords(graph, inputs, "run")
         merged = merge_values(values, inputs)
-        given = {
-            "select": select,
-            "max_iterations": max_iterations,
-            "error_handling": error_handling,
-        }
-        self._check_option_inputs(graph, merged, "run", {**given, **options})
+        plan = plan_of(graph)
+        if not plan.known.isdisjoint(_options_of(type(self), "run")):
+            given = {
+                "select": select,
+                "max_iterations": max_iterations,
+                "error_handling": error_handling,
+            }
+            self._check_option_inputs(graph, merged, "run", {**given, **options})
         selected = check_select(select)
         check_entry_select(graph, selected)
         budget = check_limit("max_iterations", max_iterations, DEFAULT_MAX_ITERATIONS)
         raise_ = check_error_handling(error_handling)
         check_capabilities(self, graph)
         prepared = prepare(graph, merged)
-        if plan_of(graph).answer_keys:
-            check_given(plan_of(graph), prepared.values)  # interrupts' answers
+        if plan.answer_keys:
+            check_given(plan, prepared.values)  # interrupts' answers
         assert budget is not None
         if self._cache is None:
             self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
