@@ -1188,15 +1188,45 @@ def scenario_hop(s: Sizes) -> Scenario:
             v = hop(await ahop(v))
         return v
 
+    # The hop itself: the runners' thread trip (``in_thread``) with no graph around it, on a
+    # pool made per call as a run's is.
+    from hypergraph_runners._context import AsyncContext
+    from hypergraph_runners._tasks import in_thread
+
+    def hop_stop(x: int, stop: Any) -> int:
+        return x + 1
+
+    async def bare_hops() -> int:
+        ctx = AsyncContext.new(1, None, "bench")
+        try:
+            v = 0
+            for _ in range(k):
+                v = await in_thread(ctx, hop_stop, await ahop(v))
+            return v
+        finally:
+            ctx.shutdown()
+
     cases = [
         Case("to_thread", to_thread_hops, is_async=True),
         Case("direct", direct_hops, is_async=True),
+        Case("bare", bare_hops, is_async=True),
         Case("hops", lambda: arun.run(threaded, {"g0": 0}), _expect(f"g{k}", k), is_async=True),
         Case("inline", lambda: arun.run(inlined, {"g0": 0}), _expect(f"g{k}", k), is_async=True),
     ]
 
     def rows(m: dict[str, float]) -> list[Row]:
         return [
+            Row(
+                "hop",
+                f"thread hop itself: {k} trips of the runners' in_thread, no graph, per hop",
+                "us",
+                _us(m["to_thread"] - m["direct"]) / k,
+                NA,
+                NA,
+                _us(m["bare"] - m["direct"]) / k,
+                "plain column: asyncio.to_thread on the loop's warm pool (goal: ours no slower); "
+                "ours on a pool made per call, as a run's is",
+            ),
             Row(
                 "hop",
                 f"thread hop: {k} def nodes each after an async node, per hop over inline=True",
