@@ -31,6 +31,7 @@ SCENARIOS = [
     "hop",
     "dataflow",
     "cache",
+    "checkpoint",
     "import",
     "executor",
 ]
