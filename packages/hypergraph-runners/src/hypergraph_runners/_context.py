@@ -51,8 +51,8 @@ class _Pool(ThreadPoolExecutor):
     the submitting event loop looks again every ``STALL`` seconds, and adds threads for the
     waiting submissions once no body has finished for ``QUIET`` checks in a row (every worker
     is held by a slow body: I/O in a ``def``, a barrier); while bodies finish, the workers
-    there get to the waiting ones. Outside an event loop the
-    threads start at once, as in ``ThreadPoolExecutor``.
+    there get to the waiting ones. Outside an event loop threads start at once, as in
+    ``ThreadPoolExecutor``. The timer is cancelled at shutdown, which runs on that loop.
     """
 
     #: Seconds without a finished body, with submissions waiting, before threads are added
