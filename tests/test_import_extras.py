@@ -46,3 +46,19 @@ def test_import_and_a_plain_map_import_no_engine() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == []
+
+
+# Pictures (GraphView) read their assets with importlib.resources, which brings tempfile,
+# shutil and the compressors: ~6 ms of every import, so only a picture loads them.
+PICTURE_ONLY = ("importlib.resources", "tempfile", "shutil")
+
+
+def test_import_hypergraph_leaves_picture_assets_for_the_first_picture() -> None:
+    probe = (
+        f"import sys, hypergraph\nprint(*sorted(m for m in {PICTURE_ONLY!r} if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", probe], capture_output=True, text=True, timeout=30
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == []

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import json
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +64,10 @@ text { font: inherit; text-anchor: middle; fill: #10223f; }
 
 
 def _asset(name: str) -> str:
+    # Imported here: importlib.resources brings tempfile, shutil and the compressors with it,
+    # ~6 ms of every `import hypergraph` for a feature most runs never use.
+    from importlib import resources
+
     return resources.files("hypergraph_graph").joinpath("_static", name).read_text("utf-8")
 
 
