@@ -228,6 +228,7 @@ class Plan:
         consumers: Value name -> indices of the nodes consuming it, in node order.
         waiting: Per node, how many distinct nodes feed it (the dataflow's counters start
             here, ``_schedule.Dataflow``).
+        roots: The nodes no other node feeds, in node order: the dataflow's first wave.
         has_gates: The graph has gates: readiness also checks their decisions.
         all_once: Every node runs at most once (no cycle, no gate): a fixed schedule applies.
         levels: For ``all_once`` graphs, the supersteps (``_schedule.Fixed``); else ``()``.
@@ -278,6 +279,7 @@ class Plan:
                 for p in nodes
             ]
         )
+        self.roots = tuple([p for p, w in zip(nodes, self.waiting) if not w])
         controllers: dict[int, list[int]] = {}
         for gate, target in structure.control_edges:
             controllers.setdefault(index[target], []).append(index[gate])

@@ -76,8 +76,7 @@ class Dataflow:
 
     def first_ready(self, ex: Execution) -> list[NodePlan]:
         """The nodes fed by no other node."""
-        waiting = self.waiting
-        return [p for p in ex.plan.nodes if not waiting[p.index]]
+        return list(ex.plan.roots)
 
     def finished(self, ex: Execution, p: NodePlan, outputs: dict[str, Any]) -> list[NodePlan]:
         """Commit one node's outputs; the nodes whose inputs just became final."""
