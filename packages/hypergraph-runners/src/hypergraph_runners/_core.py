@@ -377,10 +377,8 @@ class Execution:
         ``local``: outputs a worker thread produced but the loop has not applied yet, read
         before the state (dataflow chains, ``_chain``).
         """
-        if p.ordered:
-            return ordered_inputs(self, p)  # waits, shared names, declared sources
         kwargs: dict[str, Any] = {}
-        if p.once and not p.free and p.index not in self.ports:
+        if p.direct and p.index not in self.ports:
             # Every input is edge-fed and already final: no lookups elsewhere, no versions.
             # (Not for a GraphNode with addressed ports: those may run before their producer.)
             # (Plain loops here and in ``_selected``: on Python 3.11 a comprehension costs a
@@ -393,6 +391,8 @@ class Execution:
                 for name in p.inputs:
                     kwargs[name] = local[name] if name in local else state[name]
             return kwargs, ()
+        if p.ordered:
+            return ordered_inputs(self, p)  # waits, shared names, declared sources
         values: Mapping[str, Any] = self.values if local is None else ChainMap(local, self.values)
         bound = self.bound
         for name in p.inputs:

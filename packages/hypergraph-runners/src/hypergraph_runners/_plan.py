@@ -61,6 +61,8 @@ class NodePlan:
         interrupt: The node if it is an InterruptNode, else ``None``.
         once: No cycle and no gate lies upstream of (or at) this node, so it runs at most once
             per run and its inputs never change: the core skips its version bookkeeping.
+        direct: ``once``, and every input is edge-fed: its inputs are read straight from the
+            state (``Execution.inputs_of``'s first branch).
 
         The agent-loop options (issue 23; ``_ordering`` reads these, and only for a node
         whose ``ordered`` is true, so graphs without the options take their usual paths):
@@ -91,6 +93,7 @@ class NodePlan:
         "controllers",
         "cyclic",
         "defaulted",
+        "direct",
         "edge_fed",
         "entry",
         "free",
@@ -144,6 +147,7 @@ class NodePlan:
         self.consumers: tuple[int, ...] = ()
         self.chains: bool | None = None
         self.once = False  # set by Plan: nothing upstream can make it run twice
+        self.direct = False  # set by Plan: ``once`` and every input edge-fed
         self.targets: tuple[int, ...] = ()  # for a gate: indices of the nodes it may choose
         self.controllers: tuple[int, ...] = ()  # indices of the gates that may choose this node
         # Agent-loop wiring (``_ordering.wire_plan`` fills these in for graphs that use it).
@@ -319,6 +323,8 @@ class Plan:
         self.unchecked: frozenset[str] = frozenset()  # several writers, no ConflictError
         if structure.wired:
             wire_plan(self, graph)
+        for p in nodes:
+            p.direct = p.once and not p.free  # (ordered nodes are never ``once``)
 
     def _mark_once(self) -> None:
         """``once`` for every node no cycle, gate or gate target can reach (iteratively)."""
