@@ -1,16 +1,26 @@
 """Graph factories for the executor tests (tests/runners/executors), as ``executor_graphs``.
 
 Every node function is defined inside a factory, so cloudpickle ships it by value to worker
-processes that cannot import the tests.
+processes that cannot import the tests. Also ``process_pool_of``, the tests' process pool.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import multiprocessing
 import os
 import threading
 from typing import Any
 
 from hypergraph_graph import Graph, node
+
+
+def process_pool_of(workers: int) -> cf.ProcessPoolExecutor:
+    """A process pool whose workers fork from a forkserver, never from the test process: that
+    process has threads (the clusters and pools of the executor fixtures live per module), and
+    on Python 3.12+ forking a process that has threads is a ``DeprecationWarning`` (an error
+    under the suite's settings) and may deadlock the child."""
+    return cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
 
 
 def pipeline(fail_on: int | None = None) -> Graph:

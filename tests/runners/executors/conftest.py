@@ -19,6 +19,8 @@ import dask
 import pytest
 from distributed import Client, LocalCluster
 
+from executor_graphs import process_pool_of
+
 # A broken cluster fails the test in seconds, not at pytest-timeout.
 dask.config.set({"distributed.comm.timeouts.connect": "10s"})
 
@@ -60,7 +62,7 @@ def dask_process_client(dask_process_cluster: LocalCluster) -> Iterator[Client]:
 
 @pytest.fixture(scope="module")
 def process_pool() -> Iterator[cf.ProcessPoolExecutor]:
-    with cf.ProcessPoolExecutor(2) as pool:
+    with process_pool_of(2) as pool:
         yield pool
 
 

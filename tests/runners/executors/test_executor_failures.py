@@ -14,7 +14,15 @@ import dask
 import pytest
 from distributed import Client, LocalCluster
 
-from executor_graphs import dies_once, pid_graph, pipeline, poison, raising, returns_lock
+from executor_graphs import (
+    dies_once,
+    pid_graph,
+    pipeline,
+    poison,
+    process_pool_of,
+    raising,
+    returns_lock,
+)
 from hypergraph_runners import AsyncRunner, SyncRunner
 from hypergraph_types import RemoteError, RunStatus, WorkerLostError
 from support import hypergraph_notes
@@ -222,7 +230,7 @@ def test_a_worker_lost_once_is_retried_by_the_engine(
 
 
 def test_a_broken_process_pool_fails_items_with_worker_lost() -> None:
-    with cf.ProcessPoolExecutor(2) as pool:
+    with process_pool_of(2) as pool:
         results = SyncRunner(executor=pool, chunksize=5, max_in_flight=2).map(
             poison(7), x=list(range(10)), map_over="x"
         )
