@@ -9,6 +9,7 @@ travel to the workers by value: no module needs installing there.
 
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 from distributed import Client, LocalCluster
@@ -50,7 +51,8 @@ def main() -> None:
         print(f"total score: {sum(r['score'] for r in results if r.completed)}")
         assert not isinstance(failed.error, WorkerLostError)
 
-    with ProcessPoolExecutor(2) as pool:
+    # forkserver: this process has threads by now (Dask's), and forking it is unsafe
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as pool:
         results = SyncRunner(executor=pool, chunksize=100).map(graph, values, map_over="doc")
         print(f"process pool: total score {sum(r['score'] for r in results if r.completed)}")
 
