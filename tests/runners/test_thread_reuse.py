@@ -8,6 +8,8 @@ import asyncio
 import threading
 from typing import Any
 
+import pytest
+
 from hypergraph_graph import Graph, node
 from hypergraph_runners import AsyncRunner
 from hypergraph_types import RunStatus
@@ -74,9 +76,16 @@ def burst(width: int, body: Any) -> Graph:
     return Graph([n for i in range(width) for n in pair(i)])
 
 
-def test_a_burst_of_quick_def_nodes_is_served_by_the_threads_already_there() -> None:
+def test_a_burst_of_quick_def_nodes_is_served_by_the_threads_already_there(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Twenty ``def`` nodes made ready together, each quick: no thread is started for them
-    beyond the first (each start stops the loop, each extra thread contends for the GIL)."""
+    beyond the first (each start stops the loop, each extra thread contends for the GIL). The
+    stall window is widened so that a loaded machine cannot make quick bodies look stalled;
+    the pool before this rule started 3 to 6 threads here."""
+    from hypergraph_runners._context import _Pool
+
+    monkeypatch.setattr(_Pool, "STALL", 0.05)
     threads: set[str] = set()
 
     def quick() -> None:
@@ -84,12 +93,9 @@ def test_a_burst_of_quick_def_nodes_is_served_by_the_threads_already_there() -> 
 
     result = asyncio.run(AsyncRunner().run(burst(20, quick), {"x": 1}))
     assert result.status is RunStatus.COMPLETED, result.error
-    assert result.values == {
-        **{f"y{i}": 1 for i in range(20)},
-        **{f"z{i}": 1 + i for i in range(20)},
-    }
-    # Under a heavily loaded machine a quick body may look stalled once: a thread or two more.
-    assert 1 <= len(threads) <= 3, threads
+    expected = {**{f"y{i}": 1 for i in range(20)}, **{f"z{i}": 1 + i for i in range(20)}}
+    assert result.values == expected
+    assert len(threads) == 1, threads
 
 
 def test_a_burst_of_blocking_def_nodes_gets_a_thread_each() -> None:
