@@ -1,6 +1,7 @@
-"""AsyncRunner's thread pool starts a thread only when every thread it has is busy: a chain of
-``def`` nodes runs on one thread on every Python version (3.12's ThreadPoolExecutor started one
-per hop, up to 32), while independent ``def`` nodes still run side by side."""
+"""AsyncRunner's thread pool starts a thread only when every thread it has is busy, and past the
+first only when its workers stall: a chain of ``def`` nodes runs on one thread on every Python
+version (3.12's ThreadPoolExecutor started one per hop, up to 32), a burst of quick ``def``
+nodes too, while independent ``def`` nodes that block still run side by side."""
 
 from __future__ import annotations
 
