@@ -1070,9 +1070,9 @@ def scenario_checkpoint(s: Sizes) -> Scenario:
 def scenario_def_nodes(s: Sizes) -> Scenario:
     """Plain ``def`` nodes under AsyncRunner: what one thread trip carries (docs/runners.md).
 
-    A map over a graph of ``def`` nodes (whole items in worker threads, in chunks), async I/O
-    nodes each followed by a ``def`` node (the loop stays free), and the price of one hop:
-    a one-node graph against ``asyncio.to_thread`` and against ``inline=True``.
+    A map over a graph of ``def`` nodes (whole items in worker threads, in chunks), and async
+    I/O nodes each followed by a ``def`` node (the loop stays free). The price of one hop is
+    the ``hop`` scenario's.
     """
     steps = _map_steps()
     add, double, less = (fn for _, fn, _ in steps)
