@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import functools
 import inspect
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
@@ -241,14 +241,14 @@ class BaseRunner(abc.ABC):
         graph = check_graph(graph)
         self._check_keywords(graph, inputs, "run")
         merged = merge_values(values, inputs)
+        given = lambda: {  # noqa: E731  # built only for a graph with an option-named input
+            "select": select,
+            "max_iterations": max_iterations,
+            "error_handling": error_handling,
+            **options,
+        }
+        self._check_option_inputs(graph, merged, "run", given)
         plan = plan_of(graph)
-        if not plan.known.isdisjoint(_options_of(type(self), "run")):
-            given = {
-                "select": select,
-                "max_iterations": max_iterations,
-                "error_handling": error_handling,
-            }
-            self._check_option_inputs(graph, merged, "run", {**given, **options})
         selected = check_select(select)
         check_entry_select(graph, selected)
         budget = check_limit("max_iterations", max_iterations, DEFAULT_MAX_ITERATIONS)
@@ -304,24 +304,30 @@ class BaseRunner(abc.ABC):
             )
 
     def _check_option_inputs(
-        self, graph: Graph, values: Mapping[str, Any], method: str, given: Mapping[str, Any]
+        self,
+        graph: Graph,
+        values: Mapping[str, Any],
+        method: str,
+        given: Callable[[], Mapping[str, Any]],
     ) -> None:
         """A keyword argument named like an option is that option (docs/runners.md).
 
         So a graph input of that name can only come in ``values``: missing from there, it is
         an error when the graph needs it or when the option was passed (the keyword was then
-        probably meant for the input), never a silent default.
+        probably meant for the input), never a silent default. ``given`` makes the call's
+        option values (only needed past the common case).
         """
         options = _options_of(type(self), method)
         if plan_of(graph).known.isdisjoint(options):
             return  # the common case: no input or internal value is named like an option
+        chosen = given()
         spec = graph.inputs
         needed = {*spec.required, *spec.seeds}
         for name in spec.all:
             if name not in options or name in values:
                 continue
             default = options[name]
-            passed = default is inspect.Parameter.empty or not is_same(given.get(name), default)
+            passed = default is inspect.Parameter.empty or not is_same(chosen.get(name), default)
             if not passed and name not in needed:
                 continue  # its default applies, and the caller used neither name
             runner = type(self).__name__
@@ -356,14 +362,15 @@ class BaseRunner(abc.ABC):
         graph = check_graph(graph)
         self._check_keywords(graph, inputs, "map")
         merged = merge_values(values, inputs)
-        given = {
+        given = lambda: {  # noqa: E731  # built only for a graph with an option-named input
             "map_over": map_over,
             "map_mode": map_mode,
             "select": select,
             "max_iterations": max_iterations,
             "error_handling": error_handling,
+            **options,
         }
-        self._check_option_inputs(graph, merged, "map", {**given, **options})
+        self._check_option_inputs(graph, merged, "map", given)
         names = _map_over_names(map_over)
         if not isinstance(map_mode, str):
             raise TypeError(
