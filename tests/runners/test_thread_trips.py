@@ -124,16 +124,42 @@ def test_async_nodes_and_nested_graphs_still_go_through_the_loop(trips: list[Any
     assert len(trips) == 3  # one, three (inside the nested run), four
 
 
+class Held:
+    """A node body waits here: ``hold()`` signals ``entered`` and waits for ``release``."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def hold(self) -> None:
+        self.entered.set()
+        self.release.wait(10)
+
+
+def cancel_while_held(graph: Graph, values: dict[str, Any], held: Held) -> None:
+    """Start a run, cancel it while a node is held in its thread, then let that node finish:
+    the run must raise ``CancelledError`` (what ran is left in the caller's log)."""
+
+    async def main() -> None:
+        task = asyncio.create_task(AsyncRunner().run(graph, values))
+        await asyncio.to_thread(held.entered.wait, 10)
+        task.cancel()
+        await asyncio.sleep(0.05)
+        held.release.set()  # the held node finishes; nothing after it may start
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+
+
 def test_a_cancelled_chain_stops_at_the_next_node_boundary() -> None:
-    entered = threading.Event()
-    release = threading.Event()
+    held = Held()
     log = Calls()
 
     @node(output_name="a")
     def first(x: int) -> int:
         log.add("first")
-        entered.set()
-        release.wait(10)
+        held.hold()
         return x
 
     @node(output_name="b")
@@ -141,17 +167,8 @@ def test_a_cancelled_chain_stops_at_the_next_node_boundary() -> None:
         log.add("second")
         return a
 
-    async def main() -> None:
-        task = asyncio.create_task(AsyncRunner().run(Graph([first, second]), {"x": 1}))
-        await asyncio.to_thread(entered.wait, 10)
-        task.cancel()
-        await asyncio.sleep(0.05)
-        release.set()  # first finishes; the chain must not go on to second
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    asyncio.run(main())
-    assert log.items == ["first"]
+    cancel_while_held(Graph([first, second]), {"x": 1}, held)
+    assert log.items == ["first"]  # first finished; the chain did not go on to second
 
 
 def test_events_keep_one_node_per_trip_and_their_order(trips: list[Any]) -> None:
@@ -310,30 +327,19 @@ def test_a_checkpointed_chain_is_one_trip(trips: list[Any], tmp_path: Any) -> No
 
 
 def test_a_cancelled_loop_stops_at_the_next_superstep_boundary() -> None:
-    entered = threading.Event()
-    release = threading.Event()
+    held = Held()
     log = Calls()
 
     @node(output_name="count")
     def step(count: int) -> int:
         log.add(count)
         if count == 3:
-            entered.set()
-            release.wait(10)
+            held.hold()
         return count + 1
 
     @route(targets=["step", END])
     def again(count: int) -> str:
         return "step" if count < 100 else END
 
-    async def main() -> None:
-        task = asyncio.create_task(AsyncRunner().run(Graph([step, again]), {"count": 0}))
-        await asyncio.to_thread(entered.wait, 10)
-        task.cancel()
-        await asyncio.sleep(0.05)
-        release.set()  # step finishes; the loop must not go on to another superstep
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    asyncio.run(main())
+    cancel_while_held(Graph([step, again]), {"count": 0}, held)
     assert log.items == [0, 1, 2, 3]
