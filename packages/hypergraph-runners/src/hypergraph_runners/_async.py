@@ -26,7 +26,7 @@ from hypergraph_types import (
 from hypergraph_types._internal import HANDED_SITE, CallSite, new_run_id, short_repr
 
 from ._base import BaseRunner, Call, MapCall
-from ._chain import Chained, run_sync_chain, run_sync_steps, steps_chain
+from ._chain import Chained, run_sync_chain, run_sync_steps
 from ._context import AsyncContext, Context
 from ._core import Done, Execution, Scope, WarnOnce
 from ._delegate import run_foreign_async
@@ -39,7 +39,7 @@ from ._leaf import NodeFailure, Stop, async_value, run_sync_leaf
 from ._mapping import count_items, item_values
 from ._nested import NestedRequest, choose_runner, finish, request_for
 from ._options import check_limit, merge_values
-from ._plan import NodePlan, chains, plan_of, sync_only
+from ._plan import NodePlan, chainable, chains, plan_of, sync_only
 from ._schedule import Dataflow
 from ._tasks import Completions, Started, in_thread, settle, start, wait_all
 from .executors import in_worker
@@ -432,7 +432,7 @@ class AsyncRunner(BaseRunner):
             while batch:
                 if em is not None:
                     await em.asend(em.superstep(ex))
-                if chain and len(batch) == 1 and steps_chain(batch[0]) and not batch[0].inline:
+                if chain and len(batch) == 1 and chainable(batch[0]) and not batch[0].inline:
                     batch = await self._steps_in_thread(ctx, ex, steps, batch[0])
                     continue
                 done, failures = await self._superstep(ctx, ex, batch, sibling)

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from ._schedule import Dataflow
     from .checkpoint._journal import Journal
 
-__all__ = ["Chained", "run_sync_chain", "run_sync_steps", "steps_chain"]
+__all__ = ["Chained", "run_sync_chain", "run_sync_steps"]
 
 
 class Chained(dict[str, Any]):
@@ -96,15 +96,6 @@ def run_sync_chain(
     return Chained(outputs, more, None)
 
 
-def steps_chain(p: NodePlan) -> bool:
-    """A superstep made of ``p`` alone may go on in ``p``'s worker thread (``run_sync_steps``).
-
-    Any ``def`` FunctionNode, a gate included; not an async body, a GraphNode, an interrupt,
-    or a ``cache=True`` node (its lookup belongs to the loop).
-    """
-    return p.leaf and not p.is_async and not p.cached
-
-
 def run_sync_steps(
     ex: Execution,
     steps: Execution | Journal,
@@ -132,7 +123,7 @@ def run_sync_steps(
         if ex.error is not None:  # a checkpoint write failed (durability "sync")
             return ()
         batch = steps.next_superstep()
-        if len(batch) != 1 or stop.is_set() or not steps_chain(batch[0]):
+        if len(batch) != 1 or stop.is_set() or not chainable(batch[0]):
             return batch
         p = batch[0]
         kwargs, versions = ex.inputs_of(p)

@@ -34,7 +34,7 @@ class NodePlan:
         defaulted: The free inputs this node has a default for.
         cyclic: The node lies on a cycle; its supersteps count against ``max_iterations``.
         consumers: Indices of the nodes that take one of this node's outputs as input.
-        chains: Some consumer is a ``def`` FunctionNode (no gate, no ``cache=True``): under
+        chains: Some consumer is ``chainable`` (a ``def`` FunctionNode, no ``cache=True``): under
             AsyncRunner's dataflow, this node's thread may run it next (``_chain``). ``None``
             until ``chains`` first asks (only AsyncRunner does: plans stay cheap to build).
         leaf: The node is a FunctionNode (run by calling its body), not an interrupt.
@@ -366,10 +366,11 @@ class Plan:
 
 
 def chainable(p: NodePlan) -> bool:
-    """A worker thread that ran the node feeding ``p`` may run ``p`` next (``_chain``): a
-    ``def`` FunctionNode, not a gate (the loop applies decisions) nor ``cache=True`` (the
-    loop looks it up)."""
-    return p.leaf and not p.is_async and p.gate is None and not p.cached
+    """A worker thread may run ``p`` after the node it just ran (``_chain``): a ``def``
+    FunctionNode; not an async body, a GraphNode, an interrupt, or a ``cache=True`` node (its
+    lookup belongs to the loop). A gate may be one: only supersteps meet gates (a graph with
+    a gate never runs on the dataflow), and there the thread commits its decision."""
+    return p.leaf and not p.is_async and not p.cached
 
 
 def chains(plan: Plan, p: NodePlan) -> bool:
