@@ -41,7 +41,15 @@ from ._nested import NestedRequest, choose_runner, finish, request_for
 from ._options import check_limit, merge_values
 from ._plan import NodePlan, chainable, chains, plan_of, sync_only
 from ._schedule import Dataflow
-from ._tasks import Completions, Started, in_thread, settle, start, wait_all
+from ._tasks import (
+    Completions,
+    Started,
+    in_thread,
+    in_thread_limited,
+    settle,
+    start,
+    wait_all,
+)
 from .executors import in_worker
 from .executors import options as executor_options
 
@@ -461,10 +469,7 @@ class AsyncRunner(BaseRunner):
         on the ``CancelledError`` (``in_thread``), which wins.
         """
         kwargs, versions = ex.inputs_of(p)
-        if ctx.limiter is None:
-            return await in_thread(ctx, run_sync_steps, ex, steps, p, kwargs, versions)
-        async with ctx.limiter:  # the thread counts as one body in flight
-            return await in_thread(ctx, run_sync_steps, ex, steps, p, kwargs, versions)
+        return await in_thread_limited(ctx, run_sync_steps, ex, steps, p, kwargs, versions)
 
     def _checkpointed(
         self,
@@ -740,10 +745,7 @@ class AsyncRunner(BaseRunner):
                 return runner._nested(sub, gn, scope, request)
             return run_foreign_sync(runner, gn, request, scope, ctx.max_iterations)
 
-        if ctx.limiter is None:
-            return await in_thread(ctx, body)
-        async with ctx.limiter:
-            return await in_thread(ctx, body)
+        return await in_thread_limited(ctx, body)
 
     async def _nested(
         self, ctx: AsyncContext, gn: GraphNode, scope: Scope, request: NestedRequest

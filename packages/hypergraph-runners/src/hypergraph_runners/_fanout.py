@@ -32,7 +32,7 @@ from hypergraph_types._internal import new_run_id
 
 from ._core import Scope
 from ._leaf import Stop, StopRequested
-from ._tasks import Chunks, in_thread, work_pool
+from ._tasks import Chunks, in_thread_limited, work_pool
 
 if TYPE_CHECKING:
     from ._context import AsyncContext, Context
@@ -194,11 +194,7 @@ async def _in_chunks(
 
     async def run_chunk(chunk: list[tuple[int, dict[str, Any]]]) -> bool:
         try:
-            if ctx.limiter is None:
-                done, seconds = await in_thread(ctx, body, chunk)
-            else:
-                async with ctx.limiter:  # a thread runs one body at a time: one permit
-                    done, seconds = await in_thread(ctx, body, chunk)
+            done, seconds = await in_thread_limited(ctx, body, chunk)
         except asyncio.CancelledError as cancel:
             # Stopped while its thread was settled: what the thread finished still counts
             # (the failed item that stopped the fan-out may be among it).

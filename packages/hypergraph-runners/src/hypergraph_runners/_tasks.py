@@ -35,6 +35,7 @@ __all__ = [
     "Ran",
     "Started",
     "in_thread",
+    "in_thread_limited",
     "settle",
     "start",
     "wait_all",
@@ -289,6 +290,15 @@ async def in_thread(ctx: AsyncContext, fn: Callable[..., T], *args: Any) -> T:
             elif outcome is None and not future.cancelled():
                 cancel.settled = (future.result(),)  # type: ignore[attr-defined]
         raise
+
+
+async def in_thread_limited(ctx: AsyncContext, fn: Callable[..., T], *args: Any) -> T:
+    """``in_thread`` holding one ``max_concurrency`` permit while the thread works: a thread
+    runs one body at a time, whatever a trip carries (a chain of nodes, a chunk of items)."""
+    if ctx.limiter is None:
+        return await in_thread(ctx, fn, *args)
+    async with ctx.limiter:
+        return await in_thread(ctx, fn, *args)
 
 
 class Chunks:
