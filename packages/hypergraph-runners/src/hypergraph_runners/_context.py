@@ -111,8 +111,8 @@ class _Pool(ThreadPoolExecutor):
             self._timer = None
             if self._shutdown or not self._short():
                 return
-            if self._finishes != seen or quiet + 1 < self.QUIET:
-                quiet = 0 if self._finishes != seen else quiet + 1
+            quiet = 0 if self._finishes != seen else quiet + 1
+            if quiet < self.QUIET:
                 self._timer = loop.call_later(self.STALL, self._check, loop, self._finishes, quiet)
             else:
                 self._add_threads(self._short())
