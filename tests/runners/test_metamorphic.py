@@ -78,20 +78,24 @@ EXTRA_VALUES = {"loop": {"spin": 0}, "free": {"xf": 5}, "independent": {}}
 EXTRA_NAMES = {"spin", "spinner", "yf", "yi"}
 
 
-def normalized(value: Any) -> Any:
-    """Values with nested results compared by status and values (run ids always differ)."""
+def normalized(value: Any, drop: frozenset[str] | set[str] = EXTRA_NAMES) -> Any:
+    """Values with nested results compared by status and values (run ids always differ),
+    without the names in ``drop``."""
     if isinstance(value, RunResult):
-        return ("result", value.status, normalized(value.values), type(value.error).__name__)
+        inner = normalized(value.values, drop)
+        return ("result", value.status, inner, type(value.error).__name__)
     if isinstance(value, list) and any(isinstance(v, RunResult) for v in value):
-        return [normalized(v) for v in value]
+        return [normalized(v, drop) for v in value]
     if isinstance(value, dict):
-        return {k: normalized(v) for k, v in value.items() if k not in EXTRA_NAMES}
+        return {k: normalized(v, drop) for k, v in value.items() if k not in drop}
     return value
 
 
-def outcome(result: RunResult, with_values: bool) -> Any:
+def outcome(
+    result: RunResult, with_values: bool, drop: frozenset[str] | set[str] = EXTRA_NAMES
+) -> Any:
     error = (type(result.error).__name__, str(result.error)) if result.error else None
-    values = normalized(result.values) if with_values else None
+    values = normalized(result.values, drop) if with_values else None
     return result.status, error, result.failed_node, values
 
 
@@ -142,3 +146,35 @@ def test_an_unrelated_node_never_changes_the_rest(scenario: Any, kind: str) -> N
         assert outcome(a, full) == outcome(b, full), label
     statuses = {outcome(b, False)[:2] for _, b in before}
     assert len(statuses) == 1, "every runner and limit agrees on status and error"
+
+
+@settings(max_examples=60)
+@given(scenario=scenarios(), looped=st.booleans())
+def test_the_general_superstep_path_gives_what_the_fast_paths_give(
+    scenario: Any, looped: bool
+) -> None:
+    """Every run forced onto general supersteps (no fixed schedule, no dataflow), where the
+    AsyncRunner's one-node ``def`` supersteps go on in one thread trip
+    (``_chain.run_sync_steps``), against the default paths, on these graphs: gates that may
+    END (absent outputs), addresses into nested graphs, failing nodes, and a self-loop."""
+    import functools
+    from unittest import mock
+
+    import hypergraph_runners._async as async_driver
+    import hypergraph_runners._sync as sync_driver
+    from hypergraph_runners._core import Execution
+
+    graph, nodes, values, _ = scenario
+    if looped:
+        graph, values = Graph([*nodes, extra("loop")]), {**values, **EXTRA_VALUES["loop"]}
+    default = run_all(graph, values)
+    general = functools.partial(Execution, general=True)
+    with (
+        mock.patch.object(Execution, "dataflow", lambda self: None),
+        mock.patch.object(async_driver, "Execution", general),
+        mock.patch.object(sync_driver, "Execution", general),
+    ):
+        forced = run_all(graph, values)
+    for (label, d), (_, f) in zip(default, forced):
+        full = d.status is RunStatus.COMPLETED or label == "sync"
+        assert outcome(f, full, drop=set()) == outcome(d, full, drop=set()), label
