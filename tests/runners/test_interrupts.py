@@ -522,3 +522,37 @@ def test_a_nested_graph_run_by_another_runner_pauses_the_parent() -> None:
         "inner/review", Approval("ok Cats?"), "approved"
     )
     assert SyncRunner().run(outer, topic="cats", approved=True)["approved"] is True
+
+
+# -- dotted response keys (a mapped GraphNode's, or an address) ----------------------------
+
+
+def test_a_dotted_answer_of_the_wrong_type_is_refused_before_anything_runs(run: Any) -> None:
+    asked: list[str] = []
+    inner = approval_graph(asked, name="inner")
+    nested = Graph([Graph([inner.as_node()], name="middle").as_node(name="m")])
+    with pytest.raises(InvalidInputError, match=r"'m\.inner\.review'.*not bool"):
+        run(nested, {"draft": "hey", "m/inner/approved": "yes"})
+    mapped = Graph([inner.as_node(name="batch").map_over("draft")])
+    with pytest.raises(InvalidInputError, match=r"(?s)'batch\.review'.*How to fix:"):
+        run(mapped, {"draft": ["a", "b"], "batch.approved": "yes"})
+    assert asked == []
+
+
+def test_map_answers_take_the_dotted_response_key_of_a_mapped_graph_node(run_map: Any) -> None:
+    """The response_key a paused item reports is the key its answer is given under."""
+    inner = approval_graph(name="inner")
+    graph = Graph([inner.as_node(name="batch").map_over("draft")])
+    drafts = [["a", "b"], ["c"]]
+    first = run_map(graph, draft=drafts, map_over="draft")
+    assert first.status is RunStatus.PAUSED and first.paused == (0, 1)
+    key = first[1].pause.response_key
+    assert key == "batch.approved"
+    second = run_map(graph, draft=drafts, map_over="draft", answers={1: {key: False}})
+    assert second.paused == (0,) and second[1]["final"] == ["rejected"]
+    done = run_map(graph, draft=drafts, map_over="draft", answers={0: {key: True}, 1: {key: True}})
+    assert done.status is RunStatus.COMPLETED and done["final"] == [["A", "B"], ["C"]]
+    with pytest.raises(InvalidInputError, match=r"Did you mean 'batch\.approved'"):
+        run_map(graph, draft=drafts, map_over="draft", answers={0: {"batch.aproved": True}})
+    with pytest.raises(InvalidInputError, match=r"'batch\.review'.*not bool"):
+        run_map(graph, draft=drafts, map_over="draft", answers={0: {key: "yes"}})

@@ -27,7 +27,7 @@ from hypergraph_types._internal import (
 
 from ._plan import Plan, plan_of
 
-__all__ = ["NO_BYPASS", "Prepared", "addressed_ports", "prepare", "prepare_nested"]
+__all__ = ["NO_BYPASS", "Prepared", "addressed_ports", "item_prepared", "prepare", "prepare_nested"]
 
 
 class Prepared(msgspec.Struct, frozen=True):
@@ -62,6 +62,25 @@ def prepare_nested(graph: Graph, values: dict[str, Any]) -> Prepared:
     if addressed:
         values = {k: v for k, v in values.items() if "." not in k}
     return Prepared(values, addressed, bypassed)
+
+
+def item_prepared(base: Prepared, values: dict[str, Any]) -> Prepared:
+    """One map item's inputs: the map's shared ones (``base``) plus the item's own.
+
+    An item's own values are plain names, except the answers a resumed map gives by address
+    (``answers={i: {"batch.approved": True}}``, ``_interrupt``): those join the addressed ones.
+    """
+    if not any("." in key for key in values):
+        return Prepared({**base.values, **values}, base.addressed, base.bypassed)
+    plain = dict(base.values)
+    addressed = {head: dict(inner) for head, inner in base.addressed.items()}
+    for key, value in values.items():
+        head, dot, rest = key.partition(".")
+        if dot:
+            addressed.setdefault(head, {})[rest] = value
+        else:
+            plain[key] = value
+    return Prepared(plain, addressed, base.bypassed)
 
 
 def prepare(graph: Graph, values: dict[str, Any], *, warn_internal: bool = True) -> Prepared:

@@ -126,24 +126,59 @@ def take_answers(
 def check_given(plan: Plan, values: Mapping[str, Any], skip: Sequence[str] = ()) -> None:
     """Raise ``InvalidInputError`` for an answer in ``values`` not of its ``answer_type``.
 
-    Called before any node runs, so a wrong answer is refused like any invalid input (the
-    check at the interrupt itself covers answers given by dotted address or per map item).
+    Called before any node runs, with the caller's values (addresses included), so a wrong
+    answer is refused like any invalid input; names in ``skip`` (mapped, one answer per
+    item) are checked at the interrupt itself.
+    """
+    keys = [k for k in plan.answer_keys if k in values and k not in skip]
+    keys += [k for k in values if "." in k or "/" in k]  # addresses: some may be answers
+    for key in keys:
+        target = _answer_at(plan, key)
+        if target is not None:
+            p, path = target
+            error = check_answer(p, path + p.name, values[key])
+            if error is not None:
+                raise error
+
+
+def _answer_at(plan: Plan, key: str) -> tuple[NodePlan, str] | None:
+    """The interrupt that a value under ``key`` answers and the dotted path to its graph.
+
+    ``key`` is a response key of this graph (a nested interrupt's renamed answer too) or an
+    address into a nested graph (``"batch.approved"``, ``"m/inner/approved"``); ``None`` when
+    it answers no interrupt.
     """
     from ._plan import plan_of
 
-    for key, (owner, inner) in plan.answer_keys.items():
-        if key not in values or key in skip:
-            continue  # a mapped key holds one answer per item: checked at the interrupt
-        target, path, name = plan, "", inner
-        while owner is not None:  # follow the answer into the GraphNode(s) it is for
-            gn = target.by_name[owner].graph_node
-            assert gn is not None
-            target, path = plan_of(gn.graph), f"{path}{owner}."
-            owner, name = target.answer_keys[name]
-        p = _interrupt_of(target, name)
-        error = check_answer(p, path + p.name, values[key])
-        if error is not None:
-            raise error
+    path = ""
+    *heads, name = key.replace("/", ".").split(".")
+    for head in heads:  # an address: walk down to the graph it names
+        p = plan.by_name.get(head)
+        if p is None or p.graph_node is None:
+            return None
+        plan, path = plan_of(p.graph_node.graph), f"{path}{head}."
+    entry = plan.answer_keys.get(name)
+    if entry is None:
+        return None
+    owner, name = entry
+    while owner is not None:  # follow a renamed answer into the GraphNode(s) it is for
+        gn = plan.by_name[owner].graph_node
+        assert gn is not None
+        plan, path = plan_of(gn.graph), f"{path}{owner}."
+        owner, name = plan.answer_keys[name]
+    return _interrupt_of(plan, name), path
+
+
+def _response_keys(plan: Plan) -> list[str]:
+    """Every ``response_key`` a pause of this graph can carry (as ``nested_pauses`` names it)."""
+    from ._plan import plan_of
+
+    keys = list(plan.answer_keys)
+    for p in plan.nodes:
+        if p.graph_node is not None:
+            inner = _response_keys(plan_of(p.graph_node.graph))
+            keys += [f"{p.name}.{k}" for k in inner if p.mapped or "." in k]
+    return keys
 
 
 def _interrupt_of(plan: Plan, answer: str) -> NodePlan:
@@ -182,7 +217,7 @@ def item_answers(
                 "pass e.g. answers={0: {'approved': True}}",
             )
         )
-    keys = list(plan.answer_keys)
+    keys = _response_keys(plan)
     pool = Suggester(keys)
     checked: dict[int, Mapping[str, Any]] = {}
     for index, given in answers.items():
@@ -203,7 +238,7 @@ def item_answers(
                     "pass e.g. answers={0: {'approved': True}}",
                 )
             )
-        unknown = [k for k in given if k not in plan.answer_keys]
+        unknown = [k for k in given if _answer_at(plan, k) is None]
         if unknown:
             raise InvalidInputError(
                 message(
@@ -214,7 +249,7 @@ def item_answers(
                 )
             )
         check_given(plan, given)
-        checked[index] = given
+        checked[index] = {key.replace("/", "."): value for key, value in given.items()}
     return checked
 
 
