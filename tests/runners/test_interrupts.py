@@ -183,6 +183,19 @@ def test_a_question_function_returning_none_fails_the_node(run: Any) -> None:
     assert "returned None" in str(result.error) and "How to fix:" in str(result.error)
 
 
+def test_a_question_function_returning_no_question_fails_the_node(run: Any) -> None:
+    @interrupt(answer_name="approved")
+    def review(draft: str) -> Approval:
+        return f"Publish {draft}?"  # type: ignore[return-value]
+
+    result = run(Graph([review]), draft="x")
+    assert result.failed and not result.pauses and result.failed_node == "review"
+    assert isinstance(result.error, TypeError)
+    text = str(result.error)
+    assert "'review' returned str 'Publish x?'" in text and "prompt" in text
+    assert "How to fix:" in text
+
+
 def _routed_graph(options: tuple[str, ...]) -> Graph:
     @interrupt(answer_name="choice")
     def pick(draft: str) -> Choice:

@@ -271,22 +271,37 @@ def ask(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> dict[str, Any]:
             raise NodeFailure(error)
         return {name: answer}
     question = guarded(p, p.call, kwargs)
-    if question is None:
-        raise NodeFailure(
-            TypeError(
-                message(
-                    f"Interrupt {quote(ex.scope.prefix + p.name)} returned None instead of a "
-                    "question",
-                    ["an interrupt's function returns the question to ask (prompt, options, "
-                     "evidence)"],
-                    "return a question object; to skip asking, give the answer in values",
-                )
-            )
-        )  # fmt: skip
+    problem = _not_a_question(ex.scope.prefix + p.name, question)
+    if problem is not None:
+        raise NodeFailure(TypeError(problem))
     problem = _options_problem(ex, p, question)
     if problem is not None:
         raise NodeFailure(GraphConfigError(problem))
     return Paused((PauseInfo(p.name, question, name),))
+
+
+_QUESTION_FIELDS = ("prompt", "options", "evidence")
+
+
+def _not_a_question(path: str, question: Any) -> str | None:
+    """Why what an interrupt's function returned is not a question, or ``None``."""
+    if question is None:
+        what = "returned None instead of a question"
+    else:
+        missing = [field for field in _QUESTION_FIELDS if not hasattr(question, field)]
+        if not missing:
+            return None
+        what = (
+            f"returned {type(question).__name__} {short_repr(question, 60)}, not a question "
+            f"(it has no {fmt_names(missing)})"
+        )
+    return message(
+        f"Interrupt {quote(path)} {what}",
+        ["an interrupt's function returns the question to ask: an object with prompt, "
+         "options and evidence"],
+        "return the question class it is annotated with; to skip asking, give the answer "
+        "in values",
+    )  # fmt: skip
 
 
 def check_answer(p: NodePlan, path: str, answer: Any) -> InvalidInputError | None:
