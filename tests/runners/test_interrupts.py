@@ -23,6 +23,7 @@ from hypergraph_types import (
     RunEndEvent,
     RunStatus,
     SuperstepStartEvent,
+    UnknownInputError,
 )
 from support import Approval
 
@@ -75,6 +76,12 @@ def test_stateless_resume_completes_with_the_values_of_an_uninterrupted_run(run:
     assert resumed.status is RunStatus.COMPLETED and resumed.pauses == () and resumed.pause is None
     assert resumed.values == {"approved": True, "final": "HELLO", "length": 5}
     assert resumed.values == run(graph, {"draft": "hello", "approved": True}).values
+
+
+def test_a_misspelt_response_key_suggests_the_answer(run: Any) -> None:
+    with pytest.raises(UnknownInputError, match="Did you mean 'approved'") as info:
+        run(approval_graph(), draft="hello", aproved=True)
+    assert "(response keys): 'approved'" in str(info.value)
 
 
 def test_an_answer_given_up_front_skips_the_question(run: Any) -> None:

@@ -194,13 +194,16 @@ def _check_unknown(
         return
     valid = graph.inputs.all
     hints: list[str | None] = []
-    pool = Suggester([*valid, *sorted(plan.internal)])  # built once for every unknown name
+    answers = list(plan.answer_keys)  # interrupts' answers (issue 18) are valid names too
+    pool = Suggester([*valid, *sorted(plan.internal), *answers])  # built once for every unknown
     for name in unknown:
         hint = pool.did_you_mean(name)
         hints.append(f"{quote(name)}: {hint}" if hint else None)
         if name in plan.by_name and plan.by_name[name].graph_node is not None:
             hints.append(f"{quote(name)} is a graph node: address its inputs as '{name}.<input>'")
     hints.append(f"Valid inputs: {fmt_names(valid)}")
+    if answers:
+        hints.append(f"Answers to interrupts (response keys): {fmt_names(answers)}")
     missing = _missing_names(graph, plan, plain, addressed, NO_BYPASS)
     if missing[0] or missing[1]:
         hints.append(f"Missing inputs: {fmt_names([*missing[0], *missing[1]])}")
