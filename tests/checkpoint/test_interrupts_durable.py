@@ -185,6 +185,15 @@ FLOW = textwrap.dedent(
     def reviewer(question: Review) -> str:
         missing = [w for w in WANTED if w not in question.evidence[0]]
         return missing[0] if missing else "approve"
+
+    def plain(value: Any) -> Any:  # values as JSON; a nested run's result: status and values
+        if hasattr(value, "values") and hasattr(value, "status"):
+            return {"status": value.status.value, "values": plain(dict(value.values))}
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (tuple, list)):
+            return [plain(v) for v in value]
+        return value
     """
 )
 
@@ -192,7 +201,7 @@ SCRIPT = textwrap.dedent(
     """
     import json, sys
     sys.path.insert(0, sys.argv[3])
-    from durable_flow import flow, reviewer
+    from durable_flow import flow, plain, reviewer
     from hypergraph_runners import SyncRunner
     from hypergraph_runners.checkpoint import SqliteCheckpointer
 
@@ -208,7 +217,7 @@ SCRIPT = textwrap.dedent(
     print(json.dumps({
         "status": result.status.value,
         "pause": result.pause and [result.pause.node_name, result.pause.response_key],
-        "history": [list(turn) for turn in result.get("history", ())],
+        "values": plain(dict(result.values)),
     }))
     """
 )
@@ -227,7 +236,7 @@ def test_process_a_pauses_and_process_b_resumes_from_the_same_file(tmp_path: Pat
 
     a = process("A")
     assert a["status"] == "paused" and a["pause"] == ["round/review", "verdict"]
-    assert a["history"] == []
+    assert a["values"]["history"] == []
     b = process("B")
     assert b["status"] == "completed"
 
@@ -243,5 +252,5 @@ def test_process_a_pauses_and_process_b_resumes_from_the_same_file(tmp_path: Pat
         answer = durable_flow.reviewer(result.pause.value)
         result = SyncRunner().run(durable_flow.flow, history=result["history"], verdict=answer)
     assert result.completed
-    assert b["history"] == [list(turn) for turn in result["history"]]
-    assert b["history"][-1][1] == "approve" and len(b["history"]) == 3
+    assert b["values"] == durable_flow.plain(dict(result.values))  # every value, nested ones too
+    assert b["values"]["history"][-1][1] == "approve" and len(b["values"]["history"]) == 3
