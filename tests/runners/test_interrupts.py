@@ -430,13 +430,37 @@ def test_interrupt_event_then_paused_ends(runner_kind: str) -> None:
     (asked,) = [e for e in events if isinstance(e, InterruptEvent)]
     assert asked.node_name == "m/inner/review" and asked.graph_name == "inner"
     assert asked.value == Approval("Publish 'x'?", evidence=("x",))
-    assert asked.response_key == "approved" and asked.superstep == 0
+    # The key to answer under, as the caller of the top-level run gives it (PauseInfo's).
+    assert asked.response_key == "accepted" and asked.superstep == 0
     after = events[events.index(asked) + 1]
     assert isinstance(after, NodeEndEvent) and after.status == "paused"
     assert after.span_id == asked.span_id
     ends = [e for e in events if isinstance(e, RunEndEvent)]
     assert [e.status for e in ends] == ["paused", "paused", "paused"]
     assert ends[-1].result is not None and ends[-1].result.paused
+
+
+def test_interrupt_events_carry_the_pause_infos_names(run: Any, run_map: Any) -> None:
+    """Under nesting, mapping and runner.map, an InterruptEvent names what PauseInfo names."""
+    events: list[Any] = []
+
+    class Collect:
+        def on_event(self, event: Any) -> None:
+            if isinstance(event, InterruptEvent):
+                events.append(event)
+
+    inner = approval_graph(name="inner")
+    mapped = Graph([inner.as_node(name="batch").map_over("draft")], name="outer")
+    nested = Graph([mapped.as_node(name="o").rename_outputs(final="out")])
+    for result in (
+        run(mapped, draft=["a", "b"], event_processors=[Collect()]),
+        run(nested, draft=["a"], event_processors=[Collect()]),
+        *run_map(two_levels(), draft=["x", "y"], map_over="draft", event_processors=[Collect()]),
+    ):
+        asked = [(e.node_name, e.response_key) for e in events[: len(result.pauses)]]
+        del events[: len(result.pauses)]
+        assert sorted(asked) == [(p.node_name, p.response_key) for p in result.pauses]
+    assert events == []
 
 
 def test_async_iter_yields_the_interrupt_and_ends_with_the_paused_result() -> None:

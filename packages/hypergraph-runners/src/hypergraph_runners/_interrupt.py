@@ -47,6 +47,7 @@ __all__ = [
     "check_given",
     "item_answers",
     "nested_pauses",
+    "outer_response_key",
     "take_answers",
     "take_routed",
     "with_answers",
@@ -382,19 +383,39 @@ def nested_pauses(p: NodePlan, results: Sequence[RunResult | None]) -> Paused | 
     renamed to the GraphNode's output name, or dotted (``"batch.approved"``) when mapped.
     """
     pauses: list[PauseInfo] = []
-    outer = dict(p.inner_out)
     for i, r in enumerate(results):
         if r is None or r.status is not RunStatus.PAUSED:
             continue
         segment = f"{p.name}[{i}]" if p.mapped else p.name
         for pause in r.pauses:
-            key = pause.response_key
-            if p.mapped or "." in key:
-                key = f"{p.name}.{key}"
-            else:
-                key = outer.get(key, key)
+            key = _projected(p, pause.response_key)
             pauses.append(PauseInfo(f"{segment}/{pause.node_name}", pause.value, key))
     return Paused(tuple(pauses)) if pauses else None
+
+
+def _projected(p: NodePlan, key: str) -> str:
+    """``key``, a response key inside GraphNode ``p``'s graph, as the graph around ``p``
+    names it: ``p``'s output name, or dotted (``"batch.approved"``) when ``p`` is mapped."""
+    if p.mapped or "." in key:
+        return f"{p.name}.{key}"
+    return dict(p.inner_out).get(key, key)
+
+
+def outer_response_key(top: Plan, prefix: str, key: str) -> str:
+    """``key``, a response key of the nested run at ``prefix`` (``"m.inner."``,
+    ``"batch[0]."``), as the caller of the top-level run of ``top`` gives it: what
+    ``nested_pauses`` makes of it on the way up, for an ``InterruptEvent``."""
+    from ._plan import plan_of
+
+    chain: list[NodePlan] = []
+    for segment in prefix.split(".")[:-1]:
+        p = top.by_name[segment.partition("[")[0]]
+        assert p.graph_node is not None
+        chain.append(p)
+        top = plan_of(p.graph_node.graph)
+    for p in reversed(chain):
+        key = _projected(p, key)
+    return key
 
 
 def record_pauses(ex: Execution, done: Sequence[Any]) -> list[Any]:
