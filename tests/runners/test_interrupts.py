@@ -486,6 +486,27 @@ def test_map_end_event_reports_paused(run_map: Any) -> None:
     assert [e.status for e in events if isinstance(e, MapItemEndEvent)] == ["paused"]
 
 
+def test_a_map_with_a_paused_and_a_failed_item_ends_paused(run_map: Any) -> None:
+    """The map's end event agrees with MapResult.status: resumable, so PAUSED."""
+    events: list[Any] = []
+
+    class Collect:
+        def on_event(self, event: Any) -> None:
+            events.append(event)
+
+    @node(output_name="draft")
+    def check(text: str) -> str:
+        if not text:
+            raise ValueError("empty draft")
+        return text
+
+    graph = Graph([check, *approval_graph().nodes.values()])
+    result = run_map(graph, text=["a", ""], map_over="text", event_processors=[Collect()])
+    assert result.status is RunStatus.PAUSED and result.paused == (0,)
+    assert len(result.failures) == 1
+    assert isinstance(events[-1], RunEndEvent) and events[-1].status == "paused"
+
+
 # -- cache ---------------------------------------------------------------------------------
 
 

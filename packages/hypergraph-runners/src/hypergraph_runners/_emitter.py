@@ -190,7 +190,8 @@ class Emitter(Delivery):
         return RunEndEvent(
             run_id=run_id, span_id=s.id, parent_span_id=None, timestamp=now,
             graph_name=s.name, path="", duration=duration, duration_ms=duration * 1000.0,
-            status="failed" if failed else "paused" if paused else "completed",
+            # As MapResult.status: a map with a paused item is resumable, so it is paused.
+            status="paused" if paused else "failed" if failed else "completed",
         )  # fmt: skip
 
     # -- nodes -----------------------------------------------------------------------------
