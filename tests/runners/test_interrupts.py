@@ -238,6 +238,55 @@ def test_an_option_no_gate_target_accepts_fails_before_the_question_surfaces(run
     assert "'archive'" in text and "'decide'" in text and "How to fix:" in text
 
 
+def test_options_are_checked_against_a_gate_of_an_enclosing_graph(run: Any) -> None:
+    """The interrupt sits two levels down; the gate reading its (renamed) answer at the top."""
+
+    def graph(options: tuple[str, ...]) -> Graph:
+        inner = _routed_graph(options).nodes["pick"]
+        middle = Graph([Graph([inner], name="inner").as_node()], name="middle")
+
+        @route(targets=["publish", END])
+        def decide(verdict: str) -> Any:
+            return "publish" if verdict == "publish" else END if verdict == "drop" else verdict
+
+        @node(output_name="published")
+        def publish(draft: str) -> str:
+            return draft
+
+        top = middle.as_node(name="m").rename_outputs(choice="verdict")
+        return Graph([top, decide, publish])
+
+    fine = run(graph(("publish", "drop")), draft="d")
+    assert fine.paused and fine.pause.response_key == "verdict"
+    result = run(graph(("publish", "revise")), draft="d")
+    assert result.failed and not result.pauses and result.failed_node == "m"
+    assert isinstance(result.error, GraphConfigError)
+    text = str(result.error)
+    assert "Interrupt 'm.inner.pick' offers option 'revise'" in text
+    assert "gate 'decide'" in text and "How to fix:" in text
+
+
+def test_options_are_checked_against_a_gate_inside_a_graph_node_they_feed(run: Any) -> None:
+    def graph(options: tuple[str, ...]) -> Graph:
+        @route(targets=["publish", END])
+        def decide(verdict: str, draft: str) -> Any:
+            return "publish" if verdict == "publish" else END if verdict == "drop" else verdict
+
+        @node(output_name="published")
+        def publish(draft: str) -> str:
+            return draft
+
+        flow = Graph([decide, publish], name="flow").as_node().rename_inputs(verdict="choice")
+        return Graph([_routed_graph(options).nodes["pick"], flow])
+
+    fine = run(graph(("publish", "drop")), draft="d")
+    assert fine.paused and fine.pause.node_name == "pick"
+    result = run(graph(("publish", "revise")), draft="d")
+    assert result.failed and not result.pauses and result.failed_node == "pick"
+    text = str(result.error)
+    assert "Interrupt 'pick' offers option 'revise', which gate 'flow.decide'" in text
+
+
 def test_options_feeding_an_ifelse_must_give_a_bool(run: Any) -> None:
     @interrupt(answer_name="choice")
     def pick(draft: str) -> Choice:

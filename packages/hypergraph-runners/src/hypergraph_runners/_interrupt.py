@@ -22,7 +22,7 @@ Inside a mapped GraphNode the dotted address (``"batch.approved"``) reaches ever
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -45,6 +45,7 @@ __all__ = [
     "ask",
     "check_answer",
     "check_given",
+    "check_nested_options",
     "item_answers",
     "nested_pauses",
     "outer_response_key",
@@ -275,7 +276,7 @@ def ask(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> dict[str, Any]:
     problem = _not_a_question(ex.scope.prefix + p.name, question)
     if problem is not None:
         raise NodeFailure(TypeError(problem))
-    problem = _options_problem(ex, p, question)
+    problem = _options_problem(ex, name, ex.scope.prefix + p.name, question)
     if problem is not None:
         raise NodeFailure(GraphConfigError(problem))
     return Paused((PauseInfo(p.name, question, name),))
@@ -338,8 +339,10 @@ def _matches(value: Any, expected: Any) -> bool:
     return True
 
 
-def _options_problem(ex: Execution, p: NodePlan, question: Any) -> str | None:
-    """An option of ``question`` that a gate fed by the answer would reject, if any.
+def _options_problem(ex: Execution, name: str, path: str, question: Any) -> str | None:
+    """An option of ``question`` that a gate reading the answer ``name`` (the interrupt at
+    ``path``'s, as this graph names it) would reject, if any: a gate of this run, or one in
+    a GraphNode the answer feeds.
 
     Each option is tried on the gate as if it were the answer, with the gate's other inputs
     as they are now; a gate whose other inputs are not available yet is not checked.
@@ -347,30 +350,57 @@ def _options_problem(ex: Execution, p: NodePlan, question: Any) -> str | None:
     options = getattr(question, "options", None)
     if not options:
         return None
-    name = p.outputs[0]
-    nodes = ex.plan.nodes
-    for c in ex.plan.consumers.get(name, ()):
-        gate = nodes[c]
-        if gate.gate is None:
+
+    given = _reader({**ex.bound, **ex.values})  # a GraphNode's ports, those given so far
+
+    def now(q: NodePlan) -> dict[str, Any]:
+        return ex.inputs_of(q)[0] if q.gate is not None else given(q)
+
+    for gate, kwargs, answer, label in _gates_reading(ex.plan, name, now, ""):
+        if any(n not in kwargs and n != answer and n not in gate.defaulted for n in gate.inputs):
             continue
-        kwargs, _ = ex.inputs_of(gate)
-        if any(n not in kwargs and n != name and n not in gate.defaulted for n in gate.inputs):
-            continue
+        assert gate.gate is not None
         for option in options:
-            kwargs[name] = option
+            kwargs[answer] = option
             try:
                 decide(gate.gate, gate.call(kwargs))
             except Exception as exc:
                 return message(
-                    f"Interrupt {quote(ex.scope.prefix + p.name)} offers option "
-                    f"{short_repr(option)}, which gate {quote(gate.name)} does not accept",
+                    f"Interrupt {quote(path)} offers option "
+                    f"{short_repr(option)}, which gate {quote(label)} does not accept",
                     [
                         f"options: {short_repr(tuple(options))}",
                         f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
                     ],
-                    f"offer only options that {gate.name!r} routes, or add the missing target",
+                    f"offer only options that {label!r} routes, or add the missing target",
                 )
     return None
+
+
+def _gates_reading(
+    plan: Plan, name: str, now: Callable[[NodePlan], dict[str, Any]], prefix: str
+) -> Iterator[tuple[NodePlan, dict[str, Any], str, str]]:
+    """The gates that read value ``name`` directly, in ``plan`` or inside the unmapped
+    GraphNodes it feeds (at any depth): each with its inputs ``now``, the value's name
+    there and the gate's path."""
+    from ._plan import plan_of
+
+    for c in plan.consumers.get(name, ()):
+        q = plan.nodes[c]
+        if q.gate is not None:
+            yield q, now(q), name, prefix + q.name
+        elif q.graph_node is not None and not q.mapped:
+            graph = q.graph_node.graph
+            ports = q.inner_in
+            inner = {**graph.inputs.bound, **{ports.get(k, k): v for k, v in now(q).items()}}
+            yield from _gates_reading(
+                plan_of(graph), ports.get(name, name), _reader(inner), f"{prefix}{q.name}."
+            )
+
+
+def _reader(values: Mapping[str, Any]) -> Callable[[NodePlan], dict[str, Any]]:
+    """A node's inputs among ``values`` (those not there are left out)."""
+    return lambda q: {k: values[k] for k in q.inputs if k in values}
 
 
 # -- a GraphNode whose nested run(s) paused ------------------------------------------------
@@ -391,6 +421,20 @@ def nested_pauses(p: NodePlan, results: Sequence[RunResult | None]) -> Paused | 
             key = _projected(p, pause.response_key)
             pauses.append(PauseInfo(f"{segment}/{pause.node_name}", pause.value, key))
     return Paused(tuple(pauses)) if pauses else None
+
+
+def check_nested_options(ex: Execution, paused: Paused) -> None:
+    """Fail the GraphNode whose nested interrupt offers an option that a gate of this graph,
+    reading the answer by its (renamed) name, would reject: as ``ask`` does for a gate
+    beside the interrupt, so the paused result never carries that question (an
+    ``InterruptEvent`` for it was sent already)."""
+    for pause in paused.pauses:
+        if "." in pause.response_key:  # a mapped GraphNode's: no gate here reads it by name
+            continue
+        path = ex.scope.prefix + pause.node_name.replace("/", ".")
+        problem = _options_problem(ex, pause.response_key, path, pause.value)
+        if problem is not None:
+            raise NodeFailure(GraphConfigError(problem))
 
 
 def _projected(p: NodePlan, key: str) -> str:
