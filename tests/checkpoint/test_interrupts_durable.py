@@ -141,6 +141,31 @@ def test_a_map_resumes_its_paused_items_with_answers(hg: Any) -> None:
     assert calls == ["publish"]  # item 0 restored, item 1's measure restored
 
 
+def test_an_interrupt_two_levels_down_resumes_by_its_renamed_key(hg: Any) -> None:
+    calls: list[str] = []
+    inner = approval_graph(calls).as_node(name="inner").rename_outputs(approved="ok")
+    middle = Graph([inner], name="middle").as_node(name="m").rename_outputs(ok="accepted")
+    graph = Graph([middle])
+    paused = hg.run(graph, {"draft": "hey"}, workflow_id="wf")
+    assert paused.pause.node_name == "m/inner/review"
+    assert paused.pause.response_key == "accepted"
+    calls.clear()
+    done = hg.run(graph, {"accepted": True}, workflow_id="wf")
+    assert done.status is RunStatus.COMPLETED and done["final"] == "HEY"
+    assert calls == ["publish"]  # measure was restored, the answer skipped the question
+
+
+def test_a_mapped_graph_node_resumes_by_its_dotted_response_key(hg: Any) -> None:
+    calls: list[str] = []
+    graph = Graph([approval_graph(calls).as_node(name="batch").map_over("draft")])
+    paused = hg.run(graph, {"draft": ["a", "b"]}, workflow_id="wf")
+    assert paused.paused and {p.response_key for p in paused.pauses} == {"batch.approved"}
+    calls.clear()
+    done = hg.run(graph, {paused.pause.response_key: True}, workflow_id="wf")
+    assert done.status is RunStatus.COMPLETED and done["final"] == ["A", "B"]
+    assert sorted(calls) == ["publish", "publish"]  # each item's measure was restored
+
+
 # -- two processes ---------------------------------------------------------------------------
 
 #: The workflow both processes run: draft -> review -> record until the (scripted) reviewer

@@ -46,6 +46,7 @@ __all__ = [
     "check_answer",
     "check_given",
     "check_nested_options",
+    "is_answer",
     "item_answers",
     "nested_pauses",
     "outer_response_key",
@@ -141,6 +142,13 @@ def check_given(plan: Plan, values: Mapping[str, Any], skip: Sequence[str] = ())
             error = check_answer(p, path + p.name, values[key])
             if error is not None:
                 raise error
+
+
+def is_answer(plan: Plan, key: str) -> bool:
+    """``key`` of a run's values answers an interrupt (a response key or an address)."""
+    if key in plan.answer_keys:
+        return True
+    return ("." in key or "/" in key) and plan.pausable and _answer_at(plan, key) is not None
 
 
 def _answer_at(plan: Plan, key: str) -> tuple[NodePlan, str] | None:

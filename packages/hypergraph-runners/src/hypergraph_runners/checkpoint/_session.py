@@ -146,7 +146,7 @@ class Opening:
         wf = self.workflow_id
         structure, manifest = structure_of(graph), manifest_of(graph)
         # Answers to interrupts are not inputs: a resume gives new ones (durable interrupts).
-        self.given -= answer_names(graph)
+        self.given -= answer_names(graph, self.given)
         inputs, blobs = _encode_inputs(without_answers(graph, merged), wf)
         if self.head is not None and self.fork_from is None:
             self._check_stored(self.head, inputs)
