@@ -166,6 +166,23 @@ def test_a_mapped_graph_node_resumes_by_its_dotted_response_key(hg: Any) -> None
     assert sorted(calls) == ["publish", "publish"]  # each item's measure was restored
 
 
+def test_a_map_resumes_a_mapped_graph_node_per_item_by_its_dotted_key(hg: Any) -> None:
+    calls: list[str] = []
+    graph = Graph([approval_graph(calls).as_node(name="batch").map_over("draft")])
+    drafts = {"draft": [["a"], ["b"]]}
+    first = hg.map(graph, drafts, map_over="draft", workflow_id="m")
+    assert first.paused == (0, 1)
+    key = first[0].pause.response_key
+    calls.clear()
+    partly = hg.map(graph, drafts, map_over="draft", workflow_id="m", answers={0: {key: True}})
+    assert partly.paused == (1,) and partly[0]["final"] == ["A"]
+    assert sorted(calls) == ["publish", "review"]  # item 0's measure restored; 1 asks again
+    calls.clear()
+    done = hg.map(graph, drafts, map_over="draft", workflow_id="m", answers={1: {key: False}})
+    assert done.status is RunStatus.COMPLETED and done["final"] == [["A"], ["rejected"]]
+    assert calls == ["publish"]  # item 0 restored whole, item 1's measure restored
+
+
 # -- two processes ---------------------------------------------------------------------------
 
 #: The workflow both processes run: draft -> review -> record until the (scripted) reviewer

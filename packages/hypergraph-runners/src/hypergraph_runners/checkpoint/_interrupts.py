@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PAUSE",
+    "addressed_without_answers",
     "answer_names",
     "is_paused",
     "pause_records",
@@ -82,6 +83,22 @@ def without_answers(graph: Graph, values: Mapping[str, Any]) -> dict[str, Any]:
     if not plan.pausable:
         return dict(values)
     return {k: v for k, v in values.items() if not is_answer(plan, k)}
+
+
+def addressed_without_answers(
+    graph: Graph, addressed: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Mapping[str, Any]]:
+    """Addressed values (GraphNode -> {inner address: value}) without the answers among them
+    (``{"batch": {"approved": True}}``): a resumed map item is the same child with them."""
+    plan = plan_of(graph)
+    if not plan.pausable:
+        return dict(addressed)
+    kept: dict[str, Mapping[str, Any]] = {}
+    for head, inner in addressed.items():
+        rest = {k: v for k, v in inner.items() if not is_answer(plan, f"{head}.{k}")}
+        if rest:
+            kept[head] = rest
+    return kept
 
 
 def stored_pauses(conn: sqlite3.Connection, workflow_id: str) -> tuple[PauseInfo, ...]:
