@@ -70,8 +70,13 @@ def item_prepared(base: Prepared, values: dict[str, Any]) -> Prepared:
     An item's own values are plain names, except the answers a resumed map gives by address
     (``answers={i: {"batch.approved": True}}``, ``_interrupt``): those join the addressed ones.
     """
-    if not any("." in key for key in values):
-        return Prepared({**base.values, **values}, base.addressed, base.bypassed)
+    for key in values:  # (a plain loop: an item has a few keys, a generator costs more)
+        if "." in key:
+            return _with_addresses(base, values)
+    return Prepared({**base.values, **values}, base.addressed, base.bypassed)
+
+
+def _with_addresses(base: Prepared, values: dict[str, Any]) -> Prepared:
     plain = dict(base.values)
     addressed = {head: dict(inner) for head, inner in base.addressed.items()}
     for key, value in values.items():
