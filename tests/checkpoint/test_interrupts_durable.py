@@ -141,6 +141,48 @@ def test_a_map_resumes_its_paused_items_with_answers(hg: Any) -> None:
     assert calls == ["publish"]  # item 0 restored, item 1's measure restored
 
 
+def test_an_interrupt_two_levels_down_resumes_by_its_renamed_key(hg: Any) -> None:
+    calls: list[str] = []
+    inner = approval_graph(calls).as_node(name="inner").rename_outputs(approved="ok")
+    middle = Graph([inner], name="middle").as_node(name="m").rename_outputs(ok="accepted")
+    graph = Graph([middle])
+    paused = hg.run(graph, {"draft": "hey"}, workflow_id="wf")
+    assert paused.pause.node_name == "m/inner/review"
+    assert paused.pause.response_key == "accepted"
+    calls.clear()
+    done = hg.run(graph, {"accepted": True}, workflow_id="wf")
+    assert done.status is RunStatus.COMPLETED and done["final"] == "HEY"
+    assert calls == ["publish"]  # measure was restored, the answer skipped the question
+
+
+def test_a_mapped_graph_node_resumes_by_its_dotted_response_key(hg: Any) -> None:
+    calls: list[str] = []
+    graph = Graph([approval_graph(calls).as_node(name="batch").map_over("draft")])
+    paused = hg.run(graph, {"draft": ["a", "b"]}, workflow_id="wf")
+    assert paused.paused and {p.response_key for p in paused.pauses} == {"batch.approved"}
+    calls.clear()
+    done = hg.run(graph, {paused.pause.response_key: True}, workflow_id="wf")
+    assert done.status is RunStatus.COMPLETED and done["final"] == ["A", "B"]
+    assert sorted(calls) == ["publish", "publish"]  # each item's measure was restored
+
+
+def test_a_map_resumes_a_mapped_graph_node_per_item_by_its_dotted_key(hg: Any) -> None:
+    calls: list[str] = []
+    graph = Graph([approval_graph(calls).as_node(name="batch").map_over("draft")])
+    drafts = {"draft": [["a"], ["b"]]}
+    first = hg.map(graph, drafts, map_over="draft", workflow_id="m")
+    assert first.paused == (0, 1)
+    key = first[0].pause.response_key
+    calls.clear()
+    partly = hg.map(graph, drafts, map_over="draft", workflow_id="m", answers={0: {key: True}})
+    assert partly.paused == (1,) and partly[0]["final"] == ["A"]
+    assert sorted(calls) == ["publish", "review"]  # item 0's measure restored; 1 asks again
+    calls.clear()
+    done = hg.map(graph, drafts, map_over="draft", workflow_id="m", answers={1: {key: False}})
+    assert done.status is RunStatus.COMPLETED and done["final"] == [["A"], ["rejected"]]
+    assert calls == ["publish"]  # item 0 restored whole, item 1's measure restored
+
+
 # -- two processes ---------------------------------------------------------------------------
 
 #: The workflow both processes run: draft -> review -> record until the (scripted) reviewer
@@ -185,6 +227,15 @@ FLOW = textwrap.dedent(
     def reviewer(question: Review) -> str:
         missing = [w for w in WANTED if w not in question.evidence[0]]
         return missing[0] if missing else "approve"
+
+    def plain(value: Any) -> Any:  # values as JSON; a nested run's result: status and values
+        if hasattr(value, "values") and hasattr(value, "status"):
+            return {"status": value.status.value, "values": plain(dict(value.values))}
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (tuple, list)):
+            return [plain(v) for v in value]
+        return value
     """
 )
 
@@ -192,7 +243,7 @@ SCRIPT = textwrap.dedent(
     """
     import json, sys
     sys.path.insert(0, sys.argv[3])
-    from durable_flow import flow, reviewer
+    from durable_flow import flow, plain, reviewer
     from hypergraph_runners import SyncRunner
     from hypergraph_runners.checkpoint import SqliteCheckpointer
 
@@ -208,7 +259,7 @@ SCRIPT = textwrap.dedent(
     print(json.dumps({
         "status": result.status.value,
         "pause": result.pause and [result.pause.node_name, result.pause.response_key],
-        "history": [list(turn) for turn in result.get("history", ())],
+        "values": plain(dict(result.values)),
     }))
     """
 )
@@ -227,7 +278,7 @@ def test_process_a_pauses_and_process_b_resumes_from_the_same_file(tmp_path: Pat
 
     a = process("A")
     assert a["status"] == "paused" and a["pause"] == ["round/review", "verdict"]
-    assert a["history"] == []
+    assert a["values"]["history"] == []
     b = process("B")
     assert b["status"] == "completed"
 
@@ -243,5 +294,5 @@ def test_process_a_pauses_and_process_b_resumes_from_the_same_file(tmp_path: Pat
         answer = durable_flow.reviewer(result.pause.value)
         result = SyncRunner().run(durable_flow.flow, history=result["history"], verdict=answer)
     assert result.completed
-    assert b["history"] == [list(turn) for turn in result["history"]]
-    assert b["history"][-1][1] == "approve" and len(b["history"]) == 3
+    assert b["values"] == durable_flow.plain(dict(result.values))  # every value, nested ones too
+    assert b["values"]["history"][-1][1] == "approve" and len(b["values"]["history"]) == 3

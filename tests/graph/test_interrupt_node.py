@@ -53,6 +53,11 @@ def test_output_name_or_a_tuple_answer_name_is_a_type_error(kwargs: dict[str, An
         InterruptNode(review, **kwargs)
 
 
+def test_interrupt_without_its_answer_name_says_how_to_call_it() -> None:
+    with pytest.raises(TypeError, match=r"(?s)'review'.*@interrupt\(answer_name="):
+        interrupt(review)  # type: ignore[arg-type]  # written as a bare @interrupt
+
+
 def test_interrupts_are_never_cached() -> None:
     with pytest.raises(GraphConfigError, match="never cached"):
         InterruptNode(review, answer_name="a", cache=True)

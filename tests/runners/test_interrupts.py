@@ -23,6 +23,7 @@ from hypergraph_types import (
     RunEndEvent,
     RunStatus,
     SuperstepStartEvent,
+    UnknownInputError,
 )
 from support import Approval
 
@@ -75,6 +76,12 @@ def test_stateless_resume_completes_with_the_values_of_an_uninterrupted_run(run:
     assert resumed.status is RunStatus.COMPLETED and resumed.pauses == () and resumed.pause is None
     assert resumed.values == {"approved": True, "final": "HELLO", "length": 5}
     assert resumed.values == run(graph, {"draft": "hello", "approved": True}).values
+
+
+def test_a_misspelt_response_key_suggests_the_answer(run: Any) -> None:
+    with pytest.raises(UnknownInputError, match="Did you mean 'approved'") as info:
+        run(approval_graph(), draft="hello", aproved=True)
+    assert "(response keys): 'approved'" in str(info.value)
 
 
 def test_an_answer_given_up_front_skips_the_question(run: Any) -> None:
@@ -183,6 +190,19 @@ def test_a_question_function_returning_none_fails_the_node(run: Any) -> None:
     assert "returned None" in str(result.error) and "How to fix:" in str(result.error)
 
 
+def test_a_question_function_returning_no_question_fails_the_node(run: Any) -> None:
+    @interrupt(answer_name="approved")
+    def review(draft: str) -> Approval:
+        return f"Publish {draft}?"  # type: ignore[return-value]
+
+    result = run(Graph([review]), draft="x")
+    assert result.failed and not result.pauses and result.failed_node == "review"
+    assert isinstance(result.error, TypeError)
+    text = str(result.error)
+    assert "'review' returned str 'Publish x?'" in text and "prompt" in text
+    assert "How to fix:" in text
+
+
 def _routed_graph(options: tuple[str, ...]) -> Graph:
     @interrupt(answer_name="choice")
     def pick(draft: str) -> Choice:
@@ -216,6 +236,55 @@ def test_an_option_no_gate_target_accepts_fails_before_the_question_surfaces(run
     assert isinstance(result.error, GraphConfigError)
     text = str(result.error)
     assert "'archive'" in text and "'decide'" in text and "How to fix:" in text
+
+
+def test_options_are_checked_against_a_gate_of_an_enclosing_graph(run: Any) -> None:
+    """The interrupt sits two levels down; the gate reading its (renamed) answer at the top."""
+
+    def graph(options: tuple[str, ...]) -> Graph:
+        inner = _routed_graph(options).nodes["pick"]
+        middle = Graph([Graph([inner], name="inner").as_node()], name="middle")
+
+        @route(targets=["publish", END])
+        def decide(verdict: str) -> Any:
+            return "publish" if verdict == "publish" else END if verdict == "drop" else verdict
+
+        @node(output_name="published")
+        def publish(draft: str) -> str:
+            return draft
+
+        top = middle.as_node(name="m").rename_outputs(choice="verdict")
+        return Graph([top, decide, publish])
+
+    fine = run(graph(("publish", "drop")), draft="d")
+    assert fine.paused and fine.pause.response_key == "verdict"
+    result = run(graph(("publish", "revise")), draft="d")
+    assert result.failed and not result.pauses and result.failed_node == "m"
+    assert isinstance(result.error, GraphConfigError)
+    text = str(result.error)
+    assert "Interrupt 'm.inner.pick' offers option 'revise'" in text
+    assert "gate 'decide'" in text and "How to fix:" in text
+
+
+def test_options_are_checked_against_a_gate_inside_a_graph_node_they_feed(run: Any) -> None:
+    def graph(options: tuple[str, ...]) -> Graph:
+        @route(targets=["publish", END])
+        def decide(verdict: str, draft: str) -> Any:
+            return "publish" if verdict == "publish" else END if verdict == "drop" else verdict
+
+        @node(output_name="published")
+        def publish(draft: str) -> str:
+            return draft
+
+        flow = Graph([decide, publish], name="flow").as_node().rename_inputs(verdict="choice")
+        return Graph([_routed_graph(options).nodes["pick"], flow])
+
+    fine = run(graph(("publish", "drop")), draft="d")
+    assert fine.paused and fine.pause.node_name == "pick"
+    result = run(graph(("publish", "revise")), draft="d")
+    assert result.failed and not result.pauses and result.failed_node == "pick"
+    text = str(result.error)
+    assert "Interrupt 'pick' offers option 'revise', which gate 'flow.decide'" in text
 
 
 def test_options_feeding_an_ifelse_must_give_a_bool(run: Any) -> None:
@@ -410,13 +479,37 @@ def test_interrupt_event_then_paused_ends(runner_kind: str) -> None:
     (asked,) = [e for e in events if isinstance(e, InterruptEvent)]
     assert asked.node_name == "m/inner/review" and asked.graph_name == "inner"
     assert asked.value == Approval("Publish 'x'?", evidence=("x",))
-    assert asked.response_key == "approved" and asked.superstep == 0
+    # The key to answer under, as the caller of the top-level run gives it (PauseInfo's).
+    assert asked.response_key == "accepted" and asked.superstep == 0
     after = events[events.index(asked) + 1]
     assert isinstance(after, NodeEndEvent) and after.status == "paused"
     assert after.span_id == asked.span_id
     ends = [e for e in events if isinstance(e, RunEndEvent)]
     assert [e.status for e in ends] == ["paused", "paused", "paused"]
     assert ends[-1].result is not None and ends[-1].result.paused
+
+
+def test_interrupt_events_carry_the_pause_infos_names(run: Any, run_map: Any) -> None:
+    """Under nesting, mapping and runner.map, an InterruptEvent names what PauseInfo names."""
+    events: list[Any] = []
+
+    class Collect:
+        def on_event(self, event: Any) -> None:
+            if isinstance(event, InterruptEvent):
+                events.append(event)
+
+    inner = approval_graph(name="inner")
+    mapped = Graph([inner.as_node(name="batch").map_over("draft")], name="outer")
+    nested = Graph([mapped.as_node(name="o").rename_outputs(final="out")])
+    for result in (
+        run(mapped, draft=["a", "b"], event_processors=[Collect()]),
+        run(nested, draft=["a"], event_processors=[Collect()]),
+        *run_map(two_levels(), draft=["x", "y"], map_over="draft", event_processors=[Collect()]),
+    ):
+        asked = [(e.node_name, e.response_key) for e in events[: len(result.pauses)]]
+        del events[: len(result.pauses)]
+        assert sorted(asked) == [(p.node_name, p.response_key) for p in result.pauses]
+    assert events == []
 
 
 def test_async_iter_yields_the_interrupt_and_ends_with_the_paused_result() -> None:
@@ -440,6 +533,27 @@ def test_map_end_event_reports_paused(run_map: Any) -> None:
     run_map(approval_graph(), draft=["a"], map_over="draft", event_processors=[Collect()])
     assert isinstance(events[-1], RunEndEvent) and events[-1].status == "paused"
     assert [e.status for e in events if isinstance(e, MapItemEndEvent)] == ["paused"]
+
+
+def test_a_map_with_a_paused_and_a_failed_item_ends_paused(run_map: Any) -> None:
+    """The map's end event agrees with MapResult.status: resumable, so PAUSED."""
+    events: list[Any] = []
+
+    class Collect:
+        def on_event(self, event: Any) -> None:
+            events.append(event)
+
+    @node(output_name="draft")
+    def check(text: str) -> str:
+        if not text:
+            raise ValueError("empty draft")
+        return text
+
+    graph = Graph([check, *approval_graph().nodes.values()])
+    result = run_map(graph, text=["a", ""], map_over="text", event_processors=[Collect()])
+    assert result.status is RunStatus.PAUSED and result.paused == (0,)
+    assert len(result.failures) == 1
+    assert isinstance(events[-1], RunEndEvent) and events[-1].status == "paused"
 
 
 # -- cache ---------------------------------------------------------------------------------
@@ -522,3 +636,37 @@ def test_a_nested_graph_run_by_another_runner_pauses_the_parent() -> None:
         "inner/review", Approval("ok Cats?"), "approved"
     )
     assert SyncRunner().run(outer, topic="cats", approved=True)["approved"] is True
+
+
+# -- dotted response keys (a mapped GraphNode's, or an address) ----------------------------
+
+
+def test_a_dotted_answer_of_the_wrong_type_is_refused_before_anything_runs(run: Any) -> None:
+    asked: list[str] = []
+    inner = approval_graph(asked, name="inner")
+    nested = Graph([Graph([inner.as_node()], name="middle").as_node(name="m")])
+    with pytest.raises(InvalidInputError, match=r"'m\.inner\.review'.*not bool"):
+        run(nested, {"draft": "hey", "m/inner/approved": "yes"})
+    mapped = Graph([inner.as_node(name="batch").map_over("draft")])
+    with pytest.raises(InvalidInputError, match=r"(?s)'batch\.review'.*How to fix:"):
+        run(mapped, {"draft": ["a", "b"], "batch.approved": "yes"})
+    assert asked == []
+
+
+def test_map_answers_take_the_dotted_response_key_of_a_mapped_graph_node(run_map: Any) -> None:
+    """The response_key a paused item reports is the key its answer is given under."""
+    inner = approval_graph(name="inner")
+    graph = Graph([inner.as_node(name="batch").map_over("draft")])
+    drafts = [["a", "b"], ["c"]]
+    first = run_map(graph, draft=drafts, map_over="draft")
+    assert first.status is RunStatus.PAUSED and first.paused == (0, 1)
+    key = first[1].pause.response_key
+    assert key == "batch.approved"
+    second = run_map(graph, draft=drafts, map_over="draft", answers={1: {key: False}})
+    assert second.paused == (0,) and second[1]["final"] == ["rejected"]
+    done = run_map(graph, draft=drafts, map_over="draft", answers={0: {key: True}, 1: {key: True}})
+    assert done.status is RunStatus.COMPLETED and done["final"] == [["A", "B"], ["C"]]
+    with pytest.raises(InvalidInputError, match=r"Did you mean 'batch\.approved'"):
+        run_map(graph, draft=drafts, map_over="draft", answers={0: {"batch.aproved": True}})
+    with pytest.raises(InvalidInputError, match=r"'batch\.review'.*not bool"):
+        run_map(graph, draft=drafts, map_over="draft", answers={0: {key: "yes"}})

@@ -20,6 +20,7 @@ from hypergraph_types import (
     IncompatibleRunnerError,
     InfiniteLoopError,
     InputSpec,
+    InterruptEvent,
     InvalidInputError,
     MapResult,
     MissingInputError,
@@ -27,6 +28,7 @@ from hypergraph_types import (
     NodeErrorEvent,
     NodeExecution,
     OutputMismatchError,
+    PauseInfo,
     RenameEntry,
     RenameError,
     RunEndEvent,
@@ -56,6 +58,23 @@ def check_run_result() -> None:
     assert_type(result.failed, bool)
     assert_type(result.paused, bool)
     assert_type(result.failure, BaseException | None)
+    # interrupts (issue 18)
+    assert_type(result.pauses, tuple[PauseInfo, ...])
+    assert_type(result.pause, PauseInfo | None)
+    pause = PauseInfo("review", object(), "approved")
+    assert_type(pause.node_name, str)
+    assert_type(pause.value, Any)
+    assert_type(pause.response_key, str)
+    paused = RunResult({}, RunStatus.PAUSED, pauses=(pause,))
+    assert_type(paused, RunResult)
+
+
+def check_interrupt_event(event: InterruptEvent) -> None:
+    assert_type(event.node_name, str)
+    assert_type(event.graph_name, str | None)
+    assert_type(event.value, Any)
+    assert_type(event.response_key, str)
+    assert_type(event.superstep, int | None)
 
 
 def check_map_result() -> None:
@@ -66,6 +85,7 @@ def check_map_result() -> None:
     assert_type(mapped.results, tuple[RunResult, ...])
     assert_type(mapped.status, RunStatus)
     assert_type(mapped.failures, tuple[RunResult, ...])
+    assert_type(mapped.paused, tuple[int, ...])
     assert_type(mapped.completed, int)
     assert_type(mapped.failed, int)
     assert_type(mapped.summary(), str)

@@ -59,6 +59,15 @@ def _check_answer_name(answer_name: Any, output_name: Any, label: str) -> str:
                 "pass one str, and let a downstream node split the answer if it has parts",
             )
         )
+    if callable(answer_name):  # a bare ``@interrupt`` passes the function as answer_name
+        func = getattr(answer_name, "__name__", "the function")
+        raise TypeError(
+            message(
+                f"Interrupt {quote(func)}: @interrupt was used without its answer_name",
+                ["an interrupt names the value its answer arrives as"],
+                "write @interrupt(answer_name='approved') above the function",
+            )
+        )
     if not isinstance(answer_name, str):
         raise TypeError(
             message(

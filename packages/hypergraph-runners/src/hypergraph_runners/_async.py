@@ -33,7 +33,7 @@ from ._delegate import run_foreign_async
 from ._emitter import Emitter, observe_node, observe_run_end
 from ._events import Processor, QueueFeed, make_emitter
 from ._fanout import FanOut, fan_out_async, raise_first_failure
-from ._inputs import Prepared
+from ._inputs import Prepared, item_prepared
 from ._interrupt import ask, item_answers, with_answers
 from ._leaf import NodeFailure, Stop, async_value, run_sync_leaf
 from ._mapping import count_items, item_values
@@ -287,12 +287,12 @@ class AsyncRunner(BaseRunner):
         fan = FanOut(items, count, call.raise_)
 
         def run(scope: Scope, i: int, values: dict[str, Any]) -> Awaitable[RunResult]:
-            prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
+            prepared = item_prepared(base, values)
             graph = call.graph
             return self._run_graph(ctx, graph, prepared, call.select, scope, scope.run_id, warn)
 
         def whole(sub: Context, scope: Scope, i: int, values: dict[str, Any]) -> RunResult:
-            prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
+            prepared = item_prepared(base, values)
             return self._sync_driver()._run_graph(
                 sub, call.graph, prepared, None, scope, scope.run_id
             )

@@ -255,8 +255,8 @@ class BaseRunner(abc.ABC):
         raise_ = check_error_handling(error_handling)
         check_capabilities(self, graph)
         prepared = prepare(graph, merged)
-        if plan.answer_keys:
-            check_given(plan, prepared.values)  # interrupts' answers
+        if plan.pausable:
+            check_given(plan, merged)  # interrupts' answers, addressed ones too
         assert budget is not None
         if self._cache is None:
             self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)
@@ -385,8 +385,8 @@ class BaseRunner(abc.ABC):
         _check_map_names(names, map_mode, merged, graph.inputs.all)
         lists = mapped_lists(merged, names, map_mode, "in map()")
         prepared = prepare(graph, merged)
-        if plan_of(graph).answer_keys:
-            check_given(plan_of(graph), prepared.values, skip=names)  # interrupts' answers
+        if plan_of(graph).pausable:
+            check_given(plan_of(graph), merged, skip=names)  # interrupts' answers
         assert budget is not None
         if self._cache is None:
             self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)

@@ -40,12 +40,12 @@ from hypergraph_types import (
 from hypergraph_types._internal import exception_text
 
 from ._delivery import Delivery
-from ._interrupt import Paused
+from ._interrupt import Paused, outer_response_key
 from ._leaf import Hit, NodeFailure
 
 if TYPE_CHECKING:
     from ._core import Execution, Scope
-    from ._plan import NodePlan
+    from ._plan import NodePlan, Plan
 
 __all__ = ["Emitter", "observe_item", "observe_node", "observe_run_end"]
 
@@ -101,6 +101,9 @@ class Emitter(Delivery):
         self._prefix = os.urandom(4).hex() + "-"
         self._ids = itertools.count(1)
         self._root: Span | None = None
+        # Per top-level run (a map item is one) of a graph that can pause: its plan, to name
+        # a nested interrupt's answer as that run's caller gives it (``InterruptEvent``).
+        self._pausable: dict[str, Plan] = {}
 
     def _begin(
         self, key: Key, kind: str, parent: Span | None, run_id: str, path: str, name: str | None,
@@ -133,6 +136,8 @@ class Emitter(Delivery):
             parent = self._open.get((scope.run_id, f"[{scope.item}]"))
         else:
             parent = None
+        if not prefix and ex.plan.pausable:
+            self._pausable[scope.run_id] = ex.plan
         name = ex.graph.name
         key = (scope.run_id, prefix)
         s = self._begin(key, "run", parent, ex.run_id, prefix[:-1], name, [0], name)
@@ -143,6 +148,8 @@ class Emitter(Delivery):
 
     def run_end(self, ex: Execution, result: RunResult) -> RunEndEvent:
         s = self._end((ex.scope.run_id, ex.scope.prefix))
+        if not ex.scope.prefix and ex.plan.pausable:
+            self._pausable.pop(ex.scope.run_id, None)
         now = time.monotonic()
         duration = now - s.start
         return RunEndEvent(
@@ -183,7 +190,8 @@ class Emitter(Delivery):
         return RunEndEvent(
             run_id=run_id, span_id=s.id, parent_span_id=None, timestamp=now,
             graph_name=s.name, path="", duration=duration, duration_ms=duration * 1000.0,
-            status="failed" if failed else "paused" if paused else "completed",
+            # As MapResult.status: a map with a paused item is resumable, so it is paused.
+            status="paused" if paused else "failed" if failed else "completed",
         )  # fmt: skip
 
     # -- nodes -----------------------------------------------------------------------------
@@ -235,6 +243,10 @@ class Emitter(Delivery):
             scope = ex.scope
             s = self._open[(scope.run_id, scope.prefix + p.name)]
             pause = outputs.pauses[0]
+            key = pause.response_key
+            top = self._pausable.get(scope.run_id) if scope.prefix else None
+            if top is not None:
+                key = outer_response_key(top, scope.prefix, key)
             events.append(
                 InterruptEvent(
                     run_id=ex.run_id,
@@ -244,7 +256,7 @@ class Emitter(Delivery):
                     node_name=s.path.replace(".", "/"),
                     graph_name=s.graph,
                     value=pause.value,
-                    response_key=pause.response_key,
+                    response_key=key,
                     superstep=s.extra,
                 )
             )

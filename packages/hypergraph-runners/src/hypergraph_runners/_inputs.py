@@ -27,7 +27,7 @@ from hypergraph_types._internal import (
 
 from ._plan import Plan, plan_of
 
-__all__ = ["NO_BYPASS", "Prepared", "addressed_ports", "prepare", "prepare_nested"]
+__all__ = ["NO_BYPASS", "Prepared", "addressed_ports", "item_prepared", "prepare", "prepare_nested"]
 
 
 class Prepared(msgspec.Struct, frozen=True):
@@ -62,6 +62,30 @@ def prepare_nested(graph: Graph, values: dict[str, Any]) -> Prepared:
     if addressed:
         values = {k: v for k, v in values.items() if "." not in k}
     return Prepared(values, addressed, bypassed)
+
+
+def item_prepared(base: Prepared, values: dict[str, Any]) -> Prepared:
+    """One map item's inputs: the map's shared ones (``base``) plus the item's own.
+
+    An item's own values are plain names, except the answers a resumed map gives by address
+    (``answers={i: {"batch.approved": True}}``, ``_interrupt``): those join the addressed ones.
+    """
+    for key in values:  # (a plain loop: an item has a few keys, a generator costs more)
+        if "." in key:
+            return _with_addresses(base, values)
+    return Prepared({**base.values, **values}, base.addressed, base.bypassed)
+
+
+def _with_addresses(base: Prepared, values: dict[str, Any]) -> Prepared:
+    plain = dict(base.values)
+    addressed = {head: dict(inner) for head, inner in base.addressed.items()}
+    for key, value in values.items():
+        head, dot, rest = key.partition(".")
+        if dot:
+            addressed.setdefault(head, {})[rest] = value
+        else:
+            plain[key] = value
+    return Prepared(plain, addressed, base.bypassed)
 
 
 def prepare(graph: Graph, values: dict[str, Any], *, warn_internal: bool = True) -> Prepared:
@@ -175,13 +199,16 @@ def _check_unknown(
         return
     valid = graph.inputs.all
     hints: list[str | None] = []
-    pool = Suggester([*valid, *sorted(plan.internal)])  # built once for every unknown name
+    answers = list(plan.answer_keys)  # interrupts' answers (issue 18) are valid names too
+    pool = Suggester([*valid, *sorted(plan.internal), *answers])  # built once for every unknown
     for name in unknown:
         hint = pool.did_you_mean(name)
         hints.append(f"{quote(name)}: {hint}" if hint else None)
         if name in plan.by_name and plan.by_name[name].graph_node is not None:
             hints.append(f"{quote(name)} is a graph node: address its inputs as '{name}.<input>'")
     hints.append(f"Valid inputs: {fmt_names(valid)}")
+    if answers:
+        hints.append(f"Answers to interrupts (response keys): {fmt_names(answers)}")
     missing = _missing_names(graph, plan, plain, addressed, NO_BYPASS)
     if missing[0] or missing[1]:
         hints.append(f"Missing inputs: {fmt_names([*missing[0], *missing[1]])}")

@@ -22,7 +22,7 @@ Inside a mapped GraphNode the dotted address (``"batch.approved"``) reaches ever
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -45,8 +45,11 @@ __all__ = [
     "ask",
     "check_answer",
     "check_given",
+    "check_nested_options",
+    "is_answer",
     "item_answers",
     "nested_pauses",
+    "outer_response_key",
     "take_answers",
     "take_routed",
     "with_answers",
@@ -126,24 +129,66 @@ def take_answers(
 def check_given(plan: Plan, values: Mapping[str, Any], skip: Sequence[str] = ()) -> None:
     """Raise ``InvalidInputError`` for an answer in ``values`` not of its ``answer_type``.
 
-    Called before any node runs, so a wrong answer is refused like any invalid input (the
-    check at the interrupt itself covers answers given by dotted address or per map item).
+    Called before any node runs, with the caller's values (addresses included), so a wrong
+    answer is refused like any invalid input; names in ``skip`` (mapped, one answer per
+    item) are checked at the interrupt itself.
+    """
+    keys = [k for k in plan.answer_keys if k in values and k not in skip]
+    keys += [k for k in values if "." in k or "/" in k]  # addresses: some may be answers
+    for key in keys:
+        target = _answer_at(plan, key)
+        if target is not None:
+            p, path = target
+            error = check_answer(p, path + p.name, values[key])
+            if error is not None:
+                raise error
+
+
+def is_answer(plan: Plan, key: str) -> bool:
+    """``key`` of a run's values answers an interrupt (a response key or an address)."""
+    if key in plan.answer_keys:
+        return True
+    return ("." in key or "/" in key) and plan.pausable and _answer_at(plan, key) is not None
+
+
+def _answer_at(plan: Plan, key: str) -> tuple[NodePlan, str] | None:
+    """The interrupt that a value under ``key`` answers and the dotted path to its graph.
+
+    ``key`` is a response key of this graph (a nested interrupt's renamed answer too) or an
+    address into a nested graph (``"batch.approved"``, ``"m/inner/approved"``); ``None`` when
+    it answers no interrupt.
     """
     from ._plan import plan_of
 
-    for key, (owner, inner) in plan.answer_keys.items():
-        if key not in values or key in skip:
-            continue  # a mapped key holds one answer per item: checked at the interrupt
-        target, path, name = plan, "", inner
-        while owner is not None:  # follow the answer into the GraphNode(s) it is for
-            gn = target.by_name[owner].graph_node
-            assert gn is not None
-            target, path = plan_of(gn.graph), f"{path}{owner}."
-            owner, name = target.answer_keys[name]
-        p = _interrupt_of(target, name)
-        error = check_answer(p, path + p.name, values[key])
-        if error is not None:
-            raise error
+    path = ""
+    *heads, name = key.replace("/", ".").split(".")
+    for head in heads:  # an address: walk down to the graph it names
+        p = plan.by_name.get(head)
+        if p is None or p.graph_node is None:
+            return None
+        plan, path = plan_of(p.graph_node.graph), f"{path}{head}."
+    entry = plan.answer_keys.get(name)
+    if entry is None:
+        return None
+    owner, name = entry
+    while owner is not None:  # follow a renamed answer into the GraphNode(s) it is for
+        gn = plan.by_name[owner].graph_node
+        assert gn is not None
+        plan, path = plan_of(gn.graph), f"{path}{owner}."
+        owner, name = plan.answer_keys[name]
+    return _interrupt_of(plan, name), path
+
+
+def _response_keys(plan: Plan) -> list[str]:
+    """Every ``response_key`` a pause of this graph can carry (as ``nested_pauses`` names it)."""
+    from ._plan import plan_of
+
+    keys = list(plan.answer_keys)
+    for p in plan.nodes:
+        if p.graph_node is not None:
+            inner = _response_keys(plan_of(p.graph_node.graph))
+            keys += [f"{p.name}.{k}" for k in inner if p.mapped or "." in k]
+    return keys
 
 
 def _interrupt_of(plan: Plan, answer: str) -> NodePlan:
@@ -182,7 +227,7 @@ def item_answers(
                 "pass e.g. answers={0: {'approved': True}}",
             )
         )
-    keys = list(plan.answer_keys)
+    keys = _response_keys(plan)
     pool = Suggester(keys)
     checked: dict[int, Mapping[str, Any]] = {}
     for index, given in answers.items():
@@ -203,7 +248,7 @@ def item_answers(
                     "pass e.g. answers={0: {'approved': True}}",
                 )
             )
-        unknown = [k for k in given if k not in plan.answer_keys]
+        unknown = [k for k in given if _answer_at(plan, k) is None]
         if unknown:
             raise InvalidInputError(
                 message(
@@ -214,7 +259,7 @@ def item_answers(
                 )
             )
         check_given(plan, given)
-        checked[index] = given
+        checked[index] = {key.replace("/", "."): value for key, value in given.items()}
     return checked
 
 
@@ -236,22 +281,37 @@ def ask(ex: Execution, p: NodePlan, kwargs: dict[str, Any]) -> dict[str, Any]:
             raise NodeFailure(error)
         return {name: answer}
     question = guarded(p, p.call, kwargs)
-    if question is None:
-        raise NodeFailure(
-            TypeError(
-                message(
-                    f"Interrupt {quote(ex.scope.prefix + p.name)} returned None instead of a "
-                    "question",
-                    ["an interrupt's function returns the question to ask (prompt, options, "
-                     "evidence)"],
-                    "return a question object; to skip asking, give the answer in values",
-                )
-            )
-        )  # fmt: skip
-    problem = _options_problem(ex, p, question)
+    problem = _not_a_question(ex.scope.prefix + p.name, question)
+    if problem is not None:
+        raise NodeFailure(TypeError(problem))
+    problem = _options_problem(ex, name, ex.scope.prefix + p.name, question)
     if problem is not None:
         raise NodeFailure(GraphConfigError(problem))
     return Paused((PauseInfo(p.name, question, name),))
+
+
+_QUESTION_FIELDS = ("prompt", "options", "evidence")
+
+
+def _not_a_question(path: str, question: Any) -> str | None:
+    """Why what an interrupt's function returned is not a question, or ``None``."""
+    if question is None:
+        what = "returned None instead of a question"
+    else:
+        missing = [field for field in _QUESTION_FIELDS if not hasattr(question, field)]
+        if not missing:
+            return None
+        what = (
+            f"returned {type(question).__name__} {short_repr(question, 60)}, not a question "
+            f"(it has no {fmt_names(missing)})"
+        )
+    return message(
+        f"Interrupt {quote(path)} {what}",
+        ["an interrupt's function returns the question to ask: an object with prompt, "
+         "options and evidence"],
+        "return the question class it is annotated with; to skip asking, give the answer "
+        "in values",
+    )  # fmt: skip
 
 
 def check_answer(p: NodePlan, path: str, answer: Any) -> InvalidInputError | None:
@@ -287,8 +347,10 @@ def _matches(value: Any, expected: Any) -> bool:
     return True
 
 
-def _options_problem(ex: Execution, p: NodePlan, question: Any) -> str | None:
-    """An option of ``question`` that a gate fed by the answer would reject, if any.
+def _options_problem(ex: Execution, name: str, path: str, question: Any) -> str | None:
+    """An option of ``question`` that a gate reading the answer ``name`` (the interrupt at
+    ``path``'s, as this graph names it) would reject, if any: a gate of this run, or one in
+    a GraphNode the answer feeds.
 
     Each option is tried on the gate as if it were the answer, with the gate's other inputs
     as they are now; a gate whose other inputs are not available yet is not checked.
@@ -296,30 +358,57 @@ def _options_problem(ex: Execution, p: NodePlan, question: Any) -> str | None:
     options = getattr(question, "options", None)
     if not options:
         return None
-    name = p.outputs[0]
-    nodes = ex.plan.nodes
-    for c in ex.plan.consumers.get(name, ()):
-        gate = nodes[c]
-        if gate.gate is None:
+
+    given = _reader({**ex.bound, **ex.values})  # a GraphNode's ports, those given so far
+
+    def now(q: NodePlan) -> dict[str, Any]:
+        return ex.inputs_of(q)[0] if q.gate is not None else given(q)
+
+    for gate, kwargs, answer, label in _gates_reading(ex.plan, name, now, ""):
+        if any(n not in kwargs and n != answer and n not in gate.defaulted for n in gate.inputs):
             continue
-        kwargs, _ = ex.inputs_of(gate)
-        if any(n not in kwargs and n != name and n not in gate.defaulted for n in gate.inputs):
-            continue
+        assert gate.gate is not None
         for option in options:
-            kwargs[name] = option
+            kwargs[answer] = option
             try:
                 decide(gate.gate, gate.call(kwargs))
             except Exception as exc:
                 return message(
-                    f"Interrupt {quote(ex.scope.prefix + p.name)} offers option "
-                    f"{short_repr(option)}, which gate {quote(gate.name)} does not accept",
+                    f"Interrupt {quote(path)} offers option "
+                    f"{short_repr(option)}, which gate {quote(label)} does not accept",
                     [
                         f"options: {short_repr(tuple(options))}",
                         f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
                     ],
-                    f"offer only options that {gate.name!r} routes, or add the missing target",
+                    f"offer only options that {label!r} routes, or add the missing target",
                 )
     return None
+
+
+def _gates_reading(
+    plan: Plan, name: str, now: Callable[[NodePlan], dict[str, Any]], prefix: str
+) -> Iterator[tuple[NodePlan, dict[str, Any], str, str]]:
+    """The gates that read value ``name`` directly, in ``plan`` or inside the unmapped
+    GraphNodes it feeds (at any depth): each with its inputs ``now``, the value's name
+    there and the gate's path."""
+    from ._plan import plan_of
+
+    for c in plan.consumers.get(name, ()):
+        q = plan.nodes[c]
+        if q.gate is not None:
+            yield q, now(q), name, prefix + q.name
+        elif q.graph_node is not None and not q.mapped:
+            graph = q.graph_node.graph
+            ports = q.inner_in
+            inner = {**graph.inputs.bound, **{ports.get(k, k): v for k, v in now(q).items()}}
+            yield from _gates_reading(
+                plan_of(graph), ports.get(name, name), _reader(inner), f"{prefix}{q.name}."
+            )
+
+
+def _reader(values: Mapping[str, Any]) -> Callable[[NodePlan], dict[str, Any]]:
+    """A node's inputs among ``values`` (those not there are left out)."""
+    return lambda q: {k: values[k] for k in q.inputs if k in values}
 
 
 # -- a GraphNode whose nested run(s) paused ------------------------------------------------
@@ -332,19 +421,53 @@ def nested_pauses(p: NodePlan, results: Sequence[RunResult | None]) -> Paused | 
     renamed to the GraphNode's output name, or dotted (``"batch.approved"``) when mapped.
     """
     pauses: list[PauseInfo] = []
-    outer = dict(p.inner_out)
     for i, r in enumerate(results):
         if r is None or r.status is not RunStatus.PAUSED:
             continue
         segment = f"{p.name}[{i}]" if p.mapped else p.name
         for pause in r.pauses:
-            key = pause.response_key
-            if p.mapped or "." in key:
-                key = f"{p.name}.{key}"
-            else:
-                key = outer.get(key, key)
+            key = _projected(p, pause.response_key)
             pauses.append(PauseInfo(f"{segment}/{pause.node_name}", pause.value, key))
     return Paused(tuple(pauses)) if pauses else None
+
+
+def check_nested_options(ex: Execution, paused: Paused) -> None:
+    """Fail the GraphNode whose nested interrupt offers an option that a gate of this graph,
+    reading the answer by its (renamed) name, would reject: as ``ask`` does for a gate
+    beside the interrupt, so the paused result never carries that question (an
+    ``InterruptEvent`` for it was sent already)."""
+    for pause in paused.pauses:
+        if "." in pause.response_key:  # a mapped GraphNode's: no gate here reads it by name
+            continue
+        path = ex.scope.prefix + pause.node_name.replace("/", ".")
+        problem = _options_problem(ex, pause.response_key, path, pause.value)
+        if problem is not None:
+            raise NodeFailure(GraphConfigError(problem))
+
+
+def _projected(p: NodePlan, key: str) -> str:
+    """``key``, a response key inside GraphNode ``p``'s graph, as the graph around ``p``
+    names it: ``p``'s output name, or dotted (``"batch.approved"``) when ``p`` is mapped."""
+    if p.mapped or "." in key:
+        return f"{p.name}.{key}"
+    return dict(p.inner_out).get(key, key)
+
+
+def outer_response_key(top: Plan, prefix: str, key: str) -> str:
+    """``key``, a response key of the nested run at ``prefix`` (``"m.inner."``,
+    ``"batch[0]."``), as the caller of the top-level run of ``top`` gives it: what
+    ``nested_pauses`` makes of it on the way up, for an ``InterruptEvent``."""
+    from ._plan import plan_of
+
+    chain: list[NodePlan] = []
+    for segment in prefix.split(".")[:-1]:
+        p = top.by_name[segment.partition("[")[0]]
+        assert p.graph_node is not None
+        chain.append(p)
+        top = plan_of(p.graph_node.graph)
+    for p in reversed(chain):
+        key = _projected(p, key)
+    return key
 
 
 def record_pauses(ex: Execution, done: Sequence[Any]) -> list[Any]:

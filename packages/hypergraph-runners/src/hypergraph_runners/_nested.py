@@ -16,7 +16,7 @@ from hypergraph_types import RunResult, RunStatus
 from ._capabilities import covers
 from ._fanout import first_failure
 from ._inputs import NO_BYPASS, Prepared, prepare_nested
-from ._interrupt import nested_pauses, take_routed
+from ._interrupt import check_nested_options, nested_pauses, take_routed
 from ._leaf import NodeFailure
 from ._mapping import count_items, item_values, mapped_lists
 
@@ -142,5 +142,6 @@ def finish(ex: Execution, p: NodePlan, results: Sequence[RunResult | None]) -> d
         raise NodeFailure(r.error, path, nested=True)
     paused = nested_pauses(p, results)
     if paused is not None:
+        check_nested_options(ex, paused)  # options vs this graph's gates (issue 18)
         return paused
     return nested_outputs(p, results)

@@ -22,7 +22,7 @@ from ._delegate import run_foreign_sync
 from ._emitter import observe_node_sync
 from ._events import Processor, make_emitter
 from ._fanout import FanOut, fan_out_sync, raise_first_failure
-from ._inputs import Prepared
+from ._inputs import Prepared, item_prepared
 from ._interrupt import ask, item_answers, with_answers
 from ._leaf import NodeFailure, StopRequested, run_sync_leaf
 from ._mapping import count_items, item_values
@@ -225,7 +225,7 @@ class SyncRunner(BaseRunner):
         fan = FanOut(items, count, call.raise_)
 
         def run(ctx: Context, scope: Scope, i: int, values: dict[str, Any]) -> RunResult:
-            prepared = Prepared({**base.values, **values}, base.addressed, base.bypassed)
+            prepared = item_prepared(base, values)
             graph = call.graph
             return self._run_graph(ctx, graph, prepared, call.select, scope, scope.run_id, warn)
 

@@ -15,13 +15,13 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hypergraph_types import PauseInfo
 
 from .._codec import decode, encode
-from .._interrupt import Paused, record_pauses
+from .._interrupt import Paused, is_answer, record_pauses
 from .._plan import plan_of
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PAUSE",
+    "addressed_without_answers",
     "answer_names",
     "is_paused",
     "pause_records",
@@ -70,15 +71,34 @@ def is_paused(outputs: Mapping[str, Any]) -> bool:
     return type(outputs) is Paused
 
 
-def answer_names(graph: Graph) -> frozenset[str]:
-    """The keys of ``values`` that answer the graph's interrupts."""
-    return frozenset(plan_of(graph).answer_keys)
+def answer_names(graph: Graph, keys: Iterable[str]) -> set[str]:
+    """The ``keys`` of ``values`` that answer the graph's interrupts (addresses included)."""
+    plan = plan_of(graph)
+    return {k for k in keys if is_answer(plan, k)} if plan.pausable else set()
 
 
 def without_answers(graph: Graph, values: Mapping[str, Any]) -> dict[str, Any]:
     """``values`` without the answers: what a workflow stores, and what identifies a child."""
-    names = plan_of(graph).answer_keys
-    return {k: v for k, v in values.items() if k not in names}
+    plan = plan_of(graph)
+    if not plan.pausable:
+        return dict(values)
+    return {k: v for k, v in values.items() if not is_answer(plan, k)}
+
+
+def addressed_without_answers(
+    graph: Graph, addressed: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Mapping[str, Any]]:
+    """Addressed values (GraphNode -> {inner address: value}) without the answers among them
+    (``{"batch": {"approved": True}}``): a resumed map item is the same child with them."""
+    plan = plan_of(graph)
+    if not plan.pausable:
+        return dict(addressed)
+    kept: dict[str, Mapping[str, Any]] = {}
+    for head, inner in addressed.items():
+        rest = {k: v for k, v in inner.items() if not is_answer(plan, f"{head}.{k}")}
+        if rest:
+            kept[head] = rest
+    return kept
 
 
 def stored_pauses(conn: sqlite3.Connection, workflow_id: str) -> tuple[PauseInfo, ...]:

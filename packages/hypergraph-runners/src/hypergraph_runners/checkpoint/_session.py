@@ -39,7 +39,7 @@ from hypergraph_types._internal import fmt_names, message, quote, short_repr
 
 from ._blobs import blob_digest, encode_value, unstorable
 from ._identity import manifest_of, structure_diff, structure_of, value_digest
-from ._interrupts import answer_names, without_answers
+from ._interrupts import addressed_without_answers, answer_names, without_answers
 from ._journal import Journal
 from ._lock import WorkflowLock
 from ._schema import storage_error
@@ -146,7 +146,7 @@ class Opening:
         wf = self.workflow_id
         structure, manifest = structure_of(graph), manifest_of(graph)
         # Answers to interrupts are not inputs: a resume gives new ones (durable interrupts).
-        self.given -= answer_names(graph)
+        self.given -= answer_names(graph, self.given)
         inputs, blobs = _encode_inputs(without_answers(graph, merged), wf)
         if self.head is not None and self.fork_from is None:
             self._check_stored(self.head, inputs)
@@ -364,8 +364,10 @@ class Session:
     def _child_row(self, start: Start) -> dict[str, Any]:
         graph, prepared, _, scope, run_id = start
         wf, kind, parent = self.workflow_of(scope)
-        given = without_answers(graph, prepared.values)  # a paused child resumes with them
-        digest = value_digest([sorted(given.items()), sorted(prepared.addressed.items())])
+        # A paused child resumes with its answers, which are not what identifies it.
+        given = without_answers(graph, prepared.values)
+        addressed = addressed_without_answers(graph, prepared.addressed)
+        digest = value_digest([sorted(given.items()), sorted(addressed.items())])
         parent_journal = self.journals.get(parent) if parent is not None else None
         step = None if kind == "item" or parent_journal is None else parent_journal.ex.step
         return {
