@@ -410,6 +410,18 @@ def test_a_nested_graph_with_shared_names_does_not_feed_itself() -> None:
     assert Graph([gn.rename_outputs(messages="history")]).inputs.seeds == ()
 
 
+def test_a_nested_loop_with_a_reader_in_the_parent_still_needs_the_initial_value() -> None:
+    @node(output_name="summary")
+    def summarize(messages: list[Any]) -> int:
+        return len(messages)
+
+    gn = chat(entrypoint="add_user").as_node(name="chat")
+    parent = Graph([summarize, gn])
+    assert parent._structure.edges == (("chat", "summarize", "messages"),)
+    assert parent.inputs.required == ("messages", "user_inputs")
+    assert not parent.has_cycles
+
+
 def test_an_unknown_shared_name_is_a_config_error_with_did_you_mean() -> None:
     with pytest.raises(GraphConfigError, match="Shared name 'mesages'") as info:
         Graph([add_user, call_model], shared=["mesages"], edges=[(add_user, call_model)])

@@ -129,6 +129,35 @@ def test_the_chat_loop_runs_nested_and_mapped(run: Run, shape: str) -> None:
     ]
 
 
+@pytest.mark.parametrize("mapped", [False, True])
+def test_a_nested_chat_loop_feeds_a_reader_in_the_parent(run: Run, mapped: bool) -> None:
+    """The nested loop reads the caller's initial messages and its reader waits for the
+    loop's final write (it never reads the initial value)."""
+    seen: list[Any] = []
+
+    @node(output_name="summary")
+    def summarize(messages: list[Any]) -> int:
+        seen.append(messages)
+        return len(messages)
+
+    conversation = flat_chat().as_node(name="conversation")
+    if mapped:
+        conversation = conversation.map_over("user_inputs")
+    parent = Graph([summarize, conversation])
+    assert parent.inputs.required == ("messages", "user_inputs")
+    inputs = [INPUTS, INPUTS[1:]] if mapped else INPUTS
+    result = run(parent, {"messages": ["system: hi"], "user_inputs": inputs, "max_turns": 1})
+    assert result.status is RunStatus.COMPLETED, result.error
+    expected = ["system: hi", "user: hi", "assistant: re hi"]
+    if mapped:
+        second = ["system: hi", "user: tell me more", "assistant: re tell me more"]
+        assert result["messages"] == [expected, second]
+        assert seen == [[expected, second]] and result["summary"] == 2
+    else:
+        assert result["messages"] == expected
+        assert seen == [expected] and result["summary"] == 3
+
+
 def test_runner_map_runs_the_chat_loop_per_item(run_map: Run) -> None:
     results = run_map(
         flat_chat(),
@@ -425,11 +454,20 @@ def test_a_gate_may_emit_and_a_node_may_wait_for_its_decision(run: Run) -> None:
     assert decided == [0, 1, 2]  # once per decision, each reading the count it decided on
 
 
-@pytest.mark.parametrize("loop", ["chat", "tool_loop"])
+@node(output_name="summary")
+def count_messages(messages: list[str]) -> int:
+    return len(messages)
+
+
+@pytest.mark.parametrize("loop", ["chat", "tool_loop", "nested_with_reader"])
 def test_agent_loops_resume_from_any_superstep(loop: str) -> None:
     from tests.runners.test_resume_seam import check_every_crash_point
 
-    graph = flat_chat() if loop == "chat" else tool_loop(fixed=True)
+    graph = {
+        "chat": flat_chat,
+        "tool_loop": lambda: tool_loop(fixed=True),
+        "nested_with_reader": lambda: Graph([count_messages, flat_chat().as_node()]),
+    }[loop]()
     check_every_crash_point(graph, {"messages": [], "user_inputs": INPUTS, "max_turns": 2})
 
 

@@ -245,6 +245,8 @@ class Structure:
                     order[name] = "required"  # its initial value: shared names are read first
                     continue
                 pairs = fed.get(name)
+                if name in n.shared_ports and not any(c == n.name for _, c in pairs or ()):
+                    pairs = None  # a nested loop's shared name, unfed: the caller's initial value
                 if pairs:
                     if any(
                         component[u] == component[c]

@@ -79,6 +79,9 @@ def wire_plan(plan: Plan, graph: Graph) -> None:
     for u, v, key in structure.ordering_edges:
         waits.setdefault(v, []).append(key)
         signalled.setdefault(u, set()).add(key)
+    # A produced name that is also a caller's initial value (a nested loop's shared port):
+    # a reader fed by an edge waits for that edge's write, never reading the initial value.
+    initial = {name for name, kind in structure.input_order.items() if kind != "seed"}
     sourced_names: set[str] = set()
     waiters: dict[str, list[int]] = {}
     for p in nodes:
@@ -86,7 +89,7 @@ def wire_plan(plan: Plan, graph: Graph) -> None:
         sources = {}
         for name in p.inputs:
             srcs = declared.get((p.name, name))
-            if srcs and set(srcs) != set(structure.producers.get(name, ())):
+            if srcs and (name in initial or set(srcs) != set(structure.producers[name])):
                 sources[name] = tuple(index[s] for s in srcs)
                 sourced_names.add(name)
         if sources:
