@@ -338,6 +338,25 @@ def test_each_consumer_reads_its_declared_source(run: Run, shape: str) -> None:
     assert unshape(values, shape, "x") == 101  # the last committed write, in node order
 
 
+@pytest.mark.parametrize("with_other_reader", [False, True])
+def test_a_consumer_of_several_declared_sources_reads_the_last_write(
+    run: Run, with_other_reader: bool
+) -> None:
+    """Both sources write in one superstep: no ConflictError (several producers are legal
+    with explicit edges), the consumer reads the last write in node order, whether or not
+    another consumer reads only one of them."""
+    nodes = [make_x, other_x, use_x]
+    edges: list[Any] = [(make_x, use_x), (other_x, use_x)]
+    if with_other_reader:
+        nodes.append(use_x_too)
+        edges.append((make_x, use_x_too))
+    result = run(Graph(nodes, edges=edges), {"seed": 1})
+    assert result.status is RunStatus.COMPLETED, result.error
+    assert (result["x"], result["y"]) == (101, 101)
+    if with_other_reader:
+        assert result["z"] == 1
+
+
 # -- entrypoints --------------------------------------------------------------------------
 
 

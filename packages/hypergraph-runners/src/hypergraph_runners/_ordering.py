@@ -126,6 +126,11 @@ def wire_plan(plan: Plan, graph: Graph) -> None:
     plan.all_once = False
     plan.levels = ()
     plan.unchecked = shared | sourced_names
+    if structure.wiring is not None and structure.wiring.edges is not None:
+        # Explicit edges make several producers of a name legal: writes in one superstep are
+        # applied in node order (the last wins), as for shared names, never a ConflictError.
+        several = {name for name, ps in structure.producers.items() if len(ps) > 1}
+        plan.unchecked |= several
     # A produced name that is also an input (shared, or a nested graph's shared port) is the
     # caller's initial value, never a bypass of its producers.
     order = structure.input_order
