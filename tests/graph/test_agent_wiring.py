@@ -265,6 +265,14 @@ def test_shared_names_infer_no_edge_and_are_required() -> None:
     assert g.has_cycles
 
 
+def test_a_shared_name_can_be_bound_like_any_required_input() -> None:
+    g = chat(entrypoint="add_user").bind(messages=["system: hi"])
+    assert g.inputs.required == ("user_inputs",)
+    assert g.inputs.bound == {"messages": ["system: hi"]}
+    with pytest.raises(GraphConfigError, match="Cannot bind 'reply': output of node"):
+        g.bind(reply="x")
+
+
 def test_several_producers_of_a_name_still_fail_without_shared_or_edges() -> None:
     with pytest.raises(GraphConfigError, match="Multiple nodes produce 'messages'"):
         Graph([add_user, call_model, add_response])

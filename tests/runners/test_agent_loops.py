@@ -175,6 +175,11 @@ def test_a_shared_name_needs_an_initial_value(run: Run) -> None:
         run(flat_chat(), {"user_inputs": INPUTS})
 
 
+def test_a_bound_shared_name_is_the_initial_value(run: Run) -> None:
+    result = run(flat_chat().bind(messages=["system: hi"]), {"user_inputs": INPUTS, "max_turns": 1})
+    assert result["messages"] == ["system: hi", "user: hi", "assistant: re hi"]
+
+
 # -- emit / wait_for: a stale read in a cycle, fixed ------------------------------------
 
 
