@@ -22,11 +22,12 @@ Run = Callable[..., Any]
 SHAPES = ("flat", "nested", "mapped")
 
 
-def shaped(graph: Graph, shape: str, mapped_input: str) -> Graph:
-    """The graph itself, inside a parent, or inside a parent mapped over ``mapped_input``."""
+def shaped(graph: Graph, shape: str, mapped_input: str, **renames: str) -> Graph:
+    """The graph itself, inside a parent, or inside a parent mapped over ``mapped_input``;
+    ``renames`` rename the nested graph's outputs (so a loop's value does not feed it again)."""
     if shape == "flat":
         return graph
-    gn: GraphNode = graph.as_node(name="inner")
+    gn: GraphNode = graph.as_node(name="inner").rename_outputs(**renames)
     if shape == "mapped":
         gn = gn.map_over(mapped_input)
     return Graph([gn], name="outer")
@@ -271,7 +272,8 @@ def test_a_waiter_whose_emitter_never_runs_never_runs(run: Run) -> None:
     assert result.values == {}
 
 
-def test_a_parent_waits_for_a_nested_graph_emit(run: Run) -> None:
+@pytest.mark.parametrize("mapped", [False, True])
+def test_a_parent_waits_for_a_nested_graph_emit(run: Run, mapped: bool) -> None:
     order: list[str] = []
 
     @node(output_name="a", emit="inner_done")
@@ -285,8 +287,10 @@ def test_a_parent_waits_for_a_nested_graph_emit(run: Run) -> None:
         return y
 
     inner = Graph([work], name="inner").as_node().rename_outputs(inner_done="worked")
-    result = run(Graph([after, inner]), {"q": "x", "y": 1})
-    assert order == ["work", "after"]
+    if mapped:
+        inner = inner.map_over("q")
+    result = run(Graph([after, inner]), {"q": ["x", "w"] if mapped else "x", "y": 1})
+    assert order == (["work", "work", "after"] if mapped else ["work", "after"])
     assert result.values["z"] == 1 and "worked" not in result.values
 
 
@@ -408,8 +412,9 @@ def test_selecting_what_only_upstream_nodes_produce_is_a_config_error(run: Run) 
     assert "'first'" in str(info.value) and "How to fix" in str(info.value)
 
 
+@pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("entry", ["ring_x", "ring_y"])
-def test_in_a_cycle_the_entrypoint_runs_first(run: Run, entry: str) -> None:
+def test_in_a_cycle_the_entrypoint_runs_first(run: Run, entry: str, shape: str) -> None:
     calls: list[str] = []
 
     @node(output_name="x")
@@ -422,14 +427,15 @@ def test_in_a_cycle_the_entrypoint_runs_first(run: Run, entry: str) -> None:
         calls.append("ring_y")
         return x
 
-    g = Graph([ring_x, ring_y], entrypoint=entry)
     needed = "y" if entry == "ring_x" else "x"
-    assert g.inputs.seeds == (needed,)
-    result = run(g, {needed: 0})
+    g = shaped(Graph([ring_x, ring_y], entrypoint=entry), shape, needed, x="out_x", y="out_y")
+    assert g.inputs.all == (needed,)
+    result = run(g, {needed: [0] if shape == "mapped" else 0})
     assert result.status is RunStatus.COMPLETED, result.error
     assert calls[0] == entry
     assert all(a != b for a, b in itertools.pairwise(calls))  # they alternate, one at a time
-    assert (result["x"], result["y"]) == (3, 3)
+    names = ("x", "y") if shape == "flat" else ("out_x", "out_y")
+    assert [unshape(result.values, shape, n) for n in names] == [3, 3]
 
 
 # -- graphs without the options: today's paths ---------------------------------------------
@@ -458,7 +464,8 @@ def test_graphs_without_the_options_keep_their_paths_and_results(run: Run) -> No
     assert run(loop, {"count": 0}).values == {"count": 3}
 
 
-def test_a_gate_may_emit_and_a_node_may_wait_for_its_decision(run: Run) -> None:
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_gate_may_emit_and_a_node_may_wait_for_its_decision(run: Run, shape: str) -> None:
     decided: list[int] = []
 
     @node(output_name="count")
@@ -473,8 +480,10 @@ def test_a_gate_may_emit_and_a_node_may_wait_for_its_decision(run: Run) -> None:
     def log(count: int) -> None:
         decided.append(count)
 
-    result = run(Graph([more, bump, log]), {"count": 0})
-    assert result["count"] == 2
+    g = shaped(Graph([more, bump, log]), shape, "count", count="final")
+    result = run(g, {"count": [0] if shape == "mapped" else 0})
+    assert result.status is RunStatus.COMPLETED, result.error
+    assert unshape(result.values, shape, "count" if shape == "flat" else "final") == 2
     assert decided == [0, 1, 2]  # once per decision, each reading the count it decided on
 
 
