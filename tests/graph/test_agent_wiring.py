@@ -372,6 +372,29 @@ def test_the_definition_hash_covers_every_option() -> None:
     g = FunctionNode(f.func, output_name="y", emit="done")  # same source: only the emit differs
     assert g.definition_hash == f.definition_hash
     assert Graph([f]).definition_hash != Graph([g]).definition_hash
+    waits = FunctionNode(f.func, name="w", output_name="z", wait_for=("done", "y"))
+    waits_reordered = FunctionNode(f.func, name="w", output_name="z", wait_for=("y", "done"))
+    waits_less = FunctionNode(f.func, name="w", output_name="z", wait_for="done")
+    assert Graph([g, waits]).definition_hash != Graph([g, waits_less]).definition_hash
+    # the order of names that are sets to the runner does not change the hash
+    assert Graph([g, waits]).definition_hash == Graph([g, waits_reordered]).definition_hash
+    two = Graph([first, second, third], entrypoint=["second", "third"])
+    assert two.definition_hash == two.with_entrypoint("third", "second").definition_hash
+    assert two.definition_hash != two.with_entrypoint("second").definition_hash
+
+
+def test_the_definition_hash_covers_shared_names() -> None:
+    @node(output_name="messages")
+    def write(messages: list[Any], extra: list[Any]) -> list[Any]:
+        return [*messages, *extra]
+
+    @node(output_name="extra")
+    def more(messages: list[Any]) -> list[Any]:
+        return messages[-1:]
+
+    plain = Graph([write, more], edges=[(write, more), (more, write), (write, write)])
+    shared = Graph([write, more], edges=[(write, more)], shared=["messages"])
+    assert plain.definition_hash != shared.definition_hash
 
 
 def test_describe_lists_ordering_edges_shared_names_and_entrypoints() -> None:
