@@ -171,9 +171,11 @@ def test_runner_map_runs_the_chat_loop_per_item(run_map: Run) -> None:
     ]
 
 
-def test_a_shared_name_needs_an_initial_value(run: Run) -> None:
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_shared_name_needs_an_initial_value(run: Run, shape: str) -> None:
+    inputs = [INPUTS] if shape == "mapped" else INPUTS
     with pytest.raises(MissingInputError, match="messages"):
-        run(flat_chat(), {"user_inputs": INPUTS})
+        run(shaped(flat_chat(), shape, "user_inputs"), {"user_inputs": inputs})
 
 
 def test_a_bound_shared_name_is_the_initial_value(run: Run) -> None:
