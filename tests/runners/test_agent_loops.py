@@ -407,11 +407,15 @@ def test_upstream_nodes_do_not_run_even_when_their_inputs_are_given(run: Run) ->
     assert result.values == {"c": 6, "d": 12}
 
 
-def test_selecting_what_only_upstream_nodes_produce_is_a_config_error(run: Run) -> None:
+def test_selecting_what_only_upstream_nodes_produce_is_a_config_error(
+    run: Run, run_map: Run
+) -> None:
     g = chain([]).with_entrypoint("second")
     with pytest.raises(GraphConfigError, match="Cannot select 'b'") as info:
         run(g, {"b": 5}, select=["b", "d"])
     assert "'first'" in str(info.value) and "How to fix" in str(info.value)
+    with pytest.raises(GraphConfigError, match="Cannot select 'b'"):
+        run_map(g, {"b": [5, 6]}, map_over="b", select=["b", "d"])
 
 
 @pytest.mark.parametrize("shape", SHAPES)
