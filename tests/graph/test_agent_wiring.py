@@ -287,6 +287,25 @@ def test_shared_without_ordering_names_the_unconnected_groups() -> None:
     assert "How to fix" in text and "edges=" in text
 
 
+def test_a_node_apart_from_the_shared_names_is_not_a_disconnection() -> None:
+    """Only groups the shared names split are an error: a node that would stand apart even
+    with edges inferred for the shared names is as legal as in any graph."""
+
+    @node(output_name="greeting")
+    def greet(name: str) -> str:
+        return name
+
+    g = Graph(
+        [add_user, call_model, add_response, should_continue, greet],
+        shared=["messages"],
+        edges=[(add_user, call_model), (add_response, should_continue)],
+    )
+    assert "greet" in g.nodes
+    with pytest.raises(GraphConfigError, match="2 unconnected groups") as info:
+        Graph([add_user, call_model, add_response, should_continue, greet], shared=["messages"])
+    assert "greet" not in str(info.value)
+
+
 # -- entrypoints -------------------------------------------------------------------------
 
 
