@@ -472,6 +472,27 @@ def test_a_nested_loop_with_a_reader_in_the_parent_still_needs_the_initial_value
     assert not parent.has_cycles
 
 
+def test_a_nested_loop_needs_no_edge_to_itself_under_explicit_edges() -> None:
+    @node(output_name="summary")
+    def summarize(messages: list[Any]) -> int:
+        return len(messages)
+
+    gn = chat(entrypoint="add_user").as_node(name="chat")
+    parent = Graph([gn, summarize], edges=[(gn, summarize)])
+    assert parent._structure.edges == (("chat", "summarize", "messages"),)
+    assert parent.inputs.required == ("messages", "user_inputs")
+
+
+def test_an_unfed_input_suggests_an_edge_from_another_producer() -> None:
+    @node(output_name="x")
+    def reset(x: int) -> int:
+        return 0
+
+    with pytest.raises(GraphConfigError, match="Input 'x' of node 'reset' has no edge") as info:
+        Graph([reset, make_x, use_x], edges=[(make_x, use_x)])
+    assert "add ('make_x', 'reset', 'x') to edges" in str(info.value)
+
+
 def test_an_unknown_shared_name_is_a_config_error_with_did_you_mean() -> None:
     with pytest.raises(GraphConfigError, match="Shared name 'mesages'") as info:
         Graph([add_user, call_model], shared=["mesages"], edges=[(add_user, call_model)])

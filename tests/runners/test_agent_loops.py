@@ -130,8 +130,11 @@ def test_the_chat_loop_runs_nested_and_mapped(run: Run, shape: str) -> None:
     ]
 
 
+@pytest.mark.parametrize("explicit", [False, True])
 @pytest.mark.parametrize("mapped", [False, True])
-def test_a_nested_chat_loop_feeds_a_reader_in_the_parent(run: Run, mapped: bool) -> None:
+def test_a_nested_chat_loop_feeds_a_reader_in_the_parent(
+    run: Run, mapped: bool, explicit: bool
+) -> None:
     """The nested loop reads the caller's initial messages and its reader waits for the
     loop's final write (it never reads the initial value)."""
     seen: list[Any] = []
@@ -145,6 +148,8 @@ def test_a_nested_chat_loop_feeds_a_reader_in_the_parent(run: Run, mapped: bool)
     if mapped:
         conversation = conversation.map_over("user_inputs")
     parent = Graph([summarize, conversation])
+    if explicit:
+        parent = Graph([summarize, conversation], edges=[(conversation, summarize)])
     assert parent.inputs.required == ("messages", "user_inputs")
     inputs = [INPUTS, INPUTS[1:]] if mapped else INPUTS
     result = run(parent, {"messages": ["system: hi"], "user_inputs": inputs, "max_turns": 1})

@@ -256,13 +256,18 @@ def _unfed(nodes: Mapping[str, HyperNode], out: Wired) -> None:
             producers.setdefault(o, []).append(n.name)
     for name, n in nodes.items():
         for inp in n.inputs:
-            if inp in producers and (inp, name) not in fed:
+            found = producers.get(inp, ())
+            if inp in n.shared_ports:  # a nested loop's shared name never feeds itself
+                found = [p for p in found if p != name]
+            if found and (inp, name) not in fed:
+                # Suggest another producer first: a self edge is rarely what is missing.
+                source = next((p for p in found if p != name), found[0])
                 out.problems.append(
                     message(
                         f"Input {quote(inp)} of node {quote(name)} has no edge, but node(s) "
-                        f"{fmt_names(producers[inp])} produce it",
+                        f"{fmt_names(found)} produce it",
                         ["with edges=..., only the listed edges carry values"],
-                        f"add ({producers[inp][0]!r}, {name!r}, {inp!r}) to edges, or rename "
+                        f"add ({source!r}, {name!r}, {inp!r}) to edges, or rename "
                         "the input if it should come from the caller",
                     )
                 )
