@@ -164,6 +164,24 @@ def test_a_nested_chat_loop_feeds_a_reader_in_the_parent(
         assert seen == [expected] and result["summary"] == 3
 
 
+def test_a_parent_loop_around_a_nested_chat_loop_reads_the_initial_value_first(run: Run) -> None:
+    """In a cycle with the nested loop, its reader starts from the initial value (like a
+    seed) instead of waiting for a write that only comes after it decides."""
+    conversation = flat_chat().as_node(name="conversation")
+
+    @route(targets=["conversation", END])
+    def again(messages: list[str]) -> object:
+        return "conversation" if len(messages) < 4 else END
+
+    result = run(
+        Graph([conversation, again]),
+        {"messages": [], "user_inputs": INPUTS, "max_turns": 1},
+    )
+    assert result.status is RunStatus.COMPLETED, result.error
+    assert result["messages"] == ["user: hi", "assistant: re hi", "user: tell me more",
+                                  "assistant: re tell me more"]  # fmt: skip
+
+
 def test_runner_map_runs_the_chat_loop_per_item(run_map: Run) -> None:
     results = run_map(
         flat_chat(),
@@ -503,7 +521,12 @@ def count_messages(messages: list[str]) -> int:
     return len(messages)
 
 
-@pytest.mark.parametrize("loop", ["chat", "tool_loop", "nested_with_reader"])
+@route(targets=["chat", END])
+def chat_again(messages: list[str]) -> object:
+    return "chat" if len(messages) < 6 else END  # with max_turns=2: two nested runs
+
+
+@pytest.mark.parametrize("loop", ["chat", "tool_loop", "nested_with_reader", "loop_around_nested"])
 def test_agent_loops_resume_from_any_superstep(loop: str) -> None:
     from tests.runners.test_resume_seam import check_every_crash_point
 
@@ -511,6 +534,7 @@ def test_agent_loops_resume_from_any_superstep(loop: str) -> None:
         "chat": flat_chat,
         "tool_loop": lambda: tool_loop(fixed=True),
         "nested_with_reader": lambda: Graph([count_messages, flat_chat().as_node()]),
+        "loop_around_nested": lambda: Graph([flat_chat().as_node(), chat_again]),
     }[loop]()
     check_every_crash_point(graph, {"messages": [], "user_inputs": INPUTS, "max_turns": 2})
 

@@ -80,8 +80,10 @@ def wire_plan(plan: Plan, graph: Graph) -> None:
         waits.setdefault(v, []).append(key)
         signalled.setdefault(u, set()).add(key)
     # A produced name that is also a caller's initial value (a nested loop's shared port):
-    # a reader fed by an edge waits for that edge's write, never reading the initial value.
+    # a reader fed by an edge waits for that edge's write, never reading the initial value,
+    # unless reader and writer share a cycle (then the initial value starts it, as a seed).
     initial = {name for name, kind in structure.input_order.items() if kind != "seed"}
+    cycle_of = {name: i for i, group in enumerate(structure.cycles) for name in group}
     sourced_names: set[str] = set()
     waiters: dict[str, list[int]] = {}
     for p in nodes:
@@ -89,7 +91,12 @@ def wire_plan(plan: Plan, graph: Graph) -> None:
         sources = {}
         for name in p.inputs:
             srcs = declared.get((p.name, name))
-            if srcs and (name in initial or set(srcs) != set(structure.producers[name])):
+            if not srcs:
+                continue
+            waits_for_write = name in initial and any(
+                cycle_of.get(src, -1) != cycle_of.get(p.name, -2) for src in srcs
+            )
+            if waits_for_write or set(srcs) != set(structure.producers[name]):
                 sources[name] = tuple(index[s] for s in srcs)
                 sourced_names.add(name)
         if sources:
