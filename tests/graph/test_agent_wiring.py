@@ -265,6 +265,14 @@ def test_shared_names_infer_no_edge_and_are_required() -> None:
     assert g.has_cycles
 
 
+def test_a_shared_name_can_be_bound_like_any_required_input() -> None:
+    g = chat(entrypoint="add_user").bind(messages=["system: hi"])
+    assert g.inputs.required == ("user_inputs",)
+    assert g.inputs.bound == {"messages": ["system: hi"]}
+    with pytest.raises(GraphConfigError, match="Cannot bind 'reply': output of node"):
+        g.bind(reply="x")
+
+
 def test_several_producers_of_a_name_still_fail_without_shared_or_edges() -> None:
     with pytest.raises(GraphConfigError, match="Multiple nodes produce 'messages'"):
         Graph([add_user, call_model, add_response])
@@ -277,6 +285,25 @@ def test_shared_without_ordering_names_the_unconnected_groups() -> None:
     assert "group 1: 'add_user', 'should_continue'" in text
     assert "group 2: 'call_model', 'add_response'" in text
     assert "How to fix" in text and "edges=" in text
+
+
+def test_a_node_apart_from_the_shared_names_is_not_a_disconnection() -> None:
+    """Only groups the shared names split are an error: a node that would stand apart even
+    with edges inferred for the shared names is as legal as in any graph."""
+
+    @node(output_name="greeting")
+    def greet(name: str) -> str:
+        return name
+
+    g = Graph(
+        [add_user, call_model, add_response, should_continue, greet],
+        shared=["messages"],
+        edges=[(add_user, call_model), (add_response, should_continue)],
+    )
+    assert "greet" in g.nodes
+    with pytest.raises(GraphConfigError, match="2 unconnected groups") as info:
+        Graph([add_user, call_model, add_response, should_continue, greet], shared=["messages"])
+    assert "greet" not in str(info.value)
 
 
 # -- entrypoints -------------------------------------------------------------------------
@@ -364,6 +391,29 @@ def test_the_definition_hash_covers_every_option() -> None:
     g = FunctionNode(f.func, output_name="y", emit="done")  # same source: only the emit differs
     assert g.definition_hash == f.definition_hash
     assert Graph([f]).definition_hash != Graph([g]).definition_hash
+    waits = FunctionNode(f.func, name="w", output_name="z", wait_for=("done", "y"))
+    waits_reordered = FunctionNode(f.func, name="w", output_name="z", wait_for=("y", "done"))
+    waits_less = FunctionNode(f.func, name="w", output_name="z", wait_for="done")
+    assert Graph([g, waits]).definition_hash != Graph([g, waits_less]).definition_hash
+    # the order of names that are sets to the runner does not change the hash
+    assert Graph([g, waits]).definition_hash == Graph([g, waits_reordered]).definition_hash
+    two = Graph([first, second, third], entrypoint=["second", "third"])
+    assert two.definition_hash == two.with_entrypoint("third", "second").definition_hash
+    assert two.definition_hash != two.with_entrypoint("second").definition_hash
+
+
+def test_the_definition_hash_covers_shared_names() -> None:
+    @node(output_name="messages")
+    def write(messages: list[Any], extra: list[Any]) -> list[Any]:
+        return [*messages, *extra]
+
+    @node(output_name="extra")
+    def more(messages: list[Any]) -> list[Any]:
+        return messages[-1:]
+
+    plain = Graph([write, more], edges=[(write, more), (more, write), (write, write)])
+    shared = Graph([write, more], edges=[(write, more)], shared=["messages"])
+    assert plain.definition_hash != shared.definition_hash
 
 
 def test_describe_lists_ordering_edges_shared_names_and_entrypoints() -> None:
@@ -408,6 +458,39 @@ def test_a_nested_graph_with_shared_names_does_not_feed_itself() -> None:
     assert parent.inputs.required == ("messages", "user_inputs")
     assert gn.rename_outputs(messages="history").shared_ports == ()
     assert Graph([gn.rename_outputs(messages="history")]).inputs.seeds == ()
+
+
+def test_a_nested_loop_with_a_reader_in_the_parent_still_needs_the_initial_value() -> None:
+    @node(output_name="summary")
+    def summarize(messages: list[Any]) -> int:
+        return len(messages)
+
+    gn = chat(entrypoint="add_user").as_node(name="chat")
+    parent = Graph([summarize, gn])
+    assert parent._structure.edges == (("chat", "summarize", "messages"),)
+    assert parent.inputs.required == ("messages", "user_inputs")
+    assert not parent.has_cycles
+
+
+def test_a_nested_loop_needs_no_edge_to_itself_under_explicit_edges() -> None:
+    @node(output_name="summary")
+    def summarize(messages: list[Any]) -> int:
+        return len(messages)
+
+    gn = chat(entrypoint="add_user").as_node(name="chat")
+    parent = Graph([gn, summarize], edges=[(gn, summarize)])
+    assert parent._structure.edges == (("chat", "summarize", "messages"),)
+    assert parent.inputs.required == ("messages", "user_inputs")
+
+
+def test_an_unfed_input_suggests_an_edge_from_another_producer() -> None:
+    @node(output_name="x")
+    def reset(x: int) -> int:
+        return 0
+
+    with pytest.raises(GraphConfigError, match="Input 'x' of node 'reset' has no edge") as info:
+        Graph([reset, make_x, use_x], edges=[(make_x, use_x)])
+    assert "add ('make_x', 'reset', 'x') to edges" in str(info.value)
 
 
 def test_an_unknown_shared_name_is_a_config_error_with_did_you_mean() -> None:

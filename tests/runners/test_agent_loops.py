@@ -22,11 +22,12 @@ Run = Callable[..., Any]
 SHAPES = ("flat", "nested", "mapped")
 
 
-def shaped(graph: Graph, shape: str, mapped_input: str) -> Graph:
-    """The graph itself, inside a parent, or inside a parent mapped over ``mapped_input``."""
+def shaped(graph: Graph, shape: str, mapped_input: str, **renames: str) -> Graph:
+    """The graph itself, inside a parent, or inside a parent mapped over ``mapped_input``;
+    ``renames`` rename the nested graph's outputs (so a loop's value does not feed it again)."""
     if shape == "flat":
         return graph
-    gn: GraphNode = graph.as_node(name="inner")
+    gn: GraphNode = graph.as_node(name="inner").rename_outputs(**renames)
     if shape == "mapped":
         gn = gn.map_over(mapped_input)
     return Graph([gn], name="outer")
@@ -129,6 +130,58 @@ def test_the_chat_loop_runs_nested_and_mapped(run: Run, shape: str) -> None:
     ]
 
 
+@pytest.mark.parametrize("explicit", [False, True])
+@pytest.mark.parametrize("mapped", [False, True])
+def test_a_nested_chat_loop_feeds_a_reader_in_the_parent(
+    run: Run, mapped: bool, explicit: bool
+) -> None:
+    """The nested loop reads the caller's initial messages and its reader waits for the
+    loop's final write (it never reads the initial value)."""
+    seen: list[Any] = []
+
+    @node(output_name="summary")
+    def summarize(messages: list[Any]) -> int:
+        seen.append(messages)
+        return len(messages)
+
+    conversation = flat_chat().as_node(name="conversation")
+    if mapped:
+        conversation = conversation.map_over("user_inputs")
+    parent = Graph([summarize, conversation])
+    if explicit:
+        parent = Graph([summarize, conversation], edges=[(conversation, summarize)])
+    assert parent.inputs.required == ("messages", "user_inputs")
+    inputs = [INPUTS, INPUTS[1:]] if mapped else INPUTS
+    result = run(parent, {"messages": ["system: hi"], "user_inputs": inputs, "max_turns": 1})
+    assert result.status is RunStatus.COMPLETED, result.error
+    expected = ["system: hi", "user: hi", "assistant: re hi"]
+    if mapped:
+        second = ["system: hi", "user: tell me more", "assistant: re tell me more"]
+        assert result["messages"] == [expected, second]
+        assert seen == [[expected, second]] and result["summary"] == 2
+    else:
+        assert result["messages"] == expected
+        assert seen == [expected] and result["summary"] == 3
+
+
+def test_a_parent_loop_around_a_nested_chat_loop_reads_the_initial_value_first(run: Run) -> None:
+    """In a cycle with the nested loop, its reader starts from the initial value (like a
+    seed) instead of waiting for a write that only comes after it decides."""
+    conversation = flat_chat().as_node(name="conversation")
+
+    @route(targets=["conversation", END])
+    def again(messages: list[str]) -> object:
+        return "conversation" if len(messages) < 4 else END
+
+    result = run(
+        Graph([conversation, again]),
+        {"messages": [], "user_inputs": INPUTS, "max_turns": 1},
+    )
+    assert result.status is RunStatus.COMPLETED, result.error
+    assert result["messages"] == ["user: hi", "assistant: re hi", "user: tell me more",
+                                  "assistant: re tell me more"]  # fmt: skip
+
+
 def test_runner_map_runs_the_chat_loop_per_item(run_map: Run) -> None:
     results = run_map(
         flat_chat(),
@@ -141,9 +194,16 @@ def test_runner_map_runs_the_chat_loop_per_item(run_map: Run) -> None:
     ]
 
 
-def test_a_shared_name_needs_an_initial_value(run: Run) -> None:
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_shared_name_needs_an_initial_value(run: Run, shape: str) -> None:
+    inputs = [INPUTS] if shape == "mapped" else INPUTS
     with pytest.raises(MissingInputError, match="messages"):
-        run(flat_chat(), {"user_inputs": INPUTS})
+        run(shaped(flat_chat(), shape, "user_inputs"), {"user_inputs": inputs})
+
+
+def test_a_bound_shared_name_is_the_initial_value(run: Run) -> None:
+    result = run(flat_chat().bind(messages=["system: hi"]), {"user_inputs": INPUTS, "max_turns": 1})
+    assert result["messages"] == ["system: hi", "user: hi", "assistant: re hi"]
 
 
 # -- emit / wait_for: a stale read in a cycle, fixed ------------------------------------
@@ -237,7 +297,8 @@ def test_a_waiter_whose_emitter_never_runs_never_runs(run: Run) -> None:
     assert result.values == {}
 
 
-def test_a_parent_waits_for_a_nested_graph_emit(run: Run) -> None:
+@pytest.mark.parametrize("mapped", [False, True])
+def test_a_parent_waits_for_a_nested_graph_emit(run: Run, mapped: bool) -> None:
     order: list[str] = []
 
     @node(output_name="a", emit="inner_done")
@@ -251,8 +312,10 @@ def test_a_parent_waits_for_a_nested_graph_emit(run: Run) -> None:
         return y
 
     inner = Graph([work], name="inner").as_node().rename_outputs(inner_done="worked")
-    result = run(Graph([after, inner]), {"q": "x", "y": 1})
-    assert order == ["work", "after"]
+    if mapped:
+        inner = inner.map_over("q")
+    result = run(Graph([after, inner]), {"q": ["x", "w"] if mapped else "x", "y": 1})
+    assert order == (["work", "work", "after"] if mapped else ["work", "after"])
     assert result.values["z"] == 1 and "worked" not in result.values
 
 
@@ -309,6 +372,25 @@ def test_each_consumer_reads_its_declared_source(run: Run, shape: str) -> None:
     assert unshape(values, shape, "x") == 101  # the last committed write, in node order
 
 
+@pytest.mark.parametrize("with_other_reader", [False, True])
+def test_a_consumer_of_several_declared_sources_reads_the_last_write(
+    run: Run, with_other_reader: bool
+) -> None:
+    """Both sources write in one superstep: no ConflictError (several producers are legal
+    with explicit edges), the consumer reads the last write in node order, whether or not
+    another consumer reads only one of them."""
+    nodes = [make_x, other_x, use_x]
+    edges: list[Any] = [(make_x, use_x), (other_x, use_x)]
+    if with_other_reader:
+        nodes.append(use_x_too)
+        edges.append((make_x, use_x_too))
+    result = run(Graph(nodes, edges=edges), {"seed": 1})
+    assert result.status is RunStatus.COMPLETED, result.error
+    assert (result["x"], result["y"]) == (101, 101)
+    if with_other_reader:
+        assert result["z"] == 1
+
+
 # -- entrypoints --------------------------------------------------------------------------
 
 
@@ -348,15 +430,20 @@ def test_upstream_nodes_do_not_run_even_when_their_inputs_are_given(run: Run) ->
     assert result.values == {"c": 6, "d": 12}
 
 
-def test_selecting_what_only_upstream_nodes_produce_is_a_config_error(run: Run) -> None:
+def test_selecting_what_only_upstream_nodes_produce_is_a_config_error(
+    run: Run, run_map: Run
+) -> None:
     g = chain([]).with_entrypoint("second")
     with pytest.raises(GraphConfigError, match="Cannot select 'b'") as info:
         run(g, {"b": 5}, select=["b", "d"])
     assert "'first'" in str(info.value) and "How to fix" in str(info.value)
+    with pytest.raises(GraphConfigError, match="Cannot select 'b'"):
+        run_map(g, {"b": [5, 6]}, map_over="b", select=["b", "d"])
 
 
+@pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("entry", ["ring_x", "ring_y"])
-def test_in_a_cycle_the_entrypoint_runs_first(run: Run, entry: str) -> None:
+def test_in_a_cycle_the_entrypoint_runs_first(run: Run, entry: str, shape: str) -> None:
     calls: list[str] = []
 
     @node(output_name="x")
@@ -369,14 +456,15 @@ def test_in_a_cycle_the_entrypoint_runs_first(run: Run, entry: str) -> None:
         calls.append("ring_y")
         return x
 
-    g = Graph([ring_x, ring_y], entrypoint=entry)
     needed = "y" if entry == "ring_x" else "x"
-    assert g.inputs.seeds == (needed,)
-    result = run(g, {needed: 0})
+    g = shaped(Graph([ring_x, ring_y], entrypoint=entry), shape, needed, x="out_x", y="out_y")
+    assert g.inputs.all == (needed,)
+    result = run(g, {needed: [0] if shape == "mapped" else 0})
     assert result.status is RunStatus.COMPLETED, result.error
     assert calls[0] == entry
     assert all(a != b for a, b in itertools.pairwise(calls))  # they alternate, one at a time
-    assert (result["x"], result["y"]) == (3, 3)
+    names = ("x", "y") if shape == "flat" else ("out_x", "out_y")
+    assert [unshape(result.values, shape, n) for n in names] == [3, 3]
 
 
 # -- graphs without the options: today's paths ---------------------------------------------
@@ -405,7 +493,8 @@ def test_graphs_without_the_options_keep_their_paths_and_results(run: Run) -> No
     assert run(loop, {"count": 0}).values == {"count": 3}
 
 
-def test_a_gate_may_emit_and_a_node_may_wait_for_its_decision(run: Run) -> None:
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_gate_may_emit_and_a_node_may_wait_for_its_decision(run: Run, shape: str) -> None:
     decided: list[int] = []
 
     @node(output_name="count")
@@ -420,16 +509,33 @@ def test_a_gate_may_emit_and_a_node_may_wait_for_its_decision(run: Run) -> None:
     def log(count: int) -> None:
         decided.append(count)
 
-    result = run(Graph([more, bump, log]), {"count": 0})
-    assert result["count"] == 2
+    g = shaped(Graph([more, bump, log]), shape, "count", count="final")
+    result = run(g, {"count": [0] if shape == "mapped" else 0})
+    assert result.status is RunStatus.COMPLETED, result.error
+    assert unshape(result.values, shape, "count" if shape == "flat" else "final") == 2
     assert decided == [0, 1, 2]  # once per decision, each reading the count it decided on
 
 
-@pytest.mark.parametrize("loop", ["chat", "tool_loop"])
+@node(output_name="summary")
+def count_messages(messages: list[str]) -> int:
+    return len(messages)
+
+
+@route(targets=["chat", END])
+def chat_again(messages: list[str]) -> object:
+    return "chat" if len(messages) < 6 else END  # with max_turns=2: two nested runs
+
+
+@pytest.mark.parametrize("loop", ["chat", "tool_loop", "nested_with_reader", "loop_around_nested"])
 def test_agent_loops_resume_from_any_superstep(loop: str) -> None:
     from tests.runners.test_resume_seam import check_every_crash_point
 
-    graph = flat_chat() if loop == "chat" else tool_loop(fixed=True)
+    graph = {
+        "chat": flat_chat,
+        "tool_loop": lambda: tool_loop(fixed=True),
+        "nested_with_reader": lambda: Graph([count_messages, flat_chat().as_node()]),
+        "loop_around_nested": lambda: Graph([flat_chat().as_node(), chat_again]),
+    }[loop]()
     check_every_crash_point(graph, {"messages": [], "user_inputs": INPUTS, "max_turns": 2})
 
 

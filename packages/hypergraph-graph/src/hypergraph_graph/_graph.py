@@ -241,8 +241,10 @@ class Graph:
         """A new graph with these inputs bound (merged over existing bindings)."""
         s = self._structure
         for key in values:
-            producers = s.producers.get(key)
-            if producers and s.input_order.get(key) == "seed":
+            kind = s.input_order.get(key)
+            # A shared name is produced yet a required input (its initial value): bindable.
+            producers = None if kind in ("required", "optional") else s.producers.get(key)
+            if producers and kind == "seed":
                 raise GraphConfigError(
                     message(
                         f"Cannot bind {quote(key)}: it is a cycle seed, produced by node "

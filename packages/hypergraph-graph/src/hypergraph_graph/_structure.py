@@ -245,6 +245,8 @@ class Structure:
                     order[name] = "required"  # its initial value: shared names are read first
                     continue
                 pairs = fed.get(name)
+                if name in n.shared_ports and not any(c == n.name for _, c in pairs or ()):
+                    pairs = None  # a nested loop's shared name, unfed: the caller's initial value
                 if pairs:
                     if any(
                         component[u] == component[c]
@@ -301,8 +303,9 @@ class Structure:
         node_part = "|".join(
             f"{name}:{everything[name].definition_hash}" for name in sorted(everything)
         )
+        # Sorted: emits, waits and entrypoints are sets to the runner, their order means nothing.
         ports = "|".join(
-            f"{name}:emit={','.join(n.emit)}:wait_for={','.join(n.wait_for)}"
+            f"{name}:emit={','.join(sorted(n.emit))}:wait_for={','.join(sorted(n.wait_for))}"
             for name, n in sorted(everything.items())
             if n.emit or n.wait_for
         )
@@ -310,7 +313,7 @@ class Structure:
         w = self.wiring
         options = (
             f"explicit={w.edges is not None}:shared={','.join(sorted(w.shared))}"
-            f":entry={','.join(w.entrypoints or ())}"
+            f":entry={','.join(sorted(w.entrypoints or ()))}"
             if w
             else ""
         )

@@ -256,13 +256,18 @@ def _unfed(nodes: Mapping[str, HyperNode], out: Wired) -> None:
             producers.setdefault(o, []).append(n.name)
     for name, n in nodes.items():
         for inp in n.inputs:
-            if inp in producers and (inp, name) not in fed:
+            found = producers.get(inp, ())
+            if inp in n.shared_ports:  # a nested loop's shared name never feeds itself
+                found = [p for p in found if p != name]
+            if found and (inp, name) not in fed:
+                # Suggest another producer first: a self edge is rarely what is missing.
+                source = next((p for p in found if p != name), found[0])
                 out.problems.append(
                     message(
                         f"Input {quote(inp)} of node {quote(name)} has no edge, but node(s) "
-                        f"{fmt_names(producers[inp])} produce it",
+                        f"{fmt_names(found)} produce it",
                         ["with edges=..., only the listed edges carry values"],
-                        f"add ({producers[inp][0]!r}, {name!r}, {inp!r}) to edges, or rename "
+                        f"add ({source!r}, {name!r}, {inp!r}) to edges, or rename "
                         "the input if it should come from the caller",
                     )
                 )
@@ -337,29 +342,42 @@ def _disconnected(
     control_edges: Sequence[tuple[str, str]],
     wiring: Wiring | None,
 ) -> list[str]:
-    """With shared names, every node must be connected to the others by some edge."""
+    """Groups of nodes with no edge between them that a shared name's edges would have joined
+    (a node apart from the shared names stands apart as in any graph)."""
     if len(nodes) < 2:
         return []
     adjacency = _adjacency(nodes, out, control_edges)
     for u, vs in list(adjacency.items()):
         for v in vs:
             adjacency[v].add(u)
+    group_of: dict[str, int] = {}
     groups: list[list[str]] = []
-    left = dict.fromkeys(nodes)
-    while left:
-        first = next(iter(left))
-        group = _reach(adjacency, [first])
-        groups.append([n for n in nodes if n in group])
-        for n in group:
-            left.pop(n, None)
+    for name in nodes:
+        if name not in group_of:
+            found = _reach(adjacency, [name])
+            groups.append([n for n in nodes if n in found])
+            group_of.update(dict.fromkeys(found, len(groups) - 1))
     if len(groups) < 2:
         return []
     shared = wiring.shared if wiring else ()
-    return [
-        message(
-            f"Shared {fmt_names(shared)} leaves the graph in {len(groups)} unconnected groups",
-            [f"group {i}: {fmt_names(g)}" for i, g in enumerate(groups, 1)],
-            "shared names make no edges: order the groups with edges=[(source, target), ...] "
-            f"(e.g. ({groups[0][-1]!r}, {groups[1][0]!r})) or with emit=/wait_for=",
+    # The groups each shared name would join if its producers fed its readers by name.
+    joined = {i: {i} for i in range(len(groups))}
+    for name in shared:
+        touching = {group_of[n] for n, node in nodes.items() if name in node.data_outputs}
+        if touching:
+            touching |= {group_of[n] for n, node in nodes.items() if name in node.inputs}
+        merged = set().union(*(joined[i] for i in touching))
+        for i in merged:
+            joined[i] = merged
+    problems = []
+    for split in {min(g): sorted(g) for g in joined.values() if len(g) > 1}.values():
+        parts = [groups[i] for i in split]
+        problems.append(
+            message(
+                f"Shared {fmt_names(shared)} leaves the graph in {len(parts)} unconnected groups",
+                [f"group {i}: {fmt_names(g)}" for i, g in enumerate(parts, 1)],
+                "shared names make no edges: order the groups with edges=[(source, target), "
+                f"...] (e.g. ({parts[0][-1]!r}, {parts[1][0]!r})) or with emit=/wait_for=",
+            )
         )
-    ]
+    return problems

@@ -79,6 +79,11 @@ def wire_plan(plan: Plan, graph: Graph) -> None:
     for u, v, key in structure.ordering_edges:
         waits.setdefault(v, []).append(key)
         signalled.setdefault(u, set()).add(key)
+    # A produced name that is also a caller's initial value (a nested loop's shared port):
+    # a reader fed by an edge waits for that edge's write, never reading the initial value,
+    # unless reader and writer share a cycle (then the initial value starts it, as a seed).
+    initial = {name for name, kind in structure.input_order.items() if kind != "seed"}
+    cycle_of = {name: i for i, group in enumerate(structure.cycles) for name in group}
     sourced_names: set[str] = set()
     waiters: dict[str, list[int]] = {}
     for p in nodes:
@@ -86,7 +91,12 @@ def wire_plan(plan: Plan, graph: Graph) -> None:
         sources = {}
         for name in p.inputs:
             srcs = declared.get((p.name, name))
-            if srcs and set(srcs) != set(structure.producers.get(name, ())):
+            if not srcs:
+                continue
+            waits_for_write = name in initial and any(
+                cycle_of.get(src, -1) != cycle_of.get(p.name, -2) for src in srcs
+            )
+            if waits_for_write or set(srcs) != set(structure.producers[name]):
                 sources[name] = tuple(index[s] for s in srcs)
                 sourced_names.add(name)
         if sources:
@@ -123,6 +133,11 @@ def wire_plan(plan: Plan, graph: Graph) -> None:
     plan.all_once = False
     plan.levels = ()
     plan.unchecked = shared | sourced_names
+    if structure.wiring is not None and structure.wiring.edges is not None:
+        # Explicit edges make several producers of a name legal: writes in one superstep are
+        # applied in node order (the last wins), as for shared names, never a ConflictError.
+        several = {name for name, ps in structure.producers.items() if len(ps) > 1}
+        plan.unchecked |= several
     # A produced name that is also an input (shared, or a nested graph's shared port) is the
     # caller's initial value, never a bypass of its producers.
     order = structure.input_order
