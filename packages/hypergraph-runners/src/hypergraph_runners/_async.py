@@ -282,17 +282,27 @@ class AsyncRunner(BaseRunner):
         base = call.prepared
         warn = WarnOnce(call.select)
         items = item_values(call.lists, call.mode)
-        if answers is not None:  # resuming paused items
+        # Resuming paused items: answers may be addressed (``item_prepared``).
+        resumed = answers is not None
+        if answers is not None:
             items = with_answers(items, item_answers(call.graph, answers, count))
         fan = FanOut(items, count, call.raise_)
 
         def run(scope: Scope, i: int, values: dict[str, Any]) -> Awaitable[RunResult]:
-            prepared = item_prepared(base, values)
+            prepared = (
+                item_prepared(base, values)
+                if resumed
+                else Prepared({**base.values, **values}, base.addressed, base.bypassed)
+            )
             graph = call.graph
             return self._run_graph(ctx, graph, prepared, call.select, scope, scope.run_id, warn)
 
         def whole(sub: Context, scope: Scope, i: int, values: dict[str, Any]) -> RunResult:
-            prepared = item_prepared(base, values)
+            prepared = (
+                item_prepared(base, values)
+                if resumed
+                else Prepared({**base.values, **values}, base.addressed, base.bypassed)
+            )
             return self._sync_driver()._run_graph(
                 sub, call.graph, prepared, None, scope, scope.run_id
             )

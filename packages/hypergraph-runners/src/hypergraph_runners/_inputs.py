@@ -65,12 +65,12 @@ def prepare_nested(graph: Graph, values: dict[str, Any]) -> Prepared:
 
 
 def item_prepared(base: Prepared, values: dict[str, Any]) -> Prepared:
-    """One map item's inputs: the map's shared ones (``base``) plus the item's own.
-
-    An item's own values are plain names, except the answers a resumed map gives by address
-    (``answers={i: {"batch.approved": True}}``, ``_interrupt``): those join the addressed ones.
+    """One resumed map item's inputs: the map's shared ones (``base``) plus the item's own,
+    among them the answers given by address (``answers={i: {"batch.approved": True}}``,
+    ``_interrupt``), which join the addressed ones. (Other maps merge the two inline: their
+    items' names are plain, ``map_over`` refuses addresses.)
     """
-    for key in values:  # (a plain loop: an item has a few keys, a generator costs more)
+    for key in values:
         if "." in key:
             return _with_addresses(base, values)
     return Prepared({**base.values, **values}, base.addressed, base.bypassed)

@@ -220,12 +220,18 @@ class SyncRunner(BaseRunner):
         warn = WarnOnce(call.select)
         count = count_items(call.lists, call.mode)
         items = item_values(call.lists, call.mode)
-        if answers is not None:  # resuming paused items
+        # Resuming paused items: answers may be addressed (``item_prepared``).
+        resumed = answers is not None
+        if answers is not None:
             items = with_answers(items, item_answers(call.graph, answers, count))
         fan = FanOut(items, count, call.raise_)
 
         def run(ctx: Context, scope: Scope, i: int, values: dict[str, Any]) -> RunResult:
-            prepared = item_prepared(base, values)
+            prepared = (
+                item_prepared(base, values)
+                if resumed
+                else Prepared({**base.values, **values}, base.addressed, base.bypassed)
+            )
             graph = call.graph
             return self._run_graph(ctx, graph, prepared, call.select, scope, scope.run_id, warn)
 
