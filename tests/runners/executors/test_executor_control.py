@@ -105,14 +105,58 @@ def test_auto_chunks_probe_then_follow_the_measured_item_time() -> None:
     assert sizes == sorted(sizes, reverse=True)
 
 
-def test_an_executor_is_used_once_never_inside_a_worker(thread_pool: Any) -> None:
+def on(runner: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+    out = getattr(runner, method)(*args, **kwargs)
+    return asyncio.run(out) if isinstance(runner, AsyncRunner) else out
+
+
+@pytest.mark.parametrize("runner_kind", ["sync", "async"])
+@pytest.mark.parametrize("inner_runner", [SyncRunner, AsyncRunner])
+def test_an_executor_is_used_once_never_inside_a_worker(
+    thread_pool: Any, runner_kind: str, inner_runner: Any
+) -> None:
+    # The nested maps run inside the outer items' chunks: locally, whichever runner drives
+    # them there (an AsyncRunner's chunk runs a SyncRunner's nested graph in a pool thread).
     counting = Counting(thread_pool)
-    inner = pipeline().as_node(name="inner", runner=SyncRunner(executor=counting))
+    inner = pipeline().as_node(name="inner", runner=inner_runner(executor=counting))
     graph = Graph([inner.map_over("x")])
-    runner = SyncRunner(executor=counting, chunksize=5)
-    results = runner.map(graph, {"x": [[1, 2], [3]] * 5, "k": 1}, map_over="x")
+    runner = (SyncRunner if runner_kind == "sync" else AsyncRunner)(executor=counting, chunksize=5)
+    results = on(runner, "map", graph, {"x": [[1, 2], [3]] * 5, "k": 1}, map_over="x")
     assert results["c"] == [["v2", "v3"], ["v4"]] * 5
     assert counting.sizes == [5, 5]  # the outer items only; the nested maps ran locally
+
+
+def test_a_run_started_by_a_node_inside_a_chunk_stays_local(thread_pool: Any) -> None:
+    # An async node in a chunk calls SyncRunner().run itself; that run's AsyncRunner-driven
+    # nested map runs on a helper thread's loop (this one is busy): still inside the chunk.
+    counting = Counting(thread_pool)
+    inner = pipeline().as_node(name="inner", runner=AsyncRunner(executor=counting))
+    nested = Graph([inner.map_over("x")])
+
+    @node(output_name="c")
+    async def via_sync(x: list[int]) -> list[str]:
+        return SyncRunner().run(nested, {"x": x, "k": 1})["c"]  # type: ignore[no-any-return]
+
+    runner = AsyncRunner(executor=counting, chunksize=2)
+    results = asyncio.run(runner.map(Graph([via_sync]), x=[[1, 2], [3], [4]], map_over="x"))
+    assert results["c"] == [["v2", "v3"], ["v4"], ["v5"]]
+    assert counting.sizes == [2, 1]
+
+
+@pytest.mark.parametrize("runner_kind", ["sync", "async"])
+def test_run_sends_the_outermost_mapped_graph_node_to_the_executor(
+    thread_pool: Any, runner_kind: str
+) -> None:
+    # run(): the first mapped GraphNode on the way down takes the executor, even inside a
+    # GraphNode that is not mapped; its own items' nested maps stay in their chunks.
+    counting = Counting(thread_pool)
+    leaf = pipeline().as_node(name="leaf").map_over("x")
+    items = Graph([leaf], name="items").as_node(name="items").map_over("x")
+    top = Graph([Graph([items], name="middle").as_node(name="middle")])
+    runner = (SyncRunner if runner_kind == "sync" else AsyncRunner)(executor=counting, chunksize=2)
+    result = on(runner, "run", top, {"x": [[1, 2], [3], [4], [5, 6, 7]], "k": 1})
+    assert result["c"] == [["v2", "v3"], ["v4"], ["v5"], ["v6", "v7", "v8"]]
+    assert counting.sizes == [2, 2]
 
 
 def test_a_runner_pickles_without_its_executor(thread_pool: Any) -> None:
