@@ -182,6 +182,21 @@ def test_options_are_checked(runner: Any, options: Any, error: Any, text: str) -
     assert "How to fix:" in str(info.value)
 
 
+class NoSlots:
+    """A would-be ``MapExecutor`` that forgot ``slots``."""
+
+    crosses_processes = False
+    share = submit = cancel = release = lost = staticmethod(lambda *args: None)
+
+
+@pytest.mark.parametrize("runner", [SyncRunner, AsyncRunner])
+def test_an_incomplete_map_executor_is_refused_at_construction(runner: Any) -> None:
+    with pytest.raises(TypeError, match="which is not an executor") as info:
+        runner(executor=NoSlots())
+    assert "crosses_processes, slots" in str(info.value)
+    assert "How to fix:" in str(info.value)
+
+
 def test_loky_executor(runner_kind: str) -> None:
     pool = loky.get_reusable_executor(max_workers=2)
     runner: Any = SyncRunner(executor=pool) if runner_kind == "sync" else AsyncRunner(executor=pool)
