@@ -43,15 +43,27 @@ def pipeline(fail_on: int | None = None) -> Graph:
     return Graph([parse, scale, label], name="pipeline")
 
 
-def raising(make: Any) -> Graph:
-    """One node ``boom(x)`` raising ``make(x)`` (an exception instance) when it is not None."""
+def raising(make: Any, *, is_async: bool = False) -> Graph:
+    """One node ``boom(x)`` raising ``make(x)`` (an exception instance) when it is not None;
+    ``async def`` with ``is_async`` (a worker then runs its items on an event loop)."""
 
-    @node(output_name="y")
-    def boom(x: int) -> int:
+    def check(x: int) -> int:
         exc = make(x)
         if exc is not None:
             raise exc
         return x
+
+    if is_async:
+
+        @node(output_name="y")
+        async def boom(x: int) -> int:
+            return check(x)
+
+        return Graph([boom], name="raising")
+
+    @node(output_name="y")
+    def boom(x: int) -> int:
+        return check(x)
 
     return Graph([boom], name="raising")
 
