@@ -127,6 +127,49 @@ def test_item_events_stream_back(executor: Any, runner_kind: str) -> None:
     assert all(s == "completed" for i, s in ended.items() if i != 9)
 
 
+class Paths:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str, int, int | str]] = []
+
+    def on_event(self, event: Any) -> None:
+        if isinstance(event, MapItemStartEvent):
+            self.items.append(("start", event.path, event.index, event.total))
+        elif isinstance(event, MapItemEndEvent):
+            self.items.append(("end", event.path, event.index, event.status))
+
+
+def test_mapped_graph_node_item_events_stream_back(executor: Any, runner_kind: str) -> None:
+    # The items of a mapped GraphNode report as they do locally: same paths, indices, totals.
+    outer = Graph([pipeline().as_node(name="inner").map_over("x")])
+    local, remote = Paths(), Paths()
+    values = {"x": list(range(6)), "k": 2}
+    call(runner_of(runner_kind), "run", outer, values, event_processors=[local])
+    runner = runner_of(runner_kind, executor=executor, chunksize=2)
+    call(runner, "run", outer, values, event_processors=[remote])
+    assert len(remote.items) == 12
+    assert sorted(remote.items, key=str) == sorted(local.items, key=str)
+    failing = Paths()
+    outer = Graph([pipeline(fail_on=8).as_node(name="inner").map_over("x")])
+    call(runner, "run", outer, values, event_processors=[failing])
+    assert ("end", "inner", 3, "failed") in failing.items
+
+
+def test_show_progress_advances_by_chunk(
+    executor: Any, runner_kind: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    pytest.importorskip("rich")
+    for variable in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(variable, raising=False)  # stderr is not a terminal: plain lines
+    runner = runner_of(runner_kind, executor=executor, chunksize=5)
+    results = call(runner, "map", pipeline(), {"x": list(range(20)), "k": 1}, map_over="x",
+                   show_progress=True)  # fmt: skip
+    assert results["c"] == [f"v{x + 1}" for x in range(20)]
+    err = capsys.readouterr().err
+    assert "[hypergraph] pipeline: started (20 items)" in err
+    assert "pipeline: 20/20 items" in err and "(completed)" in err
+
+
 def test_select_warning_comes_from_the_callers_line(executor: Any, runner_kind: str) -> None:
     runner = runner_of(runner_kind, executor=executor, chunksize=2)
     with pytest.warns(UserWarning, match="Requested outputs not found: 'nope'") as caught:
