@@ -108,3 +108,32 @@ def dies_once(flag: str, bad: int) -> Graph:
         return x * 2
 
     return Graph([crash_once])
+
+
+def load_logging(path: str) -> Any:
+    """A broadcast value that counts its picklings on its class (``type(v).dumps``) and
+    appends the loading process's pid to ``path`` each time it is unpickled (as a string)."""
+
+    def loaded(path: str) -> str:
+        with open(path, "a") as log:
+            log.write(f"{os.getpid()}\n")
+        return "loaded"
+
+    class Logged:
+        dumps = 0
+
+        def __reduce__(self) -> tuple[Any, ...]:
+            Logged.dumps += 1
+            return (loaded, (path,))
+
+    return Logged()
+
+
+def echo_graph() -> Graph:
+    """One node ``y = x`` that also takes a broadcast input ``token``."""
+
+    @node(output_name="y")
+    def echo(x: int, token: Any) -> int:
+        return x
+
+    return Graph([echo])

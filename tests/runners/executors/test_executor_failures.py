@@ -1,5 +1,6 @@
 """What survives an item's exception across a process, and failures of the map itself:
-unpicklable exceptions, outputs and graphs, a worker that dies."""
+unpicklable exceptions, outputs and graphs, a worker that dies; how the job (graph and
+broadcast values) travels to worker processes: pickled once, loaded once per process."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from distributed import Client, LocalCluster
 
 from executor_graphs import (
     dies_once,
+    echo_graph,
+    load_logging,
     pid_graph,
     pipeline,
     poison,
@@ -249,6 +252,22 @@ def test_a_broken_process_pool_fails_items_with_worker_lost(runner_kind: str) ->
     assert statuses[5:] == [RunStatus.FAILED] * 5
     assert isinstance(results[7].error, WorkerLostError)
     assert isinstance(results[7].error.__cause__, cf.BrokenExecutor)
+
+
+def test_the_job_is_pickled_once_and_loaded_once_per_worker_process(
+    crossing: Any, runner_kind: str, tmp_path: Any
+) -> None:
+    # 20 chunks on 2 worker processes: the graph and its broadcast values are pickled once
+    # by the caller and unpickled once in each worker process that ran a chunk.
+    log = tmp_path / "loads"
+    token = load_logging(str(log))
+    results = map_on(runner_kind, crossing, echo_graph(), x=list(range(40)), token=token,
+                     chunksize=2)  # fmt: skip
+    assert results["y"] == list(range(40))
+    assert type(token).dumps == 1
+    pids = log.read_text().split()
+    assert 1 <= len(pids) <= 2
+    assert len(set(pids)) == len(pids), pids
 
 
 def test_a_large_job_travels_once_per_worker(crossing: Any) -> None:
