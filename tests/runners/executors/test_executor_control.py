@@ -246,14 +246,16 @@ class Interrupt:
             _thread.interrupt_main()
 
 
+@pytest.mark.parametrize("runner_kind", ["sync", "async"])
 def test_ctrl_c_cancels_the_outstanding_chunks(
-    dask_cluster: LocalCluster, dask_client: Client
+    dask_cluster: LocalCluster, dask_client: Client, runner_kind: str
 ) -> None:
     started: list[int] = []
-    runner = SyncRunner(executor=dask_client, chunksize=1, max_in_flight=4)
-    with pytest.raises(KeyboardInterrupt):
-        runner.map(slow_graph(started), x=list(range(300)), map_over="x",
-                   event_processors=[Interrupt()])  # fmt: skip
+    kind = SyncRunner if runner_kind == "sync" else AsyncRunner
+    runner = kind(executor=dask_client, chunksize=1, max_in_flight=4)
+    with pytest.raises(KeyboardInterrupt):  # asyncio.run turns Ctrl-C into a cancel, then this
+        on(runner, "map", slow_graph(started), x=list(range(300)), map_over="x",
+           event_processors=[Interrupt()])  # fmt: skip
     wait_idle(dask_cluster)
     assert len(started) < 50  # what was in flight at the interrupt, not the 300 items
 
