@@ -11,6 +11,7 @@ import pickle
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import loky
@@ -220,14 +221,22 @@ async def test_asynchronous_dask_client(dask_process_cluster: LocalCluster) -> N
 # -- stopping ------------------------------------------------------------------------------
 
 
-def slow_graph(started: list[int]) -> Graph:
+def slow_graph(log: Path) -> Graph:
+    """Items of 20 ms that append their ``x`` to ``log`` as they start (from any process)."""
+    path = str(log)
+
     @node(output_name="y")
     def slow(x: int) -> int:
-        started.append(x)
+        with open(path, "a") as f:
+            f.write(f"{x}\n")
         time.sleep(0.02)
         return x
 
     return Graph([slow])
+
+
+def started(log: Path) -> int:
+    return len(log.read_text().split()) if log.exists() else 0
 
 
 def wait_idle(cluster: LocalCluster) -> None:
@@ -246,26 +255,45 @@ class Interrupt:
             _thread.interrupt_main()
 
 
+def stoppable(where: str, request: pytest.FixtureRequest) -> tuple[Any, Callable[[], None]]:
+    """An executor, and a wait until it has nothing left to run."""
+    if where == "threads":
+        pool = request.getfixturevalue("thread_pool")
+        return pool, lambda: pool.submit(int).result()  # FIFO: what was queued is settled
+    suffix = "_process" if where == "dask-processes" else ""
+    cluster = request.getfixturevalue(f"dask{suffix}_cluster")
+    return request.getfixturevalue(f"dask{suffix}_client"), lambda: wait_idle(cluster)
+
+
+# 100 chunks of one item outstanding on 2 workers: the 98 queued ones never start. (In this
+# process a chunk also finds its job gone once the map is over; worker processes cache the
+# job, so there only the cancel keeps them from running.)
+@pytest.mark.parametrize("where", ["threads", "dask", "dask-processes"])
 @pytest.mark.parametrize("runner_kind", ["sync", "async"])
 def test_ctrl_c_cancels_the_outstanding_chunks(
-    dask_cluster: LocalCluster, dask_client: Client, runner_kind: str
+    where: str, runner_kind: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    started: list[int] = []
+    log = tmp_path / "started"
+    executor, wait_until_idle = stoppable(where, request)
     kind = SyncRunner if runner_kind == "sync" else AsyncRunner
-    runner = kind(executor=dask_client, chunksize=1, max_in_flight=4)
+    runner = kind(executor=executor, chunksize=1, max_in_flight=100)
     with pytest.raises(KeyboardInterrupt):  # asyncio.run turns Ctrl-C into a cancel, then this
-        on(runner, "map", slow_graph(started), x=list(range(300)), map_over="x",
+        on(runner, "map", slow_graph(log), x=list(range(300)), map_over="x",
            event_processors=[Interrupt()])  # fmt: skip
-    wait_idle(dask_cluster)
-    assert len(started) < 50  # what was in flight at the interrupt, not the 300 items
+    wait_until_idle()
+    assert started(log) < 50  # what was running at the interrupt, not the 100 in flight
 
 
+@pytest.mark.parametrize(
+    "where", ["threads", "dask", "dask-processes", "dask-processes-asynchronous"]
+)
 def test_asyncio_cancel_cancels_the_outstanding_chunks(
-    dask_cluster: LocalCluster, dask_client: Client
+    where: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    started: list[int] = []
+    log = tmp_path / "started"
+    executor, wait_until_idle = stoppable(where.replace("-asynchronous", ""), request)
 
-    async def main() -> None:
+    async def cancel_a_map(client: Any) -> None:
         first = asyncio.Event()
 
         class Signal:
@@ -273,10 +301,10 @@ def test_asyncio_cancel_cancels_the_outstanding_chunks(
                 if isinstance(event, MapItemEndEvent):
                     first.set()
 
-        runner = AsyncRunner(executor=dask_client, chunksize=1, max_in_flight=4)
+        runner = AsyncRunner(executor=client, chunksize=1, max_in_flight=100)
         task = asyncio.create_task(
             runner.map(
-                slow_graph(started), x=list(range(300)), map_over="x", event_processors=[Signal()]
+                slow_graph(log), x=list(range(300)), map_over="x", event_processors=[Signal()]
             )
         )
         await asyncio.wait_for(first.wait(), 10)
@@ -284,9 +312,16 @@ def test_asyncio_cancel_cancels_the_outstanding_chunks(
         with pytest.raises(asyncio.CancelledError):
             await task
 
+    async def main() -> None:
+        if not where.endswith("-asynchronous"):
+            return await cancel_a_map(executor)
+        address = request.getfixturevalue("dask_process_cluster").scheduler_address
+        async with Client(address, asynchronous=True) as client:
+            await cancel_a_map(client)
+
     asyncio.run(main())
-    wait_idle(dask_cluster)
-    assert len(started) < 50
+    wait_until_idle()
+    assert started(log) < 50
 
 
 def test_a_worker_with_another_version_refuses_the_job() -> None:
