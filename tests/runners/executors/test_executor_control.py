@@ -127,6 +127,22 @@ def test_an_executor_is_used_once_never_inside_a_worker(
     assert counting.sizes == [5, 5]  # the outer items only; the nested maps ran locally
 
 
+@pytest.mark.parametrize("runner_kind", ["sync", "async"])
+@pytest.mark.parametrize("inner_runner", [SyncRunner, AsyncRunner])
+def test_a_graph_node_with_its_own_executor_runner_sends_only_its_items(
+    thread_pool: Any, runner_kind: str, inner_runner: Any
+) -> None:
+    # docs/scaling-out.md: inner.as_node(runner=SyncRunner(executor=client)) sends that one
+    # nested map to the executor, whatever runs the outer graph (which has no executor).
+    counting = Counting(thread_pool)
+    inner = pipeline().as_node(name="inner", runner=inner_runner(executor=counting, chunksize=2))
+    graph = Graph([inner.map_over("x")])
+    outer = SyncRunner() if runner_kind == "sync" else AsyncRunner()
+    result = on(outer, "run", graph, {"x": list(range(6)), "k": 2})
+    assert result["c"] == [f"v{(x + 1) * 2}" for x in range(6)]
+    assert counting.sizes == [2, 2, 2]
+
+
 def test_a_run_started_by_a_node_inside_a_chunk_stays_local(thread_pool: Any) -> None:
     # An async node in a chunk calls SyncRunner().run itself; that run's AsyncRunner-driven
     # nested map runs on a helper thread's loop (this one is busy): still inside the chunk.

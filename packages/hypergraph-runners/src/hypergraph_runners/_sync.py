@@ -369,8 +369,8 @@ class SyncRunner(BaseRunner):
         assert gn is not None
         request = request_for(ex, p, kwargs)
         runner = choose_runner(self, p)
-        if isinstance(runner, SyncRunner):
-            results = self._nested(ctx, gn, ex.scope, request)
+        if isinstance(runner, SyncRunner):  # this one, or an override (its own executor)
+            results = runner._nested(ctx, gn, ex.scope, request)
         else:
             from ._async import AsyncRunner
 
