@@ -143,6 +143,24 @@ def test_a_graph_node_with_its_own_executor_runner_sends_only_its_items(
     assert counting.sizes == [2, 2, 2]
 
 
+def async_pipeline() -> Graph:
+    @node(output_name="c")
+    async def label(x: int, k: int) -> str:
+        return f"v{(x + 1) * k}"
+
+    return Graph([label])
+
+
+def test_a_sync_runner_sends_a_mapped_async_graph_node_to_its_executor(thread_pool: Any) -> None:
+    # SyncRunner hands an async inner graph to an AsyncRunner: its items still take the
+    # SyncRunner's executor (the outermost fan-out), run there by the AsyncRunner's driver.
+    counting = Counting(thread_pool)
+    graph = Graph([async_pipeline().as_node(name="inner").map_over("x")])
+    result = SyncRunner(executor=counting, chunksize=2).run(graph, {"x": list(range(6)), "k": 2})
+    assert result["c"] == [f"v{(x + 1) * 2}" for x in range(6)]
+    assert counting.sizes == [2, 2, 2]
+
+
 def test_a_run_started_by_a_node_inside_a_chunk_stays_local(thread_pool: Any) -> None:
     # An async node in a chunk calls SyncRunner().run itself; that run's AsyncRunner-driven
     # nested map runs on a helper thread's loop (this one is busy): still inside the chunk.

@@ -103,6 +103,24 @@ def test_mapped_graph_node_failure_names_the_item(executor: Any, runner_kind: st
     assert any("inner[3].label" in n for n in hypergraph_notes(result.error))
 
 
+def test_sync_runner_maps_an_async_graph_node_on_the_executor(executor: Any) -> None:
+    # A SyncRunner hands an async inner graph to an AsyncRunner; the items still run on the
+    # executor (the workers drive them on an event loop), failures named as locally.
+    @node(output_name="c")
+    async def label(x: int, k: int) -> str:
+        if x == 3:
+            raise ValueError("cannot label 3")
+        return f"v{x * k}"
+
+    outer = Graph([Graph([label]).as_node(name="inner").map_over("x")])
+    runner = SyncRunner(executor=executor, chunksize=2)
+    assert runner.run(outer, {"x": [0, 1, 2], "k": 2})["c"] == ["v0", "v2", "v4"]
+    result = runner.run(outer, {"x": list(range(6)), "k": 2})
+    assert result.failed_node == "inner[3].label"
+    assert isinstance(result.error, ValueError)
+    assert any("inner[3].label" in n for n in hypergraph_notes(result.error))
+
+
 class Items:
     def __init__(self) -> None:
         self.started: list[int] = []
