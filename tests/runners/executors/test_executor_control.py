@@ -250,6 +250,18 @@ async def test_asynchronous_dask_client(dask_process_cluster: LocalCluster) -> N
         results = await runner.map(pipeline(fail_on=6), x=list(range(10)), k=2, map_over="x")
         assert [results[0]["c"], results[1]["c"]] == ["v2", "v4"]
         assert isinstance(results[2].error, ValueError)
+        outer = Graph([pipeline(fail_on=8).as_node(name="inner").map_over("x")])
+        result = await runner.run(outer, {"x": [0, 1, 2], "k": 2})
+        assert result["c"] == ["v2", "v4", "v6"]
+        result = await runner.run(outer, {"x": list(range(6)), "k": 2})
+        assert result.failed_node == "inner[3].label"
+
+        def on_another_loop() -> None:
+            asyncio.run(runner.map(pipeline(), x=[1], k=1, map_over="x"))
+
+        with pytest.raises(InvalidInputError, match="bound to another event loop") as info:
+            await asyncio.to_thread(on_another_loop)
+        assert "How to fix:" in str(info.value)
 
 
 # -- stopping ------------------------------------------------------------------------------
