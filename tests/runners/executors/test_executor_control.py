@@ -398,11 +398,16 @@ def test_raise_mode_submits_nothing_after_a_failure(thread_pool: Any, runner_kin
     assert len(counting.sizes) <= 3 + 2 + 1
 
 
-def test_a_checkpointed_map_runs_its_items_here(thread_pool: Any) -> None:
+@pytest.mark.parametrize("runner_kind", ["sync", "async"])
+def test_a_checkpointed_map_runs_its_items_here(thread_pool: Any, runner_kind: str) -> None:
     from hypergraph_runners.checkpoint import MemoryCheckpointer
 
     counting = Counting(thread_pool)
-    runner = SyncRunner(executor=counting, checkpointer=MemoryCheckpointer())
-    results = runner.map(pipeline(), x=[1, 2, 3], k=1, map_over="x", workflow_id="w")
+    kind = SyncRunner if runner_kind == "sync" else AsyncRunner
+    runner = kind(executor=counting, checkpointer=MemoryCheckpointer())
+    results = on(runner, "map", pipeline(), x=[1, 2, 3], k=1, map_over="x", workflow_id="w")
     assert results["c"] == ["v2", "v3", "v4"]
+    outer = Graph([pipeline().as_node(name="inner").map_over("x")])
+    result = on(runner, "run", outer, {"x": [1, 2], "k": 1}, workflow_id="nested")
+    assert result["c"] == ["v2", "v3"]
     assert counting.sizes == []  # the journal records items run in this process
