@@ -398,6 +398,29 @@ def test_raise_mode_submits_nothing_after_a_failure(thread_pool: Any, runner_kin
     assert len(counting.sizes) <= 3 + 2 + 1
 
 
+def test_max_concurrency_holds_inside_each_chunk(thread_pool: Any) -> None:
+    # Same runner semantics on the worker: one chunk of 12 async items under
+    # max_concurrency=3 runs them concurrently, never more than 3 at once.
+    lock = threading.Lock()
+    running, peak = [0], [0]
+
+    @node(output_name="y")
+    async def held(x: int) -> int:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        await asyncio.sleep(0.01)
+        with lock:
+            running[0] -= 1
+        return x
+
+    runner = AsyncRunner(executor=Counting(thread_pool), chunksize=12)
+    out = runner.map(Graph([held]), x=list(range(12)), map_over="x", max_concurrency=3)
+    results = asyncio.run(out)
+    assert results["y"] == list(range(12))
+    assert peak[0] == 3
+
+
 @pytest.mark.parametrize("runner_kind", ["sync", "async"])
 def test_a_checkpointed_map_runs_its_items_here(thread_pool: Any, runner_kind: str) -> None:
     from hypergraph_runners.checkpoint import MemoryCheckpointer
