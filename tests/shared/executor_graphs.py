@@ -43,15 +43,27 @@ def pipeline(fail_on: int | None = None) -> Graph:
     return Graph([parse, scale, label], name="pipeline")
 
 
-def raising(make: Any) -> Graph:
-    """One node ``boom(x)`` raising ``make(x)`` (an exception instance) when it is not None."""
+def raising(make: Any, *, is_async: bool = False) -> Graph:
+    """One node ``boom(x)`` raising ``make(x)`` (an exception instance) when it is not None;
+    ``async def`` with ``is_async`` (a worker then runs its items on an event loop)."""
 
-    @node(output_name="y")
-    def boom(x: int) -> int:
+    def check(x: int) -> int:
         exc = make(x)
         if exc is not None:
             raise exc
         return x
+
+    if is_async:
+
+        @node(output_name="y")
+        async def boom(x: int) -> int:
+            return check(x)
+
+        return Graph([boom], name="raising")
+
+    @node(output_name="y")
+    def boom(x: int) -> int:
+        return check(x)
 
     return Graph([boom], name="raising")
 
@@ -96,3 +108,32 @@ def dies_once(flag: str, bad: int) -> Graph:
         return x * 2
 
     return Graph([crash_once])
+
+
+def load_logging(path: str) -> Any:
+    """A broadcast value that counts its picklings on its class (``type(v).dumps``) and
+    appends the loading process's pid to ``path`` each time it is unpickled (as a string)."""
+
+    def loaded(path: str) -> str:
+        with open(path, "a") as log:
+            log.write(f"{os.getpid()}\n")
+        return "loaded"
+
+    class Logged:
+        dumps = 0
+
+        def __reduce__(self) -> tuple[Any, ...]:
+            Logged.dumps += 1
+            return (loaded, (path,))
+
+    return Logged()
+
+
+def echo_graph() -> Graph:
+    """One node ``y = x`` that also takes a broadcast input ``token``."""
+
+    @node(output_name="y")
+    def echo(x: int, token: Any) -> int:
+        return x
+
+    return Graph([echo])

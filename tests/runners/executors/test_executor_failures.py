@@ -1,5 +1,6 @@
 """What survives an item's exception across a process, and failures of the map itself:
-unpicklable exceptions, outputs and graphs, a worker that dies."""
+unpicklable exceptions, outputs and graphs, a worker that dies; how the job (graph and
+broadcast values) travels to worker processes: pickled once, loaded once per process."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from distributed import Client, LocalCluster
 
 from executor_graphs import (
     dies_once,
+    echo_graph,
+    load_logging,
     pid_graph,
     pipeline,
     poison,
@@ -34,6 +37,16 @@ CROSSING = ("processes", "dask-processes")
 def crossing(request: pytest.FixtureRequest) -> Any:
     name = {"processes": "process_pool", "dask-processes": "dask_process_client"}
     return request.getfixturevalue(name[request.param])
+
+
+def map_on(runner_kind: str, executor: Any, graph: Any, **kwargs: Any) -> Any:
+    """``runner.map(graph, map_over="x", **kwargs)`` on ``executor`` under either runner
+    (``kwargs`` may hold runner options: ``chunksize``, ``max_in_flight``)."""
+    options = {k: kwargs.pop(k) for k in ("chunksize", "max_in_flight") if k in kwargs}
+    if runner_kind == "sync":
+        return SyncRunner(executor=executor, **options).map(graph, map_over="x", **kwargs)
+    runner = AsyncRunner(executor=executor, **options)
+    return asyncio.run(runner.map(graph, map_over="x", **kwargs))
 
 
 def exceptions() -> dict[str, Any]:
@@ -55,7 +68,9 @@ def exceptions() -> dict[str, Any]:
     return {"Tagged": Tagged, "Quota": Quota, "Locked": Locked}
 
 
-def test_crossing_keeps_type_attributes_notes_chain_and_traceback(crossing: Any) -> None:
+def test_crossing_keeps_type_attributes_notes_chain_and_traceback(
+    crossing: Any, runner_kind: str
+) -> None:
     kinds = exceptions()
 
     def make(x: int) -> BaseException | None:
@@ -82,8 +97,9 @@ def test_crossing_keeps_type_attributes_notes_chain_and_traceback(crossing: Any)
                     return e
         return None
 
-    results = SyncRunner(executor=crossing, chunksize=2).map(raising(make), x=[0, 1, 2, 3],
-                                                             map_over="x")  # fmt: skip
+    # Under AsyncRunner the node is an async def: the worker runs its items on a loop.
+    graph = raising(make, is_async=runner_kind == "async")
+    results = map_on(runner_kind, crossing, graph, x=[0, 1, 2, 3], chunksize=2)
     assert [r.status for r in results] == [RunStatus.COMPLETED] + [RunStatus.FAILED] * 3
     tagged = results[1].error
     assert type(tagged).__name__ == "Tagged"
@@ -107,10 +123,10 @@ def test_crossing_keeps_type_attributes_notes_chain_and_traceback(crossing: Any)
     assert not handled.__suppress_context__
 
 
-def test_unpicklable_exception_becomes_remote_error(crossing: Any) -> None:
+def test_unpicklable_exception_becomes_remote_error(crossing: Any, runner_kind: str) -> None:
     locked = exceptions()["Locked"]
-    graph = raising(lambda x: locked() if x == 1 else None)
-    results = SyncRunner(executor=crossing).map(graph, x=[0, 1, 2], map_over="x")
+    graph = raising(lambda x: locked() if x == 1 else None, is_async=runner_kind == "async")
+    results = map_on(runner_kind, crossing, graph, x=[0, 1, 2])
     assert [r.status for r in results] == [RunStatus.COMPLETED, RunStatus.FAILED,
                                            RunStatus.COMPLETED]  # fmt: skip
     error = results[1].error
@@ -122,9 +138,8 @@ def test_unpicklable_exception_becomes_remote_error(crossing: Any) -> None:
     assert any("node 'boom' failed (map item 1" in n for n in hypergraph_notes(error))
 
 
-def test_an_unpicklable_output_fails_only_its_item(crossing: Any) -> None:
-    results = SyncRunner(executor=crossing, chunksize=4).map(returns_lock(2), x=[0, 1, 2, 3],
-                                                             map_over="x")  # fmt: skip
+def test_an_unpicklable_output_fails_only_its_item(crossing: Any, runner_kind: str) -> None:
+    results = map_on(runner_kind, crossing, returns_lock(2), x=[0, 1, 2, 3], chunksize=4)
     assert [r.status for r in results] == [RunStatus.COMPLETED, RunStatus.COMPLETED,
                                            RunStatus.FAILED, RunStatus.COMPLETED]  # fmt: skip
     assert isinstance(results[2].error, TypeError)
@@ -145,16 +160,17 @@ def test_an_unpicklable_mapped_value_fails_only_its_item(crossing: Any, runner_k
     assert "'x' (lock)" in text
 
 
-def test_an_unpicklable_graph_is_refused_before_anything_runs(process_pool: Any) -> None:
+def test_an_unpicklable_graph_is_refused_before_anything_runs(
+    crossing: Any, runner_kind: str
+) -> None:
     with pytest.raises(TypeError, match="not picklable") as info:
-        SyncRunner(executor=process_pool).map(pipeline(), x=[1, 2], k=threading.Lock(),
-                                              map_over="x")  # fmt: skip
+        map_on(runner_kind, crossing, pipeline(), x=[1, 2], k=threading.Lock())
     text = str(info.value)
     assert "value 'k' (lock)" in text
     assert "How to fix:" in text
 
 
-def test_threads_keep_identity(thread_pool: Any, dask_client: Any) -> None:
+def test_threads_keep_identity(thread_pool: Any, dask_client: Any, runner_kind: str) -> None:
     big = object()
     err = ValueError("same")
 
@@ -162,7 +178,7 @@ def test_threads_keep_identity(thread_pool: Any, dask_client: Any) -> None:
         return err if x == 1 else None
 
     for executor in (thread_pool, dask_client):
-        results = SyncRunner(executor=executor).map(raising(make), x=[0, 1], map_over="x")
+        results = map_on(runner_kind, executor, raising(make), x=[0, 1])
         assert results[1].error is err
     from hypergraph_graph import Graph, node
 
@@ -170,8 +186,7 @@ def test_threads_keep_identity(thread_pool: Any, dask_client: Any) -> None:
     def same(x: int, shared: object) -> bool:
         return shared is big
 
-    results = SyncRunner(executor=thread_pool).map(Graph([same]), x=[0, 1], shared=big,
-                                                   map_over="x")  # fmt: skip
+    results = map_on(runner_kind, thread_pool, Graph([same]), x=[0, 1], shared=big)
     assert results["same"] == [True, True]
 
 
@@ -218,26 +233,41 @@ def test_a_chunk_that_kills_its_worker_fails_only_its_items(
 
 @pytest.mark.timeout(120)
 def test_a_worker_lost_once_is_retried_by_the_engine(
-    fragile_cluster: Client, tmp_path: Any
+    fragile_cluster: Client, tmp_path: Any, runner_kind: str
 ) -> None:
     # At-least-once: the chunk runs again on a fresh worker and every item completes.
     graph = dies_once(str(tmp_path / "died"), 5)
-    runner = SyncRunner(executor=fragile_cluster, chunksize=4, max_in_flight=1)
-    results = runner.map(graph, x=list(range(12)), map_over="x")
+    results = map_on(runner_kind, fragile_cluster, graph, x=list(range(12)), chunksize=4,
+                     max_in_flight=1)  # fmt: skip
     assert results.status is RunStatus.COMPLETED
     assert results["y"] == [2 * x for x in range(12)]
     assert (tmp_path / "died").exists()
 
 
-def test_a_broken_process_pool_fails_items_with_worker_lost() -> None:
+def test_a_broken_process_pool_fails_items_with_worker_lost(runner_kind: str) -> None:
     with process_pool_of(2) as pool:
-        results = SyncRunner(executor=pool, chunksize=5, max_in_flight=2).map(
-            poison(7), x=list(range(10)), map_over="x"
-        )
+        results = map_on(runner_kind, pool, poison(7), x=list(range(10)), chunksize=5,
+                         max_in_flight=2)  # fmt: skip
     statuses = [r.status for r in results]
     assert statuses[5:] == [RunStatus.FAILED] * 5
     assert isinstance(results[7].error, WorkerLostError)
     assert isinstance(results[7].error.__cause__, cf.BrokenExecutor)
+
+
+def test_the_job_is_pickled_once_and_loaded_once_per_worker_process(
+    crossing: Any, runner_kind: str, tmp_path: Any
+) -> None:
+    # 20 chunks on 2 worker processes: the graph and its broadcast values are pickled once
+    # by the caller and unpickled once in each worker process that ran a chunk.
+    log = tmp_path / "loads"
+    token = load_logging(str(log))
+    results = map_on(runner_kind, crossing, echo_graph(), x=list(range(40)), token=token,
+                     chunksize=2)  # fmt: skip
+    assert results["y"] == list(range(40))
+    assert type(token).dumps == 1
+    pids = log.read_text().split()
+    assert 1 <= len(pids) <= 2
+    assert len(set(pids)) == len(pids), pids
 
 
 def test_a_large_job_travels_once_per_worker(crossing: Any) -> None:
@@ -255,14 +285,14 @@ def test_a_large_job_travels_once_per_worker(crossing: Any) -> None:
     assert results["n"] == [len(blob) + x for x in range(12)]
 
 
-def test_nested_results_cross_with_their_errors(crossing: Any) -> None:
+def test_nested_results_cross_with_their_errors(crossing: Any, runner_kind: str) -> None:
     # An item whose mapped GraphNode failed: its nested results travel with their errors.
     locked = exceptions()["Locked"]
     inner = raising(lambda x: locked() if x == 2 else None)
     from hypergraph_graph import Graph
 
     outer = Graph([inner.as_node(name="inner").map_over("x")])
-    results = SyncRunner(executor=crossing).map(outer, x=[[1], [1, 2]], map_over="x")
+    results = map_on(runner_kind, crossing, outer, x=[[1], [1, 2]])
     assert [r.status for r in results] == [RunStatus.COMPLETED, RunStatus.FAILED]
     assert isinstance(results[1].error, RemoteError)
     nested = results[1]["inner"]
@@ -272,7 +302,7 @@ def test_nested_results_cross_with_their_errors(crossing: Any) -> None:
 
 
 def test_workers_that_cannot_load_the_graph_raise_with_a_hint(
-    dask_process_client: Client, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+    dask_process_client: Client, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, runner_kind: str
 ) -> None:
     # The node's module is importable here only: functions travel by reference to it.
     (tmp_path / "hg_only_on_the_caller.py").write_text("def same(x):\n    return x\n")
@@ -286,7 +316,7 @@ def test_workers_that_cannot_load_the_graph_raise_with_a_hint(
     module = importlib.import_module("hg_only_on_the_caller")
     graph = Graph([node(output_name="y")(module.same)])
     with pytest.raises(ModuleNotFoundError) as info:
-        SyncRunner(executor=dask_process_client).map(graph, x=[1, 2], map_over="x")
+        map_on(runner_kind, dask_process_client, graph, x=[1, 2])
     notes = "\n".join(info.value.__notes__)
     assert "could not load the graph" in notes
     assert "How to fix:" in notes

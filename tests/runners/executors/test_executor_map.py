@@ -103,6 +103,24 @@ def test_mapped_graph_node_failure_names_the_item(executor: Any, runner_kind: st
     assert any("inner[3].label" in n for n in hypergraph_notes(result.error))
 
 
+def test_sync_runner_maps_an_async_graph_node_on_the_executor(executor: Any) -> None:
+    # A SyncRunner hands an async inner graph to an AsyncRunner; the items still run on the
+    # executor (the workers drive them on an event loop), failures named as locally.
+    @node(output_name="c")
+    async def label(x: int, k: int) -> str:
+        if x == 3:
+            raise ValueError("cannot label 3")
+        return f"v{x * k}"
+
+    outer = Graph([Graph([label]).as_node(name="inner").map_over("x")])
+    runner = SyncRunner(executor=executor, chunksize=2)
+    assert runner.run(outer, {"x": [0, 1, 2], "k": 2})["c"] == ["v0", "v2", "v4"]
+    result = runner.run(outer, {"x": list(range(6)), "k": 2})
+    assert result.failed_node == "inner[3].label"
+    assert isinstance(result.error, ValueError)
+    assert any("inner[3].label" in n for n in hypergraph_notes(result.error))
+
+
 class Items:
     def __init__(self) -> None:
         self.started: list[int] = []
@@ -125,6 +143,49 @@ def test_item_events_stream_back(executor: Any, runner_kind: str) -> None:
     assert len(ended) == 20
     assert ended[9] == "failed"
     assert all(s == "completed" for i, s in ended.items() if i != 9)
+
+
+class Paths:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str, int, int | str]] = []
+
+    def on_event(self, event: Any) -> None:
+        if isinstance(event, MapItemStartEvent):
+            self.items.append(("start", event.path, event.index, event.total))
+        elif isinstance(event, MapItemEndEvent):
+            self.items.append(("end", event.path, event.index, event.status))
+
+
+def test_mapped_graph_node_item_events_stream_back(executor: Any, runner_kind: str) -> None:
+    # The items of a mapped GraphNode report as they do locally: same paths, indices, totals.
+    outer = Graph([pipeline().as_node(name="inner").map_over("x")])
+    local, remote = Paths(), Paths()
+    values = {"x": list(range(6)), "k": 2}
+    call(runner_of(runner_kind), "run", outer, values, event_processors=[local])
+    runner = runner_of(runner_kind, executor=executor, chunksize=2)
+    call(runner, "run", outer, values, event_processors=[remote])
+    assert len(remote.items) == 12
+    assert sorted(remote.items, key=str) == sorted(local.items, key=str)
+    failing = Paths()
+    outer = Graph([pipeline(fail_on=8).as_node(name="inner").map_over("x")])
+    call(runner, "run", outer, values, event_processors=[failing])
+    assert ("end", "inner", 3, "failed") in failing.items
+
+
+def test_show_progress_advances_by_chunk(
+    executor: Any, runner_kind: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    pytest.importorskip("rich")
+    for variable in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(variable, raising=False)  # stderr is not a terminal: plain lines
+    runner = runner_of(runner_kind, executor=executor, chunksize=5)
+    results = call(runner, "map", pipeline(), {"x": list(range(20)), "k": 1}, map_over="x",
+                   show_progress=True)  # fmt: skip
+    assert results["c"] == [f"v{x + 1}" for x in range(20)]
+    err = capsys.readouterr().err
+    assert "[hypergraph] pipeline: started (20 items)" in err
+    assert "pipeline: 20/20 items" in err and "(completed)" in err
 
 
 def test_select_warning_comes_from_the_callers_line(executor: Any, runner_kind: str) -> None:

@@ -3,6 +3,9 @@
 A context is created inside each top-level ``run()`` / ``map()`` call and never stored on a
 runner, a graph or a module (RELIABILITY C1): a runner reused on another thread or event loop
 gets fresh ones, so nothing can be "bound to a different event loop".
+
+Also the mark of the threads that run an executor's chunk (``in_worker``), which the threads a
+call starts there inherit.
 """
 
 from __future__ import annotations
@@ -22,13 +25,42 @@ if TYPE_CHECKING:
     from .cache._session import Session
     from .checkpoint._session import Session as Checkpoint
 
-__all__ = ["DEFAULT_POOL_SIZE", "AsyncContext", "Context", "run_private_loop"]
+__all__ = [
+    "DEFAULT_POOL_SIZE",
+    "AsyncContext",
+    "Context",
+    "in_worker",
+    "run_private_loop",
+    "set_in_worker",
+]
 
 T = TypeVar("T")
 P = ParamSpec("P")
 
 #: Threads in a call's pool when no ``max_concurrency`` is given (SPEC RUN-07).
 DEFAULT_POOL_SIZE = 32
+
+#: Set in a thread that runs an executor's chunk (``executors._job.run_chunk``) and in the
+#: threads a call started there makes (its pool's, a private loop's helper): a runner there
+#: runs everything locally and never submits to an executor again (a nested map re-submitted
+#: from a thread executor's worker would wait for the very threads it holds).
+_WORKER = threading.local()
+
+
+def in_worker() -> bool:
+    """True in a thread running an executor's chunk, or one its items started."""
+    return getattr(_WORKER, "active", False)
+
+
+def set_in_worker(active: bool) -> bool:
+    """Mark (or unmark) this thread as running an executor's chunk; the previous mark."""
+    previous = in_worker()
+    _WORKER.active = active
+    return previous
+
+
+def _mark_worker() -> None:
+    _WORKER.active = True
 
 
 class _Pool(ThreadPoolExecutor):
@@ -62,7 +94,9 @@ class _Pool(ThreadPoolExecutor):
     QUIET = 2
 
     def __init__(self, size: int, prefix: str) -> None:
-        super().__init__(size, thread_name_prefix=prefix)
+        # A pool made inside an executor's chunk: its threads belong to the chunk too.
+        mark = _mark_worker if in_worker() else None
+        super().__init__(size, thread_name_prefix=prefix, initializer=mark)
         self._unfinished = 0
         self._finishes = 0  # bodies finished so far: the stall check's sign of progress
         self._count_lock = threading.Lock()
@@ -240,6 +274,7 @@ def run_private_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     if not _loop_running():
         return asyncio.run(make())
     box: dict[str, Any] = {}
+    worker = in_worker()
     ready = threading.Event()  # the helper's loop runs (or the helper is done)
     done = threading.Event()  # the helper's run is over and ``box`` holds its outcome
 
@@ -250,6 +285,8 @@ def run_private_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return await make()
 
     def target() -> None:
+        if worker:
+            _mark_worker()
         try:
             box["result"] = asyncio.run(main())
         except BaseException as exc:  # handed to the waiting thread below

@@ -375,12 +375,20 @@ class SyncRunner(BaseRunner):
         assert gn is not None
         request = request_for(ex, p, kwargs)
         runner = choose_runner(self, p)
-        if isinstance(runner, SyncRunner):
-            results = self._nested(ctx, gn, ex.scope, request)
+        if isinstance(runner, SyncRunner):  # this one, or an override (its own executor)
+            results = runner._nested(ctx, gn, ex.scope, request)
         else:
             from ._async import AsyncRunner
 
-            if isinstance(runner, AsyncRunner):
+            if isinstance(runner, AsyncRunner) and p.runner is None and self._ships(ctx, request):
+                # An async inner graph, run by a default AsyncRunner: its items still go to
+                # this runner's executor (the outermost fan-out), with that runner's options.
+                from .executors._entry import sync_nested
+
+                assert self._executor is not None
+                kind = (runner._inline, None)
+                results = sync_nested(self._executor, ctx, gn, ex.scope, request, kind)
+            elif isinstance(runner, AsyncRunner):
                 results = run_private_loop(
                     lambda: runner._nested_on_private_loop(
                         ctx.max_iterations,
@@ -396,6 +404,16 @@ class SyncRunner(BaseRunner):
                 results = run_foreign_sync(runner, gn, request, ex.scope, ctx.max_iterations)
         return finish(ex, p, results)
 
+    def _ships(self, ctx: Context, request: NestedRequest) -> bool:
+        """A mapped GraphNode's items go to this runner's executor (none inside a worker, nor
+        for a checkpointed call: its journal records items run here)."""
+        return (
+            request.items is not None
+            and self._executor is not None
+            and ctx.checkpoint is None
+            and not in_worker()
+        )
+
     def _nested(
         self, ctx: Context, gn: GraphNode, scope: Scope, request: NestedRequest
     ) -> list[RunResult | None]:
@@ -405,9 +423,10 @@ class SyncRunner(BaseRunner):
             assert request.values is not None
             prepared = request.prepare(graph, request.values)
             return [self._run_graph(ctx, graph, prepared, None, scope.child(gn.name), new_run_id())]
-        if self._executor is not None and ctx.checkpoint is None and not in_worker():
+        if self._ships(ctx, request):
             from .executors._entry import sync_nested
 
+            assert self._executor is not None
             return sync_nested(self._executor, ctx, gn, scope, request)
         fan = FanOut(request.items, request.count, True, scope, gn.name)
 

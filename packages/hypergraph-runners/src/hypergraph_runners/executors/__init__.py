@@ -15,7 +15,7 @@ Importing this package imports no engine and no serialiser.
 
 from __future__ import annotations
 
-from ._job import in_worker as in_worker
+from .._context import in_worker as in_worker
 from ._protocol import MapExecutor as MapExecutor
 from ._protocol import Options as Options
 from ._protocol import options as options

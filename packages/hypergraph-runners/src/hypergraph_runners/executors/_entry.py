@@ -157,9 +157,15 @@ async def async_map(
 
 
 def sync_nested(
-    opts: Options, ctx: Context, gn: GraphNode, scope: Scope, request: NestedRequest
+    opts: Options,
+    ctx: Context,
+    gn: GraphNode,
+    scope: Scope,
+    request: NestedRequest,
+    async_kind: tuple[bool, int | None] | None = None,
 ) -> list[RunResult | None]:
-    """A mapped GraphNode's items on the SyncRunner's executor."""
+    """A mapped GraphNode's items on the SyncRunner's executor (``async_kind``: an async inner
+    graph's AsyncRunner options, for the workers)."""
     assert request.lists is not None
     assert request.mode is not None
     results: list[RunResult | None] = [None] * request.count
@@ -174,7 +180,7 @@ def sync_nested(
             em.send(em.item_end(scope, gn.name, i, result.status))
 
     if n:
-        job = _nested_job(gn, scope, request, ctx.max_iterations, None)
+        job = _nested_job(gn, scope, request, ctx.max_iterations, async_kind)
         drive_sync(opts.executor, job, fan, emit if em is not None else None)
     return results
 

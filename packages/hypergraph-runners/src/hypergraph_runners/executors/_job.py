@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from hypergraph_types import RunResult, RunStatus
 from hypergraph_types._internal import message, new_run_id
 
-from .._context import AsyncContext, Context
+from .._context import AsyncContext, Context, set_in_worker
 from .._core import Scope
 from .._inputs import NO_BYPASS, Prepared, prepare_nested
 from .._mapping import item_values
@@ -35,7 +35,7 @@ from .._plan import sync_only
 if TYPE_CHECKING:
     from hypergraph_graph import Graph
 
-__all__ = ["NEED_JOB", "Job", "Ticket", "in_worker", "run_chunk"]
+__all__ = ["NEED_JOB", "Job", "Ticket", "run_chunk"]
 
 #: What a worker answers when it lacks the job's bytes (the driver resends the chunk with them).
 NEED_JOB = "need-job"
@@ -48,8 +48,6 @@ _LOCAL: dict[str, Job] = {}
 _LOADED: OrderedDict[str, Job] = OrderedDict()
 _LOADED_MAX = 8
 _LOADED_LOCK = threading.Lock()
-
-_WORKER = threading.local()
 
 
 class Warned:
@@ -65,11 +63,6 @@ class Warned:
 
     def warn(self, text: str, category: type[Warning]) -> None:
         self.text = text
-
-
-def in_worker() -> bool:
-    """True inside a chunk: a runner there runs everything locally (never re-submits)."""
-    return getattr(_WORKER, "active", False)
 
 
 class Job:
@@ -265,15 +258,14 @@ def run_chunk(
     began = time.perf_counter()
     items = item_values(columns, "zip")
     warned = Warned(job.select)
-    previous = getattr(_WORKER, "active", False)
-    _WORKER.active = True
+    previous = set_in_worker(True)
     try:
         if job.async_kind is not None and not sync_only(job.graph):
             pairs = asyncio.run(_run_async(job, list(indices), items, warned))
         else:
             pairs = _run_sync(job, indices, items, warned)
     finally:
-        _WORKER.active = previous
+        set_in_worker(previous)
     seconds = time.perf_counter() - began
     if local:
         return pairs, seconds, warned.text

@@ -108,8 +108,8 @@ def adapt(executor: object, runner: str) -> MapExecutor:
         from ._dask import DaskExecutor
 
         adapted = DaskExecutor(executor, runner)
-    elif all(callable(getattr(executor, verb, None)) for verb in _VERBS) and hasattr(
-        executor, "crosses_processes"
+    elif all(callable(getattr(executor, verb, None)) for verb in _VERBS) and all(
+        hasattr(executor, name) for name in ("crosses_processes", "slots")
     ):
         adapted = executor  # type: ignore[assignment]
     else:
