@@ -179,6 +179,34 @@ def test_a_literal_answer_type_is_checked(run: Any) -> None:
         run(graph, draft="d", choice="burn")
 
 
+@dataclass(frozen=True)
+class Score:
+    prompt: str
+    options: tuple[str, ...] | None = None
+    evidence: tuple[Any, ...] = ()
+    answer_type: ClassVar[Any] = float
+
+
+def test_a_float_answer_accepts_an_int_as_typing_does_but_not_a_bool(run: Any) -> None:
+    # A web form or a JSON body sends 1, not 1.0: int is a float to type checkers (PEP 484's
+    # numeric tower, as msgspec's strict mode), bool is a mistake there.
+    @interrupt(answer_name="score")
+    def rate(draft: str) -> Score:
+        return Score(f"Rate {draft}")
+
+    @node(output_name="out")
+    def half(score: float) -> float:
+        return score / 2
+
+    graph = Graph([rate, half])
+    assert run(graph, draft="d", score=1)["out"] == 0.5
+    assert run(graph, draft="d", score=0.5)["out"] == 0.25
+    with pytest.raises(InvalidInputError, match="float"):
+        run(graph, draft="d", score=True)
+    with pytest.raises(InvalidInputError, match="float"):
+        run(graph, draft="d", score="1")
+
+
 def test_a_question_function_returning_none_fails_the_node(run: Any) -> None:
     @interrupt(answer_name="approved")
     def review(draft: str) -> Approval:

@@ -330,14 +330,22 @@ def check_answer(p: NodePlan, path: str, answer: Any) -> InvalidInputError | Non
     )
 
 
+#: PEP 484's numeric tower: the types a value of these may also be.
+_NUMERIC: dict[type, tuple[type, ...]] = {float: (int,), complex: (int, float)}
+
+
 def _matches(value: Any, expected: Any) -> bool:
     if expected is Any or expected is object:
         return True
     if isinstance(expected, type) and not getattr(expected, "__parameters__", None):
         try:
-            return isinstance(value, expected)
+            if isinstance(value, expected):
+                return True
         except TypeError:
             pass
+        else:  # an int answers a float (a JSON number), as for type checkers; a bool does not
+            wider = _NUMERIC.get(expected)
+            return wider is not None and isinstance(value, wider) and not isinstance(value, bool)
     try:  # Literal, unions, generics: msgspec checks them without converting (strict)
         msgspec.convert(value, expected, strict=True, from_attributes=True)
     except msgspec.ValidationError:
