@@ -274,8 +274,24 @@ def test_a_shared_name_can_be_bound_like_any_required_input() -> None:
 
 
 def test_several_producers_of_a_name_still_fail_without_shared_or_edges() -> None:
-    with pytest.raises(GraphConfigError, match="Multiple nodes produce 'messages'"):
+    with pytest.raises(GraphConfigError, match="Multiple nodes produce 'messages'") as info:
         Graph([add_user, call_model, add_response])
+    # The producers read 'messages' too: a loop's state, so the fix names the option for it.
+    assert "declare it shared: Graph([...], shared=['messages'])" in str(info.value)
+
+
+def test_producers_that_do_not_read_the_name_get_no_shared_hint() -> None:
+    @node(output_name="total")
+    def add(x: int) -> int:
+        return x + 1
+
+    @node(output_name="total")
+    def double(x: int) -> int:
+        return 2 * x
+
+    with pytest.raises(GraphConfigError, match="Multiple nodes produce 'total'") as info:
+        Graph([add, double])
+    assert "shared" not in str(info.value)
 
 
 def test_shared_without_ordering_names_the_unconnected_groups() -> None:

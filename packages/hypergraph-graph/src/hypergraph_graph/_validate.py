@@ -133,11 +133,24 @@ def _multiple_producers(items: Sequence[HyperNode], s: Structure) -> list[str]:
             [f"producers: {fmt_names(n.name for n in group)}"],
             "every output needs exactly one producer: rename one of them with "
             f".rename_outputs({_short(out)}='...'), or make them the targets of one "
-            "route/ifelse gate so only one runs",
+            "route/ifelse gate so only one runs"
+            + _state_hint(out, group),
         )
         for out, group in producers.items()
         if len(group) > 1 and not any({n.name for n in group} <= ts for ts in exclusive)
     ]
+
+
+def _state_hint(out: str, group: Sequence[HyperNode]) -> str:
+    """When a producer also reads the name, it is a loop's state (an agent's messages):
+    point to the option made for it."""
+    if not any(out in n.inputs for n in group):
+        return ""
+    return (
+        f"; if the nodes take turns updating {quote(out)} in a loop, declare it shared: "
+        f"Graph([...], shared=[{out!r}]) and order them with edges= or emit=/wait_for= "
+        "(docs: Agent loops)"
+    )
 
 
 def _gate_targets(s: Structure) -> list[str]:
