@@ -278,8 +278,9 @@ def test_a_waiter_runs_after_its_emitter_even_when_listed_first(run: Run, shape:
 def test_emits_are_never_values(run: Run) -> None:
     result = run(Graph([fetch]), {"q": "x"})
     assert result.values == {"a": "X"}
-    with pytest.warns(UserWarning, match="Requested outputs not found: 'fetched'"):
+    with pytest.warns(UserWarning, match="Requested outputs not found: 'fetched'") as warned:
         selected = run(Graph([fetch]), {"q": "x"}, select=["a", "fetched"])
+    assert "'fetched' is an emit: it orders nodes and carries no value" in str(warned[0].message)
     assert selected.values == {"a": "X"}
 
 

@@ -133,8 +133,7 @@ def _multiple_producers(items: Sequence[HyperNode], s: Structure) -> list[str]:
             [f"producers: {fmt_names(n.name for n in group)}"],
             "every output needs exactly one producer: rename one of them with "
             f".rename_outputs({_short(out)}='...'), or make them the targets of one "
-            "route/ifelse gate so only one runs"
-            + _state_hint(out, group),
+            "route/ifelse gate so only one runs" + _state_hint(out, group),
         )
         for out, group in producers.items()
         if len(group) > 1 and not any({n.name for n in group} <= ts for ts in exclusive)

@@ -592,6 +592,12 @@ class Execution:
             available = [*values, *nested]
             pool = Suggester(available)
             hints = [pool.did_you_mean(m) for m in missing]
+            emits = self.graph._structure.emits
+            hints += [
+                f"{m!r} is an emit: it orders nodes and carries no value"
+                for m in missing
+                if m in emits
+            ]
             warn.site.warn(
                 message(
                     f"Requested outputs not found: {fmt_names(missing)}",
