@@ -149,7 +149,7 @@ class FunctionNode(HyperNode):
             outputs += emits
             self.emit = emits
             self.wait_for = waits
-            self._wires = True
+            self._wires = self._special = True
 
         self.func = func
         self.name = name

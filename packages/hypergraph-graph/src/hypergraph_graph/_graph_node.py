@@ -181,6 +181,10 @@ class GraphNode(HyperNode):
         return bool(self.emit or self.shared_ports)
 
     @property
+    def _special(self) -> bool:  # type: ignore[override]
+        return self._wires
+
+    @property
     def shared_ports(self) -> tuple[str, ...]:  # type: ignore[override]
         """The inner graph's shared names, where one port both reads and writes them.
 

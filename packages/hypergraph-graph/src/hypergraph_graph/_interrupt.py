@@ -93,6 +93,7 @@ class InterruptNode(FunctionNode):
 
     _warns_on_unused_return = False
     _is_interrupt = True
+    _special = True
 
     def __init__(
         self,

@@ -39,6 +39,9 @@ class HyperNode(abc.ABC):
     shared_ports: tuple[str, ...] = ()
     #: Any of the three above is set: the graph leaves its name-inference fast path.
     _wires = False
+    #: ``_wires``, or an interrupt: the few nodes a graph's construction looks at again (one
+    #: scan of the nodes finds them all).
+    _special = False
 
     # Class-level kind flags: cheaper than isinstance() on an ABC in the graph's hot loops.
     _is_graph_node = False

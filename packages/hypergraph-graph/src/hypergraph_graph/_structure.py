@@ -55,6 +55,7 @@ class Structure:
         held: For a node in an entrypoint's cycle that is not an entrypoint itself: the nodes
             of that cycle feeding it; one of them must run first (the entrypoint starts).
         wiring_problems: Construction problems of the options (reported with the others).
+        interrupts: The interrupt nodes among ``nodes`` (their questions are checked).
     """
 
     def __init__(self, node_list: Sequence[HyperNode], wiring: Wiring | None = None) -> None:
@@ -63,7 +64,8 @@ class Structure:
             nodes.setdefault(n.name, n)
         self.nodes = self.all_nodes = nodes
         self.wiring = wiring
-        self.wired = wiring is not None or any(n._wires for n in nodes.values())
+        special = [n for n in nodes.values() if n._special]
+        self.wired = wiring is not None or any(n._wires for n in special)
         self.ordering_edges: tuple[tuple[str, str, str], ...] = ()
         self.shared: frozenset[str] = frozenset(wiring.shared) if wiring else frozenset()
         self.held: dict[str, tuple[str, ...]] = {}
@@ -74,6 +76,9 @@ class Structure:
             self.nodes = nodes = wired.active
             self.ordering_edges = tuple(wired.ordering)
             self.wiring_problems = wired.problems
+        self.interrupts = tuple(
+            n for n in special if type(n)._is_interrupt and nodes.get(n.name) is n
+        )
         self.emits: tuple[str, ...] = ()
         if self.wired:
             self.emits = tuple(dict.fromkeys(e for n in nodes.values() for e in n.emit))

@@ -85,11 +85,10 @@ def construction_problems(
 def _interrupt_questions(s: Structure) -> list[str]:
     """Every interrupt's question class names its ``answer_type`` (the answer's port type)."""
     problems = []
-    for n in s.nodes.values():
-        if type(n)._is_interrupt:
-            problem = n.question_problem()  # type: ignore[attr-defined]
-            if problem is not None:
-                problems.append(problem)
+    for n in s.interrupts:
+        problem = n.question_problem()  # type: ignore[attr-defined]
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 
