@@ -109,6 +109,31 @@ def loop_graph(asked: list[str]) -> Graph:
     return Graph([decide, one_round], name="loop")
 
 
+def test_a_map_with_a_paused_and_a_failed_item_is_stored_paused_as_its_status_says(
+    hg: Any,
+) -> None:
+    @interrupt(answer_name="approved")
+    def review(draft: str) -> Approval:
+        return Approval(f"Publish {draft!r}?")
+
+    @node(output_name="length")
+    def measure(draft: str) -> int:
+        if draft == "bad":
+            raise ValueError("unreadable draft")
+        return len(draft)
+
+    graph = Graph([review, measure], name="approval")
+    result = hg.map(
+        graph, {"draft": ["ok", "bad"]}, map_over="draft", workflow_id="m",
+        error_handling="continue",
+    )  # fmt: skip
+    assert result.status is RunStatus.PAUSED and result.paused == (0,)
+    assert result.failed == 1  # item 1: its measure failed (a failure ends the run: no pause)
+    # The stored workflow says what MapResult.status says: it waits for answers.
+    run = hg.checkpointer.get_run("m")
+    assert run is not None and run.status is WorkflowStatus.PAUSED
+
+
 def test_a_loop_resumes_durably_answer_by_answer(hg: Any) -> None:
     asked: list[str] = []
     graph = loop_graph(asked)

@@ -18,9 +18,9 @@ __all__ = ["PauseInfo", "RunResult", "RunStatus"]
 class RunStatus(enum.Enum):
     """How a run ended. A plain ``Enum``: ``RunStatus.COMPLETED == "completed"`` is False.
 
-    Runners report ``COMPLETED`` or ``FAILED`` for a run; ``PARTIAL`` is the status of a
-    ``MapResult`` whose items ended differently. ``PAUSED`` (waiting for a value from outside)
-    and ``STOPPED`` (stopped on request) are reserved for interrupts: no runner reports them yet.
+    Runners report ``COMPLETED``, ``FAILED`` or ``PAUSED`` (stopped at an interrupt, waiting
+    for its answer) for a run; ``PARTIAL`` is the status of a ``MapResult`` whose items ended
+    differently. ``STOPPED`` (stopped on request) is reserved: no runner reports it yet.
     """
 
     COMPLETED = "completed"

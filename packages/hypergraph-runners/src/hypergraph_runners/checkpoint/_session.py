@@ -459,10 +459,13 @@ class Session:
     # -- the end of the call ---------------------------------------------------------------
 
     def finish_map(self, results: MapResult) -> MapResult:
-        """Record how a map workflow ended (completed when every item completed)."""
-        status = "completed" if all(r.completed for r in results) else "failed"
-        if status == "failed" and not results.failed:
-            status = "paused"  # some items wait for answers, none failed
+        """Record how a map workflow ended: paused while an item waits for answers (as
+        ``MapResult.status``: the map is resumable, whatever its other items did), else
+        completed when every item completed, else failed."""
+        if results.paused:
+            status = "paused"
+        else:
+            status = "completed" if all(r.completed for r in results) else "failed"
         self.store.call(update, self.root, {"status": status, "result": b"[]"})
         return results
 
