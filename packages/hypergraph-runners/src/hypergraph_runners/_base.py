@@ -385,8 +385,9 @@ class BaseRunner(abc.ABC):
         _check_map_names(names, map_mode, merged, graph.inputs.all)
         lists = mapped_lists(merged, names, map_mode, "in map()")
         prepared = prepare(graph, merged)
-        if plan_of(graph).pausable:
-            check_given(plan_of(graph), merged, skip=names)  # interrupts' answers
+        plan = plan_of(graph)
+        if plan.pausable:
+            check_given(plan, merged, skip=names)  # interrupts' answers
         assert budget is not None
         if self._cache is None:
             self._cache_warnings.check(type(self).__name__, graph, stacklevel=3)

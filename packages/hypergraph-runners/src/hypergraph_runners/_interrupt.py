@@ -187,7 +187,8 @@ def _response_keys(plan: Plan) -> list[str]:
     for p in plan.nodes:
         if p.graph_node is not None:
             inner = _response_keys(plan_of(p.graph_node.graph))
-            keys += [f"{p.name}.{k}" for k in inner if p.mapped or "." in k]
+            # The dotted ones: an unmapped GraphNode's plain keys are in ``answer_keys``.
+            keys += [key for k in inner if "." in (key := _projected(p, k))]
     return keys
 
 
